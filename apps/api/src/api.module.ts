@@ -1,0 +1,24 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type ApiConfigShape, ConfigModule } from '@rampart/config';
+import { DbModule } from '@rampart/db';
+import { JobsModule } from '@rampart/jobs';
+import { httpLoggerModule } from '@rampart/observability';
+import { HealthModule } from './health/health.module';
+import { MetaModule } from './meta/meta.module';
+
+@Module({})
+export class ApiModule {
+  static forConfig(config: ApiConfigShape): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forApi(config),
+        httpLoggerModule(config, 'api'),
+        DbModule,
+        JobsModule,
+        HealthModule,
+        MetaModule,
+      ],
+    };
+  }
+}

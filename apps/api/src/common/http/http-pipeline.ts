@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiConfigShape } from '@rampart/config';
+import type { TracedRequest } from '@rampart/observability';
+
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * Hooks every response passes through: the release headers the seeds require on every answer
+ * (errors included), the request id, the route template for the request log, and a CSP that lets
+ * the OpenAPI UI render while the rest of the API keeps `default-src 'none'`.
+ */
+export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
+  const release = {
+    'x-commit-sha': config.release.commitSha,
+    'x-ruleset-version': config.release.rulesetVersion,
+    'x-env': config.env,
+    'x-build-id': config.release.buildId,
+  };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(release).header('x-request-id', request.id);
+    (request.raw as TracedRequest).routeTemplate = request.routeOptions.url;
+    done();
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (request.url === '/docs' || request.url.startsWith('/docs/')) {
+      void reply.header('content-security-policy', DOCS_CSP);
+    }
+    done(null, payload);
+  });
+}

@@ -1,0 +1,88 @@
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import { ValidationPipe, VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { ValidationError } from 'class-validator';
+import { Logger } from 'nestjs-pino';
+import type { ApiConfigShape } from '@rampart/config';
+import { ApiModule } from './api.module';
+import { compileTrust, requestIdGenerator } from './common/http/client-address';
+import { installHttpPipeline } from './common/http/http-pipeline';
+import { ProblemDetailsFilter, validationProblem } from '@rampart/http';
+
+const EXPOSED_HEADERS = ['X-Request-ID', 'Location', 'ETag', 'Retry-After', 'RateLimit', 'RateLimit-Policy'];
+
+function fieldErrors(errors: ValidationError[], prefix = ''): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const error of errors) {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    if (error.constraints) grouped[field] = Object.values(error.constraints);
+    Object.assign(grouped, fieldErrors(error.children ?? [], field));
+  }
+  return grouped;
+}
+
+/**
+ * Builds the API exactly as production runs it (adapter, security headers, CORS, error format,
+ * validation, versioning, docs), without listening. main.ts and the e2e tests both use it.
+ */
+export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyApplication> {
+  const trust = compileTrust(config.http.trustProxy);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: trust,
+    requestIdHeader: false,
+    genReqId: requestIdGenerator(trust),
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forConfig(config), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  const strict = config.env === 'production' || config.env === 'staging';
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    },
+    hsts: strict ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  await app.register(cors, {
+    origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
+    credentials: true,
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+  installHttpPipeline(app.getHttpAdapter().getInstance(), config);
+
+  app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => validationProblem(fieldErrors(errors)),
+    }),
+  );
+
+  if (config.docsEnabled) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Rampart API')
+        .setDescription('Identity, access control, feature flags and safe rollouts. Errors are application/problem+json.')
+        .setVersion(config.release.rulesetVersion)
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+  }
+  return app;
+}

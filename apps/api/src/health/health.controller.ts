@@ -1,0 +1,33 @@
+import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { readiness } from '@rampart/http';
+import { DependencyIndicators } from './dependency-indicators';
+
+@ApiTags('health')
+@Controller({ path: 'health', version: VERSION_NEUTRAL })
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly dependencies: DependencyIndicators,
+  ) {}
+
+  /** The process is up and its event loop turns. Touches no dependency, so it never flaps with them. */
+  @Get('live')
+  @ApiOkResponse({ description: 'The process is alive.' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Ready for traffic: PostgreSQL, Redis and the job queue (with a live worker) all answer. */
+  @Get('ready')
+  @ApiOkResponse({ description: 'Every dependency answers.' })
+  @ApiServiceUnavailableResponse({ description: 'problem+json `not_ready`, naming the failing checks.' })
+  ready(): Promise<HealthCheckResult> {
+    return readiness(this.health, [
+      () => this.dependencies.postgresql(),
+      () => this.dependencies.redis(),
+      () => this.dependencies.queue(),
+    ]);
+  }
+}

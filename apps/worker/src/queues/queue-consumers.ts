@@ -1,0 +1,94 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { WorkerConfig } from '@rampart/config';
+import {
+  type JobContext,
+  type JobHandlerFn,
+  type JobName,
+  type QueueName,
+  type QueueProcessor,
+  createRedisConnection,
+  processorProblems,
+  queuePrefix,
+} from '@rampart/jobs';
+import { QUEUE_PROCESSORS } from './queue-processors.token';
+
+/** BullMQ lock and stall settings: a worker killed mid-job loses its lock within a minute and the job runs again. */
+const LOCK_DURATION_MS = 30_000;
+const STALLED_INTERVAL_MS = 15_000;
+const MAX_STALLED_COUNT = 2;
+
+/**
+ * Runs one BullMQ worker per consumed queue and dispatches each job to its processor's handler.
+ * Refuses to start when a queue's jobs are not each handled exactly once.
+ */
+@Injectable()
+export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(QueueConsumers.name);
+  private readonly workers: Worker[] = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: WorkerConfig,
+    @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
+  ) {}
+
+  /** The queues this worker consumes, with their concurrency. */
+  private concurrency(): Record<QueueName, number> {
+    return { maintenance: this.config.concurrency.maintenance };
+  }
+
+  onApplicationBootstrap(): void {
+    const concurrency = this.concurrency();
+    const consumed = Object.keys(concurrency) as QueueName[];
+    const problems = processorProblems(
+      consumed,
+      this.processors.map((processor) => ({ queue: processor.queue, jobNames: Object.keys(processor.handlers) })),
+    );
+    if (problems.length) throw new Error(`worker job wiring is broken: ${problems.join('; ')}`);
+
+    for (const processor of this.processors) {
+      const handlers = processor.handlers as Record<string, JobHandlerFn<JobName> | undefined>;
+      const worker = new Worker(processor.queue, (job: Job) => this.dispatch(handlers, job), {
+        connection: createRedisConnection(this.config.redis.url, 'consumer', `worker:${processor.queue}`),
+        prefix: queuePrefix(this.config.redis.keyPrefix),
+        concurrency: concurrency[processor.queue],
+        lockDuration: LOCK_DURATION_MS,
+        stalledInterval: STALLED_INTERVAL_MS,
+        maxStalledCount: MAX_STALLED_COUNT,
+        autorun: false,
+      });
+      worker.on('failed', (job, error) =>
+        this.logger.warn({ queue: processor.queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'),
+      );
+      worker.on('stalled', (jobId) => this.logger.warn({ queue: processor.queue, jobId }, 'job stalled; it will run again'));
+      worker.on('error', (error) => this.logger.error({ queue: processor.queue, err: error }, 'worker error'));
+      this.workers.push(worker);
+      void worker.run().catch((error: unknown) => this.logger.error({ queue: processor.queue, err: error }, 'worker stopped'));
+      this.logger.log(`consuming queue "${processor.queue}" with concurrency ${concurrency[processor.queue]}`);
+    }
+  }
+
+  private async dispatch(handlers: Record<string, JobHandlerFn<JobName> | undefined>, job: Job): Promise<unknown> {
+    const handler = handlers[job.name];
+    // A job name this build does not know cannot succeed on retry; fail it for inspection instead.
+    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+    const context: JobContext = { jobId: job.id ?? '', attempt: job.attemptsMade + 1 };
+    return handler(job.data as never, context);
+  }
+
+  /** Every consumer is connected and taking jobs. */
+  isRunning(): boolean {
+    return this.workers.length > 0 && this.workers.every((worker) => worker.isRunning() && !worker.closing);
+  }
+
+  /** Stops taking new jobs and waits for the running ones to finish. Safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= Promise.all(this.workers.map((worker) => worker.close())).then(() => undefined);
+    return this.closing;
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,43 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ConfigModule, type WorkerConfigShape } from '@rampart/config';
+import { DbModule } from '@rampart/db';
+import { JobsModule, type QueueProcessor } from '@rampart/jobs';
+import { httpLoggerModule } from '@rampart/observability';
+import { WorkerHealthController } from './health/worker-health.controller';
+import { MaintenanceProcessor } from './maintenance/maintenance.processor';
+import { MaintenanceSchedules } from './maintenance/maintenance.schedules';
+import { QueueConsumers } from './queues/queue-consumers';
+import { QUEUE_PROCESSORS } from './queues/queue-processors.token';
+import { WorkerInstance } from './worker-instance';
+
+/** Every queue processor this worker runs. Adding a queue: write its processor, list it here. */
+const PROCESSORS = [MaintenanceProcessor];
+
+@Module({})
+export class WorkerModule {
+  static forConfig(config: WorkerConfigShape): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forWorker(config),
+        httpLoggerModule(config, 'worker'),
+        DbModule,
+        JobsModule,
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [WorkerHealthController],
+      providers: [
+        WorkerInstance,
+        ...PROCESSORS,
+        {
+          provide: QUEUE_PROCESSORS,
+          useFactory: (...processors: QueueProcessor[]) => processors,
+          inject: PROCESSORS,
+        },
+        QueueConsumers,
+        MaintenanceSchedules,
+      ],
+    };
+  }
+}

@@ -1,0 +1,52 @@
+// ESLint flat config: typescript-eslint's type-aware recommended rules, Prettier owning format,
+// and the project's two boundaries: only libs/config reads process.env, and no deep imports
+// into another lib's src (import @rampart/<lib> instead).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'libs/db/src/generated/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-extraneous-class': 'off',
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through @rampart/config.' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/libs/*/src/**', '../../libs/**'], message: 'Import a lib through its @rampart/<name> alias.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Decorated Nest classes need their constructor parameter types at run time (emitDecoratorMetadata),
+    // so those imports must stay value imports.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    rules: { '@typescript-eslint/consistent-type-imports': 'off' },
+  },
+  {
+    // The configuration lib, the CLI scripts and the tests (which configure the processes they spawn)
+    // are the places allowed to touch the environment.
+    files: ['libs/config/**/*.ts', 'scripts/**/*.mts', 'test/**/*.ts', 'prisma.config.ts', 'jest.config.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+  prettier,
+);

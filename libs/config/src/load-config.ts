@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import {
+  EXAMPLE_SECRET_VALUES,
+  SECRET_VARIABLES,
+  apiEnvSchema,
+  workerEnvSchema,
+  type ApiEnv,
+  type CommonEnv,
+  type Environment,
+} from './schema';
+import type { ApiConfigShape, RuntimeConfigShape, WorkerConfigShape } from './runtime-config';
+
+type Env = Record<string, string | undefined>;
+
+/** A configuration the process must not start with. The message is one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIN_SECRET_BYTES = 32;
+
+function isStrict(env: Environment): boolean {
+  return env === 'production' || env === 'staging';
+}
+
+function parse<S extends z.ZodType>(schema: S, source: Env): z.infer<S> {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = issue?.path.join('.') || 'environment';
+    throw new ConfigError(`config: ${variable} is invalid: ${issue?.message ?? 'unknown problem'}`);
+  }
+  return result.data;
+}
+
+function common(env: CommonEnv): RuntimeConfigShape {
+  return {
+    env: env.NODE_ENV,
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development' },
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    release: { commitSha: env.COMMIT_SHA, buildId: env.BUILD_ID, rulesetVersion: env.RULESET_VERSION },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Secrets in staging and production must be set, long and not a documented example.
+ * In development and test a missing secret gets a random per-process value, so nothing
+ * predictable ever signs a token.
+ */
+function secret(env: ApiEnv, name: (typeof SECRET_VARIABLES)[number]): string {
+  const value = env[name];
+  if (!isStrict(env.NODE_ENV)) return value ?? randomBytes(MIN_SECRET_BYTES).toString('base64url');
+  if (value === undefined) throw new ConfigError(`config: ${name} is required in ${env.NODE_ENV}`);
+  if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
+    throw new ConfigError(`config: ${name} must be at least ${MIN_SECRET_BYTES} bytes in ${env.NODE_ENV}`);
+  }
+  if (EXAMPLE_SECRET_VALUES.includes(value)) {
+    throw new ConfigError(`config: ${name} is a documented example value; generate a real secret`);
+  }
+  return value;
+}
+
+export function loadApiConfig(source: Env = process.env): ApiConfigShape {
+  const env = parse(apiEnvSchema, source);
+  const strict = isStrict(env.NODE_ENV);
+  const cookieSecure = env.COOKIE_SECURE ?? env.NODE_ENV !== 'development';
+  if (strict && env.CORS_ORIGINS.includes('*')) {
+    throw new ConfigError(`config: CORS_ORIGINS must list origins, not "*", in ${env.NODE_ENV}`);
+  }
+  if (strict && !cookieSecure) {
+    throw new ConfigError(`config: COOKIE_SECURE must be true in ${env.NODE_ENV}`);
+  }
+  return {
+    ...common(env),
+    http: {
+      host: env.API_HOST,
+      port: env.API_PORT,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      corsOrigins: env.CORS_ORIGINS,
+      trustProxy: env.TRUST_PROXY,
+    },
+    docsEnabled: env.DOCS_ENABLED ?? env.NODE_ENV === 'development',
+    cookies: { secure: cookieSecure, secret: secret(env, 'COOKIE_SECRET') },
+    jwt: { secret: secret(env, 'JWT_SECRET') },
+    health: { workerHeartbeatMaxAgeMs: env.WORKER_HEARTBEAT_MAX_AGE_MS },
+  };
+}
+
+export function loadWorkerConfig(source: Env = process.env): WorkerConfigShape {
+  const env = parse(workerEnvSchema, source);
+  return {
+    ...common(env),
+    http: { host: env.WORKER_HOST, port: env.WORKER_PORT },
+    heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
+    concurrency: { maintenance: env.WORKER_MAINTENANCE_CONCURRENCY },
+  };
+}

@@ -1,0 +1,44 @@
+import type { Environment } from './schema';
+
+/** What both apps share: where the data lives, who they are, and how they log and stop. */
+export interface RuntimeConfigShape {
+  env: Environment;
+  log: { level: string; pretty: boolean };
+  database: { url: string; poolMax: number };
+  redis: { url: string; keyPrefix: string };
+  release: { commitSha: string; buildId: string; rulesetVersion: string };
+  shutdownTimeoutMs: number;
+  healthCheckTimeoutMs: number;
+}
+
+export interface ApiConfigShape extends RuntimeConfigShape {
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    /** Addresses or CIDRs (or proxy-addr names such as `loopback`) whose forwarding headers are believed. Empty: none. */
+    trustProxy: string[];
+  };
+  docsEnabled: boolean;
+  cookies: { secure: boolean; secret: string };
+  jwt: { secret: string };
+  health: { workerHeartbeatMaxAgeMs: number };
+}
+
+export interface WorkerConfigShape extends RuntimeConfigShape {
+  http: { host: string; port: number };
+  heartbeatIntervalMs: number;
+  concurrency: { maintenance: number };
+}
+
+// Each config is an abstract class merged with its shape, so Nest can inject it by type
+// (`constructor(private readonly config: ApiConfig)`) with no string tokens.
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging -- the class is only a DI token */
+export abstract class RuntimeConfig {}
+export interface RuntimeConfig extends RuntimeConfigShape {}
+export abstract class ApiConfig {}
+export interface ApiConfig extends ApiConfigShape {}
+export abstract class WorkerConfig {}
+export interface WorkerConfig extends WorkerConfigShape {}
+/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging */

@@ -1,0 +1,72 @@
+// The environment variables Rampart reads, their defaults and their validation.
+// Every variable here is documented in .env.production.example (a unit test checks both ways).
+import { z } from 'zod';
+
+export const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Values shipped in .env.example / .env.production.example: never acceptable as real secrets. */
+export const EXAMPLE_SECRET_VALUES: readonly string[] = [
+  'development-only-jwt-secret-not-for-production-use',
+  'development-only-cookie-secret-not-for-production-use',
+  'change-me-to-a-random-secret-of-at-least-32-bytes',
+];
+
+/** The variables that hold secrets: required, 32+ bytes and not an example value outside dev/test. */
+export const SECRET_VARIABLES = ['JWT_SECRET', 'COOKIE_SECRET'] as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
+const list = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+export const commonEnvSchema = z.object({
+  NODE_ENV: z.enum(ENVIRONMENTS).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .default('postgresql://postgres@127.0.0.1:5432/rampart'),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, dot, dash and underscore, at most 64')
+    .default('rampart'),
+  COMMIT_SHA: z.string().min(1).max(64).default('unknown'),
+  BUILD_ID: z.string().min(1).max(128).default('local'),
+  RULESET_VERSION: z.string().min(1).max(64).default('v1.0'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  HEALTH_CHECK_TIMEOUT_MS: positiveInt.default(2_000),
+});
+
+export const apiEnvSchema = commonEnvSchema.extend({
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  CORS_ORIGINS: list.default([]),
+  TRUST_PROXY: list.default([]),
+  BODY_LIMIT_BYTES: positiveInt.default(262_144),
+  DOCS_ENABLED: bool.optional(),
+  COOKIE_SECURE: bool.optional(),
+  JWT_SECRET: z.string().optional(),
+  COOKIE_SECRET: z.string().optional(),
+  WORKER_HEARTBEAT_MAX_AGE_MS: positiveInt.default(90_000),
+});
+
+export const workerEnvSchema = commonEnvSchema.extend({
+  WORKER_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_PORT: port.default(3001),
+  WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.default(30_000),
+  WORKER_MAINTENANCE_CONCURRENCY: positiveInt.default(1),
+});
+
+export type CommonEnv = z.infer<typeof commonEnvSchema>;
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type FieldErrors } from './domain-error';
+import { PROBLEM_CONTENT_TYPE, type Problem, defaultCodeFor, problemType, titleFor } from './problem';
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/** Fastify's own error codes that reach us (body parsing, limits), mapped to stable Rampart codes. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_body',
+};
+
+function isFastifyError(error: unknown): error is FastifyLikeError & Error {
+  return (
+    error instanceof Error &&
+    typeof (error as FastifyLikeError).statusCode === 'number' &&
+    typeof (error as FastifyLikeError).code === 'string'
+  );
+}
+
+/**
+ * The API's one error format: every error leaves as `application/problem+json` (RFC 9457) with a
+ * stable `code` and the request id. Server errors are logged with an error id that the response
+ * carries; their internals never reach the client.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = this.toProblem(exception);
+    problem.instance = request.url.split('?')[0];
+    problem.requestId = request.id;
+    if (problem.status >= 500) {
+      problem.errorId = randomUUID();
+      this.logger.error(
+        { errorId: problem.errorId, requestId: request.id, err: exception },
+        `unhandled error ${problem.errorId}`,
+      );
+    }
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  private toProblem(exception: unknown): Problem {
+    if (exception instanceof DomainError) {
+      return this.problem(exception.status, exception.code, exception.detail, exception.extensions);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+      const detail = status >= 500 ? undefined : typeof message === 'string' ? message : exception.message;
+      return this.problem(status, defaultCodeFor(status), detail);
+    }
+    if (isFastifyError(exception) && exception.statusCode && exception.statusCode < 500) {
+      const code = FASTIFY_CODES[exception.code ?? ''] ?? defaultCodeFor(exception.statusCode);
+      return this.problem(exception.statusCode, code, exception.message);
+    }
+    return this.problem(500, 'internal_error', 'An unexpected error occurred. Quote the errorId when reporting it.');
+  }
+
+  private problem(status: number, code: string, detail?: string, extensions: Record<string, unknown> = {}): Problem {
+    return {
+      type: problemType(code),
+      title: titleFor(status),
+      status,
+      ...(detail ? { detail } : {}),
+      code,
+      ...extensions,
+    };
+  }
+}
+
+/** Groups class-validator messages by field, as `errors` on a `validation_failed` problem. */
+export function validationProblem(errors: FieldErrors): DomainError {
+  return new DomainError('validation_failed', 400, 'The request is not valid; see errors by field.', { errors });
+}

@@ -1,0 +1,54 @@
+import type { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { DomainError } from './domain-error';
+import { withTimeout } from './with-timeout';
+
+/**
+ * One named check: up when `work` resolves within `timeoutMs` (its result becomes the check's
+ * details), down with the error message otherwise.
+ */
+export async function probe(
+  indicators: HealthIndicatorService,
+  key: string,
+  timeoutMs: number,
+  work: () => Promise<Record<string, unknown> | void>,
+): Promise<HealthIndicatorResult> {
+  const check = indicators.check(key);
+  try {
+    const details = await withTimeout(work(), timeoutMs, key);
+    return check.up(details ?? {});
+  } catch (error) {
+    const failure = error as Error & { details?: Record<string, unknown> };
+    return check.down({ ...failure.details, message: failure.message });
+  }
+}
+
+/** A failed check that still has details worth reporting (queue counts, ages). */
+export class CheckFailed extends Error {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs the readiness checks. All up: terminus' report. Any down: a 503 problem+json `not_ready`
+ * that names the failing checks and carries every check's details.
+ */
+export async function readiness(
+  health: HealthCheckService,
+  checks: HealthIndicatorFunction[],
+): Promise<HealthCheckResult> {
+  try {
+    return await health.check(checks);
+  } catch (error) {
+    const result = (error as { getResponse?: () => unknown }).getResponse?.() as HealthCheckResult | undefined;
+    if (!result?.details) throw error;
+    const failing = Object.keys(result.error ?? {});
+    throw new DomainError('not_ready', 503, `not ready: ${failing.join(', ')} failing`, {
+      failing,
+      checks: result.details,
+    });
+  }
+}

@@ -1,0 +1,18 @@
+export { JobsModule } from './jobs.module';
+export { JobProducer } from './job-producer';
+export { RedisHealth } from './redis-health';
+export { createRedisConnection, queuePrefix, type RedisRole } from './redis-connection';
+export { processorProblems, type JobContext, type JobHandlerFn, type QueueProcessor } from './job-handler';
+export { RetryPreset } from './retry-presets';
+export {
+  JOBS,
+  JobName,
+  QueueName,
+  jobsOfQueue,
+  type HeartbeatPayload,
+  type HeartbeatResult,
+  type JobDefinition,
+  type JobPayloads,
+  type JobResults,
+  type JobsOf,
+} from './queues';

@@ -1,0 +1,3 @@
+export { assertReachable, DependencyUnavailableError } from './dependency-check';
+export { installGracefulShutdown, type ShutdownOptions } from './graceful-shutdown';
+export { exitOnStartupFailure } from './startup-failure';

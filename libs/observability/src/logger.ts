@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { LoggerOptions } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
+import type { RuntimeConfigShape } from '@rampart/config';
+import { sanitizeLogLine } from './log-sanitizer';
+import { REDACTED_PATHS } from './redaction';
+
+/** A raw request as the API's Fastify hooks leave it: with the matched route template (and `id`, from pino-http's typing). */
+export interface TracedRequest extends IncomingMessage {
+  routeTemplate?: string;
+}
+
+/** The pino options both apps share: level, redaction, ISO time, ASCII-only and e-mail-masked lines. */
+export function pinoOptions(config: RuntimeConfigShape, service: string): LoggerOptions {
+  return {
+    level: config.log.level,
+    base: { service, env: config.env, commit: config.release.commitSha },
+    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    hooks: { streamWrite: sanitizeLogLine },
+    ...(config.log.pretty
+      ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+      : {}),
+  };
+}
+
+/**
+ * nestjs-pino for an HTTP app: one line per request with its id, method, route template, status and
+ * latency. Health probes are logged at debug so they do not drown real traffic.
+ */
+export function httpLoggerModule(config: RuntimeConfigShape, service: string): DynamicModule {
+  const pinoHttp: PinoHttpOptions = {
+    ...pinoOptions(config, service),
+    quietReqLogger: true,
+    customAttributeKeys: { responseTime: 'latencyMs' },
+    customLogLevel: (req, res, error) => {
+      if (error || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      return (req.url ?? '').startsWith('/health') ? 'debug' : 'info';
+    },
+    customProps: (req: IncomingMessage) => ({ route: (req as TracedRequest).routeTemplate }),
+    serializers: {
+      req: (req: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+        userAgent: req.headers?.['user-agent'],
+      }),
+      res: (res: ServerResponse | { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+  return LoggerModule.forRoot({ pinoHttp, assignResponse: false });
+}
