@@ -45,10 +45,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     problem.requestId = request.id;
     if (problem.status >= 500) {
       problem.errorId = randomUUID();
-      this.logger.error(
-        { errorId: problem.errorId, requestId: request.id, err: exception },
-        `unhandled error ${problem.errorId}`,
-      );
+      const context = { errorId: problem.errorId, requestId: request.id, code: problem.code };
+      // An expected server-side condition (a dependency down) is a warning with its code; anything
+      // else is a bug, logged with its stack under the error id the client can quote.
+      if (exception instanceof DomainError) this.logger.warn(context, `${problem.code}: ${exception.detail}`);
+      else this.logger.error({ ...context, err: exception }, `unhandled error ${problem.errorId}`);
     }
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }

@@ -13,8 +13,25 @@ export class RedisHealth implements OnModuleDestroy {
   }
 
   async ping(): Promise<void> {
+    await this.connected();
     const answer = await this.probe.ping();
     if (answer !== 'PONG') throw new Error(`unexpected PING answer: ${answer}`);
+  }
+
+  /** Waits for a connection in progress (start-up, reconnect) instead of failing while it completes. */
+  private connected(waitMs = 1_000): Promise<void> {
+    if (this.probe.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.probe.off('ready', onReady);
+        reject(new Error(`Redis connection is ${this.probe.status}`));
+      }, waitMs);
+      this.probe.once('ready', onReady);
+    });
   }
 
   onModuleDestroy(): void {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DynamicModule } from '@nestjs/common';
+import { type DynamicModule, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { LoggerOptions } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
@@ -41,6 +41,10 @@ export function httpLoggerModule(config: RuntimeConfigShape, service: string): D
       if (res.statusCode >= 400) return 'warn';
       return (req.url ?? '').startsWith('/health') ? 'debug' : 'info';
     },
+    // pino-http invents an Error ("failed with status code 503") for every 5xx; the exception
+    // filter already logged the real cause under an error id, so keep the request line clean.
+    customErrorObject: (_req, _res, error: Error, value: Record<string, unknown>) =>
+      error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
     customProps: (req: IncomingMessage) => ({ route: (req as TracedRequest).routeTemplate }),
     serializers: {
       req: (req: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
@@ -52,5 +56,5 @@ export function httpLoggerModule(config: RuntimeConfigShape, service: string): D
       res: (res: ServerResponse | { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
-  return LoggerModule.forRoot({ pinoHttp, assignResponse: false });
+  return LoggerModule.forRoot({ pinoHttp, assignResponse: false, forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }] });
 }
