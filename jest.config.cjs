@@ -24,6 +24,8 @@ const shared = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Per test; the e2e suites start processes and wait for queues. (Jest reads this at the top level only.)
+  testTimeout: 60_000,
   projects: [
     {
       ...shared,
@@ -36,7 +38,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
 };

@@ -4,7 +4,7 @@ import type { Environment } from './schema';
 export interface RuntimeConfigShape {
   env: Environment;
   log: { level: string; pretty: boolean };
-  database: { url: string; poolMax: number };
+  database: { url: string; poolMax: number; connectTimeoutMs: number };
   redis: { url: string; keyPrefix: string };
   release: { commitSha: string; buildId: string; rulesetVersion: string };
   shutdownTimeoutMs: number;

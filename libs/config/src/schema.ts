@@ -35,6 +35,7 @@ export const commonEnvSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/ })
     .default('postgresql://postgres@127.0.0.1:5432/rampart'),
   DATABASE_POOL_MAX: positiveInt.default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z
     .string()

@@ -15,7 +15,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       adapter: new PrismaPg({
         connectionString: config.database.url,
         max: config.database.poolMax,
-        connectionTimeoutMillis: config.healthCheckTimeoutMs,
+        connectionTimeoutMillis: config.database.connectTimeoutMs,
         // A query stuck behind a lock must not hold a request (or a shutdown) forever.
         statement_timeout: 30_000,
         application_name: 'rampart',

@@ -1,4 +1,5 @@
-import type { INestApplicationContext, LoggerService } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { INestApplication, INestApplicationContext, LoggerService } from '@nestjs/common';
 
 export interface ShutdownOptions {
   /** After this long the process exits 1 even if closing has not finished. */
@@ -30,6 +31,10 @@ export function installGracefulShutdown(app: INestApplicationContext, options: S
     }, options.timeoutMs);
     timer.unref();
     const run = async (): Promise<void> => {
+      // Nest's close() runs onModuleDestroy (disconnecting PostgreSQL and Redis) before it closes
+      // the HTTP server, which would fail the requests still in flight. So the server goes first:
+      // it stops listening at once and resolves when the last in-flight request has been answered.
+      if (isHttpApp(app)) await drainHttp(app);
       await options.beforeClose?.();
       await app.close();
     };
@@ -46,4 +51,24 @@ export function installGracefulShutdown(app: INestApplicationContext, options: S
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+}
+
+/**
+ * Closes the HTTP server and waits for in-flight requests. Node closes the keep-alive connections
+ * that are idle when close() is called, but a connection whose request finishes later would stay
+ * open until its keep-alive timeout (72 s in Fastify) and hold the shutdown; sweeping idle
+ * connections while draining ends each one as soon as its last response is out.
+ */
+async function drainHttp(app: INestApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  try {
+    await app.getHttpAdapter().close();
+  } finally {
+    clearInterval(sweep);
+  }
+}
+
+function isHttpApp(app: INestApplicationContext): app is INestApplication {
+  return typeof (app as Partial<INestApplication>).getHttpAdapter === 'function';
 }

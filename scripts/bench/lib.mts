@@ -1,0 +1,521 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- autocannon ships no types; see the file
+/// <reference path="./autocannon.d.ts" />
+// Building blocks for the benchmarks in scripts/bench: free ports, server child processes that are
+// always cleaned up, readiness polling, /proc readings (RSS, CPU time), autocannon runs with exact
+// latency percentiles, and plain-text tables.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import autocannon, { type Result as AutocannonResult } from 'autocannon';
+
+// ---------------------------------------------------------------------------------------------------------
+// Scenarios
+
+/** The settings every scenario gets from the runner (scripts/bench/run.mts). */
+export interface BenchSettings {
+  /** Repository root: the working directory of the servers. */
+  root: string;
+  /** Seconds of the measured run per target (BENCH_DURATION). */
+  durationSec: number;
+  /** Seconds of the discarded warm-up run per target. */
+  warmupSec: number;
+  connections: number;
+  pipelining: number;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Progress messages (stderr, so stdout keeps only the report). */
+  log: (message: string) => void;
+}
+
+/** What a scenario hands back to the runner to print. */
+export interface ScenarioReport {
+  scenario: string;
+  description: string;
+  targets: TargetResult[];
+  /** Lines printed under the table (notes, ratios). */
+  summary: string[];
+  /** Anything that makes the run invalid (errors, non-2xx, wrong responses); any entry means exit 1. */
+  failures: string[];
+  /** Scenario-specific numbers for BENCH_JSON=1. */
+  extra?: Record<string, number | string>;
+}
+
+/** One benchmark: a name to select it by (BENCH_SCENARIOS) and a function that runs it. */
+export interface Scenario {
+  name: string;
+  description: string;
+  run: (settings: BenchSettings) => Promise<ScenarioReport>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Ports and HTTP
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (listen on port 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not read the port of a listening socket'));
+      });
+    });
+  });
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request on its own connection (no agent, no pooling), so nothing lingers after it. */
+export function httpRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        headers: { connection: 'close', ...options.headers },
+        agent: false,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 1_000),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Server child processes
+
+const OUTPUT_LIMIT = 64 * 1024;
+const STOP_GRACE_MS = 5_000;
+
+/** Every server still running, so a signal or an error can stop them all. */
+const running = new Set<ServerProcess>();
+
+export interface SpawnServerOptions {
+  /** Label for messages and tables, e.g. 'api'. */
+  name: string;
+  /** Arguments to the node binary running this script (process.execPath). */
+  args: string[];
+  cwd: string;
+  /** Added on top of this process's environment. */
+  env: Record<string, string>;
+  /** Base URL of the server, e.g. http://127.0.0.1:1234 */
+  url: string;
+}
+
+/** A server running as a child process: its own event loop, its own RSS. Stop it with stop(). */
+export class ServerProcess {
+  readonly name: string;
+  readonly url: string;
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+  private stdout = '';
+  private stderr = '';
+  private exitDescription: string | undefined;
+
+  constructor(options: SpawnServerOptions) {
+    this.name = options.name;
+    this.url = options.url;
+    this.child = spawn(process.execPath, options.args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      this.stdout = (this.stdout + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitDescription = signal === null ? `exit code ${code}` : `signal ${signal}`;
+        running.delete(this);
+        resolve();
+      });
+      this.child.once('error', (error) => {
+        this.exitDescription = `spawn failed: ${error.message}`;
+        running.delete(this);
+        resolve();
+      });
+    });
+    running.add(this);
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.name}: the process did not start`);
+    return this.child.pid;
+  }
+
+  get isRunning(): boolean {
+    return this.exitDescription === undefined;
+  }
+
+  /** The tail of what the process wrote, for error messages. */
+  output(): string {
+    const parts: string[] = [];
+    if (this.stderr.trim()) parts.push(`--- ${this.name} stderr ---\n${this.stderr.trimEnd()}`);
+    if (this.stdout.trim()) parts.push(`--- ${this.name} stdout ---\n${this.stdout.trimEnd()}`);
+    return parts.length > 0 ? parts.join('\n') : `(${this.name} wrote nothing)`;
+  }
+
+  /** Polls `path` every 100 ms until it answers 200; throws with the process's output otherwise. */
+  async waitUntilReady(path: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastProblem = 'no answer yet';
+    while (Date.now() < deadline) {
+      if (!this.isRunning) {
+        throw new Error(
+          `${this.name} exited (${this.exitDescription}) before ${path} answered 200\n${this.output()}`,
+        );
+      }
+      try {
+        const response = await httpRequest(`${this.url}${path}`, { timeoutMs: 1_000 });
+        if (response.status === 200) return;
+        lastProblem = `HTTP ${response.status}`;
+      } catch (error) {
+        lastProblem = error instanceof Error ? error.message : String(error);
+      }
+      await sleep(100);
+    }
+    throw new Error(
+      `${this.name}: ${this.url}${path} did not answer 200 within ${timeoutMs / 1000} s ` +
+        `(last: ${lastProblem})\n${this.output()}`,
+    );
+  }
+
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
+  async stop(): Promise<void> {
+    if (!this.isRunning) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Last resort from a synchronous 'exit' handler. */
+  killNow(): void {
+    if (this.isRunning) this.child.kill('SIGKILL');
+  }
+}
+
+/** Stops every server still running (in parallel). */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
+/**
+ * SIGINT / SIGTERM stop the servers and exit 130 / 143; a second signal kills them at once. When the
+ * process exits any other way with servers still up, they get SIGKILL.
+ */
+export function installCleanupHandlers(log: (message: string) => void): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals, code: number): void => {
+    if (stopping) {
+      for (const server of running) server.killNow();
+      process.exit(code);
+    }
+    stopping = true;
+    log(`${signal}: stopping ${running.size} server(s)`);
+    void stopAllServers().finally(() => process.exit(code));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT', 130));
+  process.on('SIGTERM', () => onSignal('SIGTERM', 143));
+  process.on('exit', () => {
+    for (const server of running) server.killNow();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// /proc readings
+
+/** Resident set size of a process in MiB (VmRSS of /proc/<pid>/status). */
+export async function readRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!match?.[1]) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) / 1024;
+}
+
+let clockTicks: number | undefined;
+
+function clockTicksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** CPU time (user + system, all threads) a process used so far, in seconds (/proc/<pid>/stat). */
+export async function readCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at field 3, the state.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return (utime + stime) / clockTicksPerSecond();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Load
+
+export interface LoadOptions {
+  url: string;
+  durationSec: number;
+  connections: number;
+  pipelining: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Percentiles in milliseconds over every response of a run. */
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadResult {
+  /** Completed requests per second, averaged over the run's one-second samples (autocannon). */
+  requestsPerSec: number;
+  completed: number;
+  durationSec: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+  statusCodes: Record<string, number>;
+  bytesPerResponse: number;
+  latency: LatencySummary;
+  /** CPU seconds the load generator (this process) used during the run. */
+  loaderCpuSec: number;
+}
+
+/** A growable buffer of doubles: cheaper per response than pushing onto a number[]. */
+class Samples {
+  private values = new Float64Array(1 << 16);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.length++] = value;
+  }
+
+  sorted(): Float64Array {
+    return this.values.slice(0, this.length).sort();
+  }
+}
+
+/** Nearest-rank percentile of ascending values (0 when empty). */
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? 0;
+}
+
+function summarize(samples: Samples): LatencySummary {
+  const sorted = samples.sorted();
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  return {
+    count: sorted.length,
+    mean: sorted.length > 0 ? sum / sorted.length : 0,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
+  };
+}
+
+/**
+ * One autocannon run. Latency percentiles come from every response's own time (sub-millisecond),
+ * not from autocannon's histogram, which has integer-millisecond resolution and no p95.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const samples = new Samples();
+  const cpuBefore = process.cpuUsage();
+  const instance = autocannon({
+    url: options.url,
+    connections: options.connections,
+    pipelining: options.pipelining,
+    duration: options.durationSec,
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+  });
+  instance.on('response', (_client, _statusCode, _bytes, responseTime) => samples.push(responseTime));
+  const result: AutocannonResult = await instance;
+  const cpu = process.cpuUsage(cpuBefore);
+  const statusCodes: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
+  return {
+    requestsPerSec: result.requests.average,
+    completed: result.requests.total ?? samples.length,
+    durationSec: result.duration,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    mismatches: result.mismatches,
+    statusCodes,
+    bytesPerResponse: samples.length > 0 ? (result.throughput.total ?? 0) / samples.length : 0,
+    latency: summarize(samples),
+    loaderCpuSec: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Measuring one server
+
+export interface TargetResult {
+  name: string;
+  url: string;
+  load: LoadResult;
+  rssAfterWarmupMiB: number;
+  rssAfterRunMiB: number;
+  /** CPU seconds the server used during the measured run. */
+  serverCpuSec: number;
+}
+
+/** Warm-up run (discarded), RSS, measured run with the server's CPU time, RSS again. */
+export async function measureServer(
+  server: ServerProcess,
+  request: Omit<LoadOptions, 'url' | 'durationSec' | 'connections' | 'pipelining'> & { path: string },
+  settings: BenchSettings,
+): Promise<TargetResult> {
+  const { path, ...rest } = request;
+  const base = {
+    ...rest,
+    url: `${server.url}${path}`,
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+  };
+  settings.log(`${server.name}: warm-up ${settings.warmupSec} s (discarded)`);
+  await runLoad({ ...base, durationSec: settings.warmupSec });
+  const rssAfterWarmupMiB = await readRssMiB(server.pid);
+  settings.log(`${server.name}: measuring ${settings.durationSec} s`);
+  const cpuBefore = await readCpuSeconds(server.pid);
+  const load = await runLoad({ ...base, durationSec: settings.durationSec });
+  const serverCpuSec = (await readCpuSeconds(server.pid)) - cpuBefore;
+  const rssAfterRunMiB = await readRssMiB(server.pid);
+  return { name: server.name, url: base.url, load, rssAfterWarmupMiB, rssAfterRunMiB, serverCpuSec };
+}
+
+/** Failures that make a target's numbers meaningless: transport errors, timeouts, non-2xx, no traffic. */
+export function loadFailures(target: TargetResult): string[] {
+  const { load } = target;
+  const failures: string[] = [];
+  if (load.errors > 0) failures.push(`${target.name}: ${load.errors} request errors`);
+  if (load.timeouts > 0) failures.push(`${target.name}: ${load.timeouts} timeouts`);
+  if (load.non2xx > 0) {
+    failures.push(`${target.name}: ${load.non2xx} non-2xx responses (${JSON.stringify(load.statusCodes)})`);
+  }
+  if (load.latency.count === 0) failures.push(`${target.name}: no responses at all`);
+  return failures;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Output
+
+export function fixed(value: number, digits = 2): string {
+  return value.toFixed(digits);
+}
+
+/** Rows of cells as an aligned table: first column left-aligned, the rest right-aligned. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** The standard per-target table: throughput, latency, errors, memory, CPU. */
+export function targetTable(targets: TargetResult[]): string {
+  const header = [
+    'target',
+    'req/s',
+    'requests',
+    'p50 ms',
+    'p90 ms',
+    'p95 ms',
+    'p99 ms',
+    'max ms',
+    'errors',
+    'non-2xx',
+    'B/resp',
+    'RSS warm MiB',
+    'RSS end MiB',
+    'server CPU',
+    'loader CPU',
+  ];
+  const rows = targets.map((target) => {
+    const { load } = target;
+    const seconds = load.durationSec || 1;
+    return [
+      target.name,
+      fixed(load.requestsPerSec, 0),
+      String(load.completed),
+      fixed(load.latency.p50),
+      fixed(load.latency.p90),
+      fixed(load.latency.p95),
+      fixed(load.latency.p99),
+      fixed(load.latency.max),
+      String(load.errors + load.timeouts),
+      String(load.non2xx),
+      fixed(load.bytesPerResponse, 0),
+      fixed(target.rssAfterWarmupMiB, 1),
+      fixed(target.rssAfterRunMiB, 1),
+      `${fixed((target.serverCpuSec / seconds) * 100, 0)}%`,
+      `${fixed((load.loaderCpuSec / seconds) * 100, 0)}%`,
+    ];
+  });
+  return formatTable(header, rows);
+}

@@ -1,0 +1,141 @@
+// HTTP benchmarks of Rampart's built API, each scenario against servers in their own child processes
+// with autocannon as the load generator (this process). So far:
+//
+//   healthz   GET /__healthz of the real API (dist/apps/api/src/main.js) next to a bare Fastify 5 server
+//             answering the same JSON, one after the other; prints req/s, latency p50/p90/p95/p99, errors,
+//             RSS after warm-up and after the run, CPU, and the ratio api/bare (the framework's overhead).
+//
+// Per target: 50 connections, pipelining 1, a 3 s warm-up that is discarded, then BENCH_DURATION seconds.
+// About 30 s with the defaults. Needs PostgreSQL and Redis answering on 127.0.0.1 (the API checks their
+// ports at startup); all traffic stays on 127.0.0.1.
+//
+//   npm run bench                                   (builds first; Node 24 must be first on PATH)
+//   node scripts/bench/run.mts                      (uses the existing dist/)
+//
+// Environment:
+//   BENCH_DURATION=10        seconds of each measured run
+//   BENCH_SCENARIOS=healthz  comma-separated scenarios to run (default: all)
+//   BENCH_JSON=1             also print the results as one JSON line at the end
+//   BENCH_DATABASE_URL       the API's DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/rampart_bench)
+//   BENCH_REDIS_URL          the API's REDIS_URL (default redis://127.0.0.1:6379)
+//   BENCH_DEBUG=1            print stack traces of failures
+//
+// Exits 1 when a scenario fails (a server does not start, any request error, timeout or non-2xx).
+// To add a benchmark, write scripts/bench/scenarios/<name>.mts exporting a Scenario and list it below.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  installCleanupHandlers,
+  stopAllServers,
+  type BenchSettings,
+  type Scenario,
+  type ScenarioReport,
+} from './lib.mts';
+import { healthzScenario } from './scenarios/healthz.mts';
+
+const SCENARIOS: Scenario[] = [healthzScenario];
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/rampart_bench';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function positiveNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number of seconds, got "${raw}"`);
+  return value;
+}
+
+function selectScenarios(): Scenario[] {
+  const wanted = (process.env.BENCH_SCENARIOS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (wanted.length === 0) return SCENARIOS;
+  return wanted.map((name) => {
+    const scenario = SCENARIOS.find((candidate) => candidate.name === name);
+    if (!scenario) {
+      throw new Error(
+        `unknown scenario "${name}" in BENCH_SCENARIOS (known: ${SCENARIOS.map((s) => s.name).join(', ')})`,
+      );
+    }
+    return scenario;
+  });
+}
+
+/** 1-minute load average when the run started: other work on the machine skews every number. */
+const LOAD_AT_START = os.loadavg()[0] ?? 0;
+
+function printReport(report: ScenarioReport, settings: BenchSettings): void {
+  const title = `${report.scenario}: ${report.description}`;
+  console.log(`\n${title}\n${'='.repeat(title.length)}`);
+  console.log(
+    `${settings.connections} connections, pipelining ${settings.pipelining}, ` +
+      `${settings.warmupSec} s warm-up (discarded) + ${settings.durationSec} s measured per target, ` +
+      `Node ${process.version}, ${os.availableParallelism()} CPUs, load average ${LOAD_AT_START.toFixed(2)} at start\n`,
+  );
+  for (const line of report.summary) console.log(line);
+  for (const failure of report.failures) console.log(`FAILED: ${failure}`);
+}
+
+async function main(): Promise<number> {
+  installCleanupHandlers(log);
+  const settings: BenchSettings = {
+    root: ROOT,
+    durationSec: positiveNumber('BENCH_DURATION', 10),
+    warmupSec: 3,
+    connections: 50,
+    pipelining: 1,
+    databaseUrl: process.env.BENCH_DATABASE_URL || DEFAULT_DATABASE_URL,
+    redisUrl: process.env.BENCH_REDIS_URL || DEFAULT_REDIS_URL,
+    log,
+  };
+  const scenarios = selectScenarios();
+  if (!existsSync(path.join(ROOT, 'dist/apps/api/src/main.js'))) {
+    throw new Error('dist/apps/api/src/main.js is missing: run `npm run build` (or `npm run bench`)');
+  }
+
+  const reports: ScenarioReport[] = [];
+  for (const scenario of scenarios) {
+    log(`scenario ${scenario.name}`);
+    const report = await scenario.run(settings);
+    reports.push(report);
+    printReport(report, settings);
+  }
+
+  if (process.env.BENCH_JSON === '1') {
+    console.log(
+      JSON.stringify({
+        node: process.version,
+        connections: settings.connections,
+        pipelining: settings.pipelining,
+        warmupSec: settings.warmupSec,
+        durationSec: settings.durationSec,
+        scenarios: reports.map(({ scenario, targets, failures, extra }) => ({
+          scenario,
+          targets,
+          failures,
+          extra,
+        })),
+      }),
+    );
+  }
+  return reports.some((report) => report.failures.length > 0) ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  const detail = error instanceof Error ? error.message : String(error);
+  log(`failed: ${process.env.BENCH_DEBUG === '1' && error instanceof Error ? (error.stack ?? detail) : detail}`);
+  process.exitCode = 1;
+} finally {
+  await stopAllServers();
+}

@@ -1,0 +1,67 @@
+// The servers the benchmarks run against, each as its own child process on a free 127.0.0.1 port.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort, ServerProcess, type BenchSettings } from './lib.mts';
+
+export const API_LOG_LEVEL = 'warn';
+
+/**
+ * The real API from the build (dist/apps/api/src/main.js), ready once /health/live answers 200.
+ * NODE_ENV=test, request logging at warn, a Redis key prefix of its own. The API checks at startup
+ * that the PostgreSQL and Redis ports answer; only /health/ready and real routes need the migrated
+ * database.
+ */
+export async function startApi(
+  settings: BenchSettings,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const server = new ServerProcess({
+    name: 'api',
+    args: [path.join(settings.root, 'dist/apps/api/src/main.js')],
+    cwd: settings.root,
+    url: `http://127.0.0.1:${port}`,
+    env: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: API_LOG_LEVEL,
+      LOG_PRETTY: 'false',
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      DATABASE_URL: settings.databaseUrl,
+      REDIS_URL: settings.redisUrl,
+      REDIS_KEY_PREFIX: `rampart-bench-${randomBytes(4).toString('hex')}`,
+      ...env,
+    },
+  });
+  try {
+    await server.waitUntilReady('/health/live');
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+/**
+ * A bare Fastify 5 server (scripts/bench/bare-fastify.mts) with the same GET /__healthz. Its text runs
+ * through --eval as plain JavaScript, so Node's TypeScript stripper does not inflate the baseline's RSS.
+ */
+export async function startBareFastify(settings: BenchSettings): Promise<ServerProcess> {
+  const port = await freePort();
+  const source = await readFile(path.join(settings.root, 'scripts/bench/bare-fastify.mts'), 'utf8');
+  const server = new ServerProcess({
+    name: 'bare',
+    args: ['--input-type=module', '--eval', source],
+    cwd: settings.root,
+    url: `http://127.0.0.1:${port}`,
+    env: { BENCH_BARE_PORT: String(port) },
+  });
+  try {
+    await server.waitUntilReady('/__healthz');
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
