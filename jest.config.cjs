@@ -26,6 +26,7 @@ const shared = {
 module.exports = {
   // Per test; the e2e suites start processes and wait for queues. (Jest reads this at the top level only.)
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/support/plain-summary-reporter.cjs'],
   projects: [
     {
       ...shared,

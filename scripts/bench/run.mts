@@ -134,7 +134,9 @@ try {
   process.exitCode = await main();
 } catch (error) {
   const detail = error instanceof Error ? error.message : String(error);
-  log(`failed: ${process.env.BENCH_DEBUG === '1' && error instanceof Error ? (error.stack ?? detail) : detail}`);
+  log(
+    `failed: ${process.env.BENCH_DEBUG === '1' && error instanceof Error ? (error.stack ?? detail) : detail}`,
+  );
   process.exitCode = 1;
 } finally {
   await stopAllServers();

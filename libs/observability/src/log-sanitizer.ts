@@ -2,12 +2,12 @@
 // masked wherever they appear (messages included, which pino's path-based redaction cannot
 // reach) and non-ASCII characters are escaped, so log lines are pure ASCII.
 
-const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})/g;
+const EMAIL = /([\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]*@([\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,})/gu;
 const NON_ASCII = /[^\x00-\x7f]/g; // eslint-disable-line no-control-regex -- the ASCII range is the point
 
 /** `jane.doe@example.com` becomes `j***@example.com`: the domain stays useful for debugging. */
 export function maskEmails(text: string): string {
-  return text.replace(EMAIL, "$1***@$2");
+  return text.replace(EMAIL, '$1***@$2');
 }
 
 /** Every non-ASCII UTF-16 unit becomes a JSON `\uXXXX` escape, which keeps a JSON line valid JSON. */

@@ -1,0 +1,95 @@
+import { ConfigError, loadApiConfig, loadWorkerConfig } from './load-config';
+import { EXAMPLE_SECRET_VALUES } from './schema';
+
+const STRONG_JWT = 'jwt-secret-0123456789-0123456789-0123456789';
+const STRONG_COOKIE = 'cookie-secret-0123456789-0123456789-012345';
+
+function production(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { NODE_ENV: 'production', JWT_SECRET: STRONG_JWT, COOKIE_SECRET: STRONG_COOKIE, ...overrides };
+}
+
+describe('loadApiConfig', () => {
+  it('applies the documented defaults in development', () => {
+    const config = loadApiConfig({});
+    expect(config.env).toBe('development');
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      bodyLimitBytes: 262_144,
+      corsOrigins: [],
+      trustProxy: [],
+    });
+    expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/rampart');
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'rampart' });
+    expect(config.docsEnabled).toBe(true);
+    expect(config.cookies.secure).toBe(false);
+    expect(config.log.pretty).toBe(true);
+  });
+
+  it('gives development a random secret per process instead of a predictable one', () => {
+    const first = loadApiConfig({});
+    const second = loadApiConfig({});
+    expect(first.jwt.secret).not.toBe(second.jwt.secret);
+    expect(Buffer.from(first.jwt.secret, 'base64url').length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('accepts a strong production configuration with secure defaults', () => {
+    const config = loadApiConfig(production({ CORS_ORIGINS: 'https://a.example, https://b.example' }));
+    expect(config.cookies).toEqual({ secure: true, secret: STRONG_COOKIE });
+    expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.docsEnabled).toBe(false);
+    expect(config.log.pretty).toBe(false);
+  });
+
+  it.each(['production', 'staging'])('refuses weak secrets in %s, naming the variable only', (env) => {
+    const cases: [Record<string, string | undefined>, RegExp][] = [
+      [{ JWT_SECRET: undefined }, /^config: JWT_SECRET is required in /],
+      [{ COOKIE_SECRET: '' }, /^config: COOKIE_SECRET is required in /],
+      [{ JWT_SECRET: 'x'.repeat(31) }, /^config: JWT_SECRET must be at least 32 bytes/],
+      ...EXAMPLE_SECRET_VALUES.map(
+        (value): [Record<string, string>, RegExp] => [{ COOKIE_SECRET: value }, /COOKIE_SECRET is a documented example/],
+      ),
+    ];
+    for (const [overrides, message] of cases) {
+      const attempt = (): unknown => loadApiConfig(production({ NODE_ENV: env, ...overrides }));
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(message);
+      try {
+        attempt();
+      } catch (error) {
+        expect((error as Error).message).not.toContain('x'.repeat(31));
+        expect((error as Error).message.split('\n')).toHaveLength(1);
+      }
+    }
+  });
+
+  it('counts a secret in bytes, not characters', () => {
+    // 16 characters of 2 bytes each: 32 bytes, accepted.
+    expect(loadApiConfig(production({ JWT_SECRET: 'é'.repeat(16) })).jwt.secret).toBe('é'.repeat(16));
+    expect(() => loadApiConfig(production({ JWT_SECRET: 'é'.repeat(15) }))).toThrow(/at least 32 bytes/);
+  });
+
+  it('refuses CORS "*" and insecure cookies in production', () => {
+    expect(() => loadApiConfig(production({ CORS_ORIGINS: '*' }))).toThrow(/CORS_ORIGINS must list origins/);
+    expect(() => loadApiConfig(production({ COOKIE_SECURE: 'false' }))).toThrow(/COOKIE_SECURE must be true/);
+  });
+
+  it('rejects malformed values with the variable name', () => {
+    expect(() => loadApiConfig({ API_PORT: '70000' })).toThrow(/^config: API_PORT is invalid/);
+    expect(() => loadApiConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/^config: DATABASE_URL is invalid/);
+    expect(() => loadApiConfig({ NODE_ENV: 'prod' })).toThrow(/^config: NODE_ENV is invalid/);
+    expect(() => loadApiConfig({ DOCS_ENABLED: 'maybe' })).toThrow(/^config: DOCS_ENABLED is invalid/);
+    expect(() => loadApiConfig({ REDIS_KEY_PREFIX: 'has space' })).toThrow(/^config: REDIS_KEY_PREFIX is invalid/);
+  });
+});
+
+describe('loadWorkerConfig', () => {
+  it('applies the documented defaults and reads its own variables', () => {
+    expect(loadWorkerConfig({})).toMatchObject({
+      http: { host: '127.0.0.1', port: 3001 },
+      heartbeatIntervalMs: 30_000,
+      concurrency: { maintenance: 1 },
+    });
+    expect(loadWorkerConfig({ WORKER_MAINTENANCE_CONCURRENCY: '4' }).concurrency.maintenance).toBe(4);
+  });
+});

@@ -1,0 +1,133 @@
+// `npm start`: runs Rampart on this machine. (`npm run build` has already run: see package.json.)
+// Applies pending migrations (creating the database if needed), then starts the API and the worker
+// as two processes against DATABASE_URL and REDIS_URL (defaults: the local PostgreSQL and Redis),
+// prints their URLs once both are healthy, and stops both on Ctrl-C / SIGTERM.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { migrate } from './db.mts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/rampart';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const API_PORT = process.env.API_PORT ?? '3000';
+const WORKER_PORT = process.env.WORKER_PORT ?? '3001';
+
+function fail(message: string): never {
+  console.error(`start: ${message}`);
+  process.exit(1);
+}
+
+function redisReachable(url: string): Promise<boolean> {
+  const parsed = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: parsed.hostname || '127.0.0.1', port: Number(parsed.port || 6379), timeout: 3_000 });
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function waitForReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  if (!(await redisReachable(REDIS_URL))) {
+    fail(
+      `Redis is unreachable at ${REDIS_URL}; start it (this machine: redis-server --daemonize yes --bind 127.0.0.1 -::1 ` +
+        '--port 6379 --save "" --appendonly no) or set REDIS_URL',
+    );
+  }
+  try {
+    const applied = await migrate(DATABASE_URL);
+    console.log(applied.length ? `start: applied migrations ${applied.join(', ')}` : 'start: database is up to date');
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+
+  const env = {
+    ...process.env,
+    DATABASE_URL,
+    REDIS_URL,
+    API_PORT,
+    WORKER_PORT,
+    COMMIT_SHA: process.env.COMMIT_SHA ?? gitCommit(),
+    BUILD_ID: process.env.BUILD_ID ?? `local-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`,
+  };
+  const children = {
+    api: spawn(process.execPath, [path.join(ROOT, 'dist/apps/api/src/main.js')], { env, stdio: 'inherit' }),
+    worker: spawn(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], { env, stdio: 'inherit' }),
+  };
+
+  let stopping = false;
+  const stopAll = (signal: NodeJS.Signals): void => {
+    stopping = true;
+    for (const child of Object.values(children)) if (child.exitCode === null) child.kill(signal);
+  };
+  process.on('SIGINT', () => stopAll('SIGTERM'));
+  process.on('SIGTERM', () => stopAll('SIGTERM'));
+
+  const exits = Object.entries(children).map(
+    ([name, child]) =>
+      new Promise<number>((resolve) =>
+        child.once('exit', (code) => {
+          if (!stopping) {
+            console.error(`start: the ${name} exited (code ${code}); stopping the other process`);
+            stopAll('SIGTERM');
+          }
+          resolve(code ?? 1);
+        }),
+      ),
+  );
+
+  const apiUrl = `http://localhost:${API_PORT}`;
+  const workerUrl = `http://localhost:${WORKER_PORT}`;
+  const [apiReady, workerReady] = await Promise.all([
+    waitForReady(`${apiUrl}/health/live`, children.api),
+    waitForReady(`${workerUrl}/health/live`, children.worker),
+  ]);
+  if (apiReady && workerReady) {
+    console.log(
+      [
+        '',
+        'Rampart is running:',
+        `  API        ${apiUrl}   (docs ${apiUrl}/docs, readiness ${apiUrl}/health/ready)`,
+        `  worker     ${workerUrl}   (readiness ${workerUrl}/health/ready)`,
+        `  database   ${DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`,
+        `  redis      ${REDIS_URL}`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  }
+  const codes = await Promise.all(exits);
+  process.exit(stopping && codes.every((code) => code === 0) ? 0 : 1);
+}
+
+await main();
