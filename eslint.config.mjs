@@ -15,7 +15,10 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-extraneous-class': 'off',
       'no-restricted-properties': [
@@ -26,7 +29,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/libs/*/src/**', '../../libs/**'], message: 'Import a lib through its @rampart/<name> alias.' },
+            {
+              group: ['**/libs/*/src/**', '../../libs/**'],
+              message: 'Import a lib through its @rampart/<name> alias.',
+            },
           ],
         },
       ],
@@ -47,6 +53,15 @@ export default tseslint.config(
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+  {
+    // Plain JavaScript config files: no type information, Node's CommonJS/ESM globals.
+    files: ['**/*.{js,cjs,mjs}'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { module: 'writable', require: 'readonly', process: 'readonly', __dirname: 'readonly' },
+    },
   },
   prettier,
 );

@@ -21,7 +21,11 @@ function fail(message: string): never {
 function redisReachable(url: string): Promise<boolean> {
   const parsed = new URL(url);
   return new Promise((resolve) => {
-    const socket = net.connect({ host: parsed.hostname || '127.0.0.1', port: Number(parsed.port || 6379), timeout: 3_000 });
+    const socket = net.connect({
+      host: parsed.hostname || '127.0.0.1',
+      port: Number(parsed.port || 6379),
+      timeout: 3_000,
+    });
     socket.once('connect', () => {
       socket.end();
       resolve(true);
@@ -36,7 +40,10 @@ function redisReachable(url: string): Promise<boolean> {
 
 function gitCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
   } catch {
@@ -66,7 +73,9 @@ async function main(): Promise<void> {
   }
   try {
     const applied = await migrate(DATABASE_URL);
-    console.log(applied.length ? `start: applied migrations ${applied.join(', ')}` : 'start: database is up to date');
+    console.log(
+      applied.length ? `start: applied migrations ${applied.join(', ')}` : 'start: database is up to date',
+    );
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
@@ -82,7 +91,10 @@ async function main(): Promise<void> {
   };
   const children = {
     api: spawn(process.execPath, [path.join(ROOT, 'dist/apps/api/src/main.js')], { env, stdio: 'inherit' }),
-    worker: spawn(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], { env, stdio: 'inherit' }),
+    worker: spawn(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], {
+      env,
+      stdio: 'inherit',
+    }),
   };
 
   let stopping = false;

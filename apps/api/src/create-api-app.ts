@@ -46,7 +46,12 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
     },
     hsts: strict ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     frameguard: { action: 'deny' },
@@ -77,12 +82,17 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
       app,
       new DocumentBuilder()
         .setTitle('Rampart API')
-        .setDescription('Identity, access control, feature flags and safe rollouts. Errors are application/problem+json.')
+        .setDescription(
+          'Identity, access control, feature flags and safe rollouts. Errors are application/problem+json.',
+        )
         .setVersion(config.release.rulesetVersion)
         .addBearerAuth()
         .build(),
     );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'docs/json',
+      yamlDocumentUrl: 'docs/yaml',
+    });
   }
   return app;
 }

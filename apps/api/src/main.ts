@@ -13,7 +13,9 @@ async function bootstrap(): Promise<void> {
   installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, logger });
   await app.listen({ host: config.http.host, port: config.http.port });
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
-  logger.log(`api listening on ${url} (health: ${url}/health/ready${config.docsEnabled ? `, docs: ${url}/docs` : ''})`);
+  logger.log(
+    `api listening on ${url} (health: ${url}/health/ready${config.docsEnabled ? `, docs: ${url}/docs` : ''})`,
+  );
 }
 
 bootstrap().catch((error: unknown) => exitOnStartupFailure('api', error));

@@ -12,17 +12,27 @@ async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
   await assertReachable('postgresql', config.database.url);
   await assertReachable('redis', config.redis.url);
-  const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.forConfig(config), new FastifyAdapter(), {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    WorkerModule.forConfig(config),
+    new FastifyAdapter(),
+    {
+      bufferLogs: true,
+    },
+  );
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.useGlobalFilters(new ProblemDetailsFilter());
   const consumers = app.get(QueueConsumers);
   // Stop taking jobs first and let running ones finish, then close HTTP, Redis and PostgreSQL.
-  installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, logger, beforeClose: () => consumers.close() });
+  installGracefulShutdown(app, {
+    timeoutMs: config.shutdownTimeoutMs,
+    logger,
+    beforeClose: () => consumers.close(),
+  });
   await app.listen({ host: config.http.host, port: config.http.port });
-  logger.log(`worker running; health on ${(await app.getUrl()).replace('127.0.0.1', 'localhost')}/health/ready`);
+  logger.log(
+    `worker running; health on ${(await app.getUrl()).replace('127.0.0.1', 'localhost')}/health/ready`,
+  );
 }
 
 bootstrap().catch((error: unknown) => exitOnStartupFailure('worker', error));

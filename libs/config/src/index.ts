@@ -2,5 +2,11 @@ export { ConfigModule } from './config.module';
 export { ConfigError, loadApiConfig, loadWorkerConfig } from './load-config';
 export { ApiConfig, RuntimeConfig, WorkerConfig } from './runtime-config';
 export type { ApiConfigShape, RuntimeConfigShape, WorkerConfigShape } from './runtime-config';
-export { ENVIRONMENTS, EXAMPLE_SECRET_VALUES, SECRET_VARIABLES, apiEnvSchema, workerEnvSchema } from './schema';
+export {
+  ENVIRONMENTS,
+  EXAMPLE_SECRET_VALUES,
+  SECRET_VARIABLES,
+  apiEnvSchema,
+  workerEnvSchema,
+} from './schema';
 export type { Environment } from './schema';

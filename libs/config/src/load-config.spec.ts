@@ -46,9 +46,10 @@ describe('loadApiConfig', () => {
       [{ JWT_SECRET: undefined }, /^config: JWT_SECRET is required in /],
       [{ COOKIE_SECRET: '' }, /^config: COOKIE_SECRET is required in /],
       [{ JWT_SECRET: 'x'.repeat(31) }, /^config: JWT_SECRET must be at least 32 bytes/],
-      ...EXAMPLE_SECRET_VALUES.map(
-        (value): [Record<string, string>, RegExp] => [{ COOKIE_SECRET: value }, /COOKIE_SECRET is a documented example/],
-      ),
+      ...EXAMPLE_SECRET_VALUES.map((value): [Record<string, string>, RegExp] => [
+        { COOKIE_SECRET: value },
+        /COOKIE_SECRET is a documented example/,
+      ]),
     ];
     for (const [overrides, message] of cases) {
       const attempt = (): unknown => loadApiConfig(production({ NODE_ENV: env, ...overrides }));
@@ -76,10 +77,14 @@ describe('loadApiConfig', () => {
 
   it('rejects malformed values with the variable name', () => {
     expect(() => loadApiConfig({ API_PORT: '70000' })).toThrow(/^config: API_PORT is invalid/);
-    expect(() => loadApiConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/^config: DATABASE_URL is invalid/);
+    expect(() => loadApiConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(
+      /^config: DATABASE_URL is invalid/,
+    );
     expect(() => loadApiConfig({ NODE_ENV: 'prod' })).toThrow(/^config: NODE_ENV is invalid/);
     expect(() => loadApiConfig({ DOCS_ENABLED: 'maybe' })).toThrow(/^config: DOCS_ENABLED is invalid/);
-    expect(() => loadApiConfig({ REDIS_KEY_PREFIX: 'has space' })).toThrow(/^config: REDIS_KEY_PREFIX is invalid/);
+    expect(() => loadApiConfig({ REDIS_KEY_PREFIX: 'has space' })).toThrow(
+      /^config: REDIS_KEY_PREFIX is invalid/,
+    );
   });
 });
 

@@ -43,7 +43,11 @@ function common(env: CommonEnv): RuntimeConfigShape {
   return {
     env: env.NODE_ENV,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development' },
-    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS },
+    database: {
+      url: env.DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     release: { commitSha: env.COMMIT_SHA, buildId: env.BUILD_ID, rulesetVersion: env.RULESET_VERSION },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -34,11 +34,11 @@ export interface WorkerConfigShape extends RuntimeConfigShape {
 
 // Each config is an abstract class merged with its shape, so Nest can inject it by type
 // (`constructor(private readonly config: ApiConfig)`) with no string tokens.
-/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging -- the class is only a DI token */
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the class is only a DI token; the interface gives it its shape */
 export abstract class RuntimeConfig {}
 export interface RuntimeConfig extends RuntimeConfigShape {}
 export abstract class ApiConfig {}
 export interface ApiConfig extends ApiConfigShape {}
 export abstract class WorkerConfig {}
 export interface WorkerConfig extends WorkerConfigShape {}
-/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging */
+/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type */

@@ -18,14 +18,12 @@ export const SECRET_VARIABLES = ['JWT_SECRET', 'COOKIE_SECRET'] as const;
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
-const list = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 export const commonEnvSchema = z.object({
   NODE_ENV: z.enum(ENVIRONMENTS).default('development'),

@@ -1,4 +1,9 @@
-import { type ArgumentsHost, BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  BadRequestException,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { DomainError } from './domain-error';
 import { ProblemDetailsFilter, validationProblem } from './problem-details.filter';
 import type { Problem } from './problem';
@@ -39,7 +44,11 @@ function run(exception: unknown): Sent {
 
 describe('ProblemDetailsFilter', () => {
   it('answers a domain error with its status and code as problem+json', () => {
-    const sent = run(new DomainError('version_conflict', 409, 'The flag set changed since version 3.', { currentVersion: 4 }));
+    const sent = run(
+      new DomainError('version_conflict', 409, 'The flag set changed since version 3.', {
+        currentVersion: 4,
+      }),
+    );
     expect(sent.status).toBe(409);
     expect(sent.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(sent.body).toEqual({
@@ -55,14 +64,24 @@ describe('ProblemDetailsFilter', () => {
   });
 
   it('maps Nest HTTP exceptions to default codes', () => {
-    expect(run(new NotFoundException('no such thing')).body).toMatchObject({ status: 404, code: 'not_found', detail: 'no such thing' });
+    expect(run(new NotFoundException('no such thing')).body).toMatchObject({
+      status: 404,
+      code: 'not_found',
+      detail: 'no such thing',
+    });
     expect(run(new BadRequestException()).body).toMatchObject({ status: 400, code: 'bad_request' });
   });
 
   it('maps Fastify body errors to stable codes', () => {
-    const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    const tooLarge = Object.assign(new Error('Request body is too large'), {
+      statusCode: 413,
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    });
     expect(run(tooLarge).body).toMatchObject({ status: 413, code: 'payload_too_large' });
-    const badJson = Object.assign(new Error('Unexpected token'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+    const badJson = Object.assign(new Error('Unexpected token'), {
+      statusCode: 400,
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+    });
     expect(run(badJson).body).toMatchObject({ status: 400, code: 'malformed_body' });
   });
 
@@ -82,7 +101,9 @@ describe('ProblemDetailsFilter', () => {
   });
 
   it('groups validation errors by field', () => {
-    const sent = run(validationProblem({ email: ['email must be an email'], 'profile.name': ['name is too long'] }));
+    const sent = run(
+      validationProblem({ email: ['email must be an email'], 'profile.name': ['name is too long'] }),
+    );
     expect(sent.body).toMatchObject({
       status: 400,
       code: 'validation_failed',

@@ -69,10 +69,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = FASTIFY_CODES[exception.code ?? ''] ?? defaultCodeFor(exception.statusCode);
       return this.problem(exception.statusCode, code, exception.message);
     }
-    return this.problem(500, 'internal_error', 'An unexpected error occurred. Quote the errorId when reporting it.');
+    return this.problem(
+      500,
+      'internal_error',
+      'An unexpected error occurred. Quote the errorId when reporting it.',
+    );
   }
 
-  private problem(status: number, code: string, detail?: string, extensions: Record<string, unknown> = {}): Problem {
+  private problem(
+    status: number,
+    code: string,
+    detail?: string,
+    extensions: Record<string, unknown> = {},
+  ): Problem {
     return {
       type: problemType(code),
       title: titleFor(status),
@@ -86,5 +95,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 /** Groups class-validator messages by field, as `errors` on a `validation_failed` problem. */
 export function validationProblem(errors: FieldErrors): DomainError {
-  return new DomainError('validation_failed', 400, 'The request is not valid; see errors by field.', { errors });
+  return new DomainError('validation_failed', 400, 'The request is not valid; see errors by field.', {
+    errors,
+  });
 }

@@ -1,4 +1,10 @@
-import type { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import type {
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorFunction,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import { DomainError } from './domain-error';
 import { withTimeout } from './with-timeout';
 
@@ -43,7 +49,8 @@ export async function readiness(
   try {
     return await health.check(checks);
   } catch (error) {
-    const result = (error as { getResponse?: () => unknown }).getResponse?.() as HealthCheckResult | undefined;
+    const result = (error as { getResponse?: () => unknown }).getResponse?.() as
+      HealthCheckResult | undefined;
     if (!result?.details) throw error;
     const failing = Object.keys(result.error ?? {});
     throw new DomainError('not_ready', 503, `not ready: ${failing.join(', ')} failing`, {

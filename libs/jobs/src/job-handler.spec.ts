@@ -6,11 +6,18 @@ describe('processorProblems', () => {
 
   it('accepts one processor per consumed queue handling exactly its jobs', () => {
     expect(maintenanceJobs).toContain(JobName.Heartbeat);
-    expect(processorProblems([QueueName.Maintenance], [{ queue: QueueName.Maintenance, jobNames: maintenanceJobs }])).toEqual([]);
+    expect(
+      processorProblems(
+        [QueueName.Maintenance],
+        [{ queue: QueueName.Maintenance, jobNames: maintenanceJobs }],
+      ),
+    ).toEqual([]);
   });
 
   it('names a consumed queue without a processor, or with two', () => {
-    expect(processorProblems([QueueName.Maintenance], [])).toEqual(['queue "maintenance" has 0 processors, expected 1']);
+    expect(processorProblems([QueueName.Maintenance], [])).toEqual([
+      'queue "maintenance" has 0 processors, expected 1',
+    ]);
     const twice = { queue: QueueName.Maintenance, jobNames: maintenanceJobs };
     expect(processorProblems([QueueName.Maintenance], [twice, twice])).toEqual([
       'queue "maintenance" has 2 processors, expected 1',
@@ -19,8 +26,14 @@ describe('processorProblems', () => {
 
   it('names a job without a handler and a handler for a job the queue does not carry', () => {
     expect(
-      processorProblems([QueueName.Maintenance], [{ queue: QueueName.Maintenance, jobNames: ['maintenance.unknown'] }]),
-    ).toEqual(['job "maintenance.heartbeat" has no handler', 'handler "maintenance.unknown" is not a job of queue "maintenance"']);
+      processorProblems(
+        [QueueName.Maintenance],
+        [{ queue: QueueName.Maintenance, jobNames: ['maintenance.unknown'] }],
+      ),
+    ).toEqual([
+      'job "maintenance.heartbeat" has no handler',
+      'handler "maintenance.unknown" is not a job of queue "maintenance"',
+    ]);
   });
 
   it('names a processor for a queue the worker does not consume', () => {

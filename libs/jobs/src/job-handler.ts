@@ -1,4 +1,11 @@
-import { jobsOfQueue, type JobName, type JobPayloads, type JobResults, type JobsOf, type QueueName } from './queues';
+import {
+  jobsOfQueue,
+  type JobName,
+  type JobPayloads,
+  type JobResults,
+  type JobsOf,
+  type QueueName,
+} from './queues';
 
 /** What a handler learns about the job it runs. */
 export interface JobContext {
@@ -6,7 +13,10 @@ export interface JobContext {
   attempt: number;
 }
 
-export type JobHandlerFn<N extends JobName> = (payload: JobPayloads[N], context: JobContext) => Promise<JobResults[N]>;
+export type JobHandlerFn<N extends JobName> = (
+  payload: JobPayloads[N],
+  context: JobContext,
+) => Promise<JobResults[N]>;
 
 /**
  * The consumer side of one queue: a handler for every job the queue carries (checked by the
@@ -37,10 +47,12 @@ export function processorProblems(
     const handled = matching[0]?.jobNames ?? [];
     const expected: readonly string[] = jobsOfQueue(queue);
     for (const name of expected) if (!handled.includes(name)) problems.push(`job "${name}" has no handler`);
-    for (const name of handled) if (!expected.includes(name)) problems.push(`handler "${name}" is not a job of queue "${queue}"`);
+    for (const name of handled)
+      if (!expected.includes(name)) problems.push(`handler "${name}" is not a job of queue "${queue}"`);
   }
   for (const processor of processors) {
-    if (!consumed.includes(processor.queue)) problems.push(`processor for queue "${processor.queue}" is not consumed`);
+    if (!consumed.includes(processor.queue))
+      problems.push(`processor for queue "${processor.queue}" is not consumed`);
   }
   return problems;
 }

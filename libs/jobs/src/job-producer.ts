@@ -19,7 +19,11 @@ export class JobProducer implements OnModuleDestroy {
     this.connection = createRedisConnection(config.redis.url, 'producer', 'producer');
   }
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: JobsOptions = {}): Promise<string> {
+  async enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    options: JobsOptions = {},
+  ): Promise<string> {
     const definition = JOBS[name];
     const job = await this.queue(definition.queue).add(name, payload, { ...definition.options, ...options });
     if (!job.id) throw new Error(`queue ${definition.queue} returned a job without an id`);
@@ -31,7 +35,10 @@ export class JobProducer implements OnModuleDestroy {
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: queuePrefix(this.config.redis.keyPrefix) });
+      queue = new Queue(name, {
+        connection: this.connection,
+        prefix: queuePrefix(this.config.redis.keyPrefix),
+      });
       queue.on('error', (error) => this.logger.warn({ queue: name, err: error }, 'queue connection error'));
       this.queues.set(name, queue);
     }

@@ -16,7 +16,9 @@ export function createRedisConnection(url: string, role: RedisRole, name: string
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     ...(role === 'consumer' ? { maxRetriesPerRequest: null } : {}),
     ...(role === 'producer' ? { maxRetriesPerRequest: 1, connectTimeout: 5_000 } : {}),
-    ...(role === 'probe' ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000 } : {}),
+    ...(role === 'probe'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000 }
+      : {}),
   };
   const redis = new Redis(url, options);
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.

@@ -15,7 +15,7 @@ export class RedisHealth implements OnModuleDestroy {
   async ping(): Promise<void> {
     await this.connected();
     const answer = await this.probe.ping();
-    if (answer !== 'PONG') throw new Error(`unexpected PING answer: ${answer}`);
+    if (answer !== 'PONG') throw new Error(`unexpected PING answer: ${String(answer)}`);
   }
 
   /** Waits for a connection in progress (start-up, reconnect) instead of failing while it completes. */
@@ -28,7 +28,7 @@ export class RedisHealth implements OnModuleDestroy {
       };
       const timer = setTimeout(() => {
         this.probe.off('ready', onReady);
-        reject(new Error(`Redis connection is ${this.probe.status}`));
+        reject(new Error(`Redis connection is ${String(this.probe.status)}`));
       }, waitMs);
       this.probe.once('ready', onReady);
     });

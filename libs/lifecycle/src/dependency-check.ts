@@ -25,7 +25,11 @@ function redact(url: URL): string {
  * Fails fast, in one line, when a dependency's TCP port does not answer: a clearer message than
  * the retry loops of pg and ioredis, which would otherwise keep a half-started process waiting.
  */
-export async function assertReachable(kind: 'postgresql' | 'redis', url: string, timeoutMs = 3_000): Promise<void> {
+export async function assertReachable(
+  kind: 'postgresql' | 'redis',
+  url: string,
+  timeoutMs = 3_000,
+): Promise<void> {
   const parsed = new URL(url);
   const port = Number(parsed.port || (kind === 'redis' ? 6379 : 5432));
   const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
@@ -33,7 +37,11 @@ export async function assertReachable(kind: 'postgresql' | 'redis', url: string,
     const socket = net.connect({ host, port, timeout: timeoutMs });
     const fail = (reason: string): void => {
       socket.destroy();
-      reject(new DependencyUnavailableError(`${kind} is unreachable at ${redact(parsed)} (${reason}); ${HOW_TO_START[kind]}`));
+      reject(
+        new DependencyUnavailableError(
+          `${kind} is unreachable at ${redact(parsed)} (${reason}); ${HOW_TO_START[kind]}`,
+        ),
+      );
     };
     socket.once('connect', () => {
       socket.end();

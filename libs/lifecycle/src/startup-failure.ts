@@ -4,10 +4,15 @@
  * and keeps its stack.
  */
 export function exitOnStartupFailure(component: string, error: unknown): never {
-  if (error instanceof Error && (error.name === 'ConfigError' || error.name === 'DependencyUnavailableError')) {
+  if (
+    error instanceof Error &&
+    (error.name === 'ConfigError' || error.name === 'DependencyUnavailableError')
+  ) {
     process.stderr.write(`${component}: ${error.message}\n`);
   } else {
-    process.stderr.write(`${component}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${component}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 }

@@ -5,7 +5,9 @@ describe('log sanitizer', () => {
     expect(maskEmails('login failed for jane.doe+tag@mail.example.co.uk from 10.0.0.1')).toBe(
       'login failed for j***@mail.example.co.uk from 10.0.0.1',
     );
-    expect(maskEmails('{"email":"a@b.io","to":"Bob.Smith@Example.COM"}')).toBe('{"email":"a***@b.io","to":"B***@Example.COM"}');
+    expect(maskEmails('{"email":"a@b.io","to":"Bob.Smith@Example.COM"}')).toBe(
+      '{"email":"a***@b.io","to":"B***@Example.COM"}',
+    );
   });
 
   it('leaves text without addresses alone', () => {
@@ -20,6 +22,8 @@ describe('log sanitizer', () => {
   });
 
   it('does both', () => {
-    expect(sanitizeLogLine('{"msg":"Grüße an jörg@example.de"}\n')).toBe('{"msg":"Gr\\u00fc\\u00dfe an j***@example.de"}\n');
+    expect(sanitizeLogLine('{"msg":"Grüße an jörg@example.de"}\n')).toBe(
+      '{"msg":"Gr\\u00fc\\u00dfe an j***@example.de"}\n',
+    );
   });
 });

@@ -22,7 +22,12 @@ export function pinoOptions(config: RuntimeConfigShape, service: string): Logger
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     hooks: { streamWrite: sanitizeLogLine },
     ...(config.log.pretty
-      ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+          },
+        }
       : {}),
   };
 }
@@ -56,5 +61,9 @@ export function httpLoggerModule(config: RuntimeConfigShape, service: string): D
       res: (res: ServerResponse | { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
-  return LoggerModule.forRoot({ pinoHttp, assignResponse: false, forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }] });
+  return LoggerModule.forRoot({
+    pinoHttp,
+    assignResponse: false,
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+  });
 }

@@ -12,9 +12,13 @@ const run = promisify(execFile);
 
 async function db(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['--no-warnings', path.join(ROOT, 'scripts/db.mts'), ...args], {
-      env: { ...process.env, ...env },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--no-warnings', path.join(ROOT, 'scripts/db.mts'), ...args],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

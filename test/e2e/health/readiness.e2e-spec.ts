@@ -14,10 +14,18 @@ interface ReadyBody {
 
 async function ready(api: RunningApi): Promise<{ status: number; body: ReadyBody; type: string | null }> {
   const response = await fetch(`${api.url}/health/ready`);
-  return { status: response.status, body: (await response.json()) as ReadyBody, type: response.headers.get('content-type') };
+  return {
+    status: response.status,
+    body: (await response.json()) as ReadyBody,
+    type: response.headers.get('content-type'),
+  };
 }
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = await probe();
   while (!accept(last) && Date.now() < deadline) {
@@ -53,7 +61,10 @@ describe('readiness of the API and the worker', () => {
   });
 
   it('is ready when PostgreSQL, Redis and a live worker answer', async () => {
-    const result = await eventually(() => ready(api), (value) => value.status === 200);
+    const result = await eventually(
+      () => ready(api),
+      (value) => value.status === 200,
+    );
     expect(result.status).toBe(200);
     expect(result.body.status).toBe('ok');
     expect(Object.keys(result.body.details ?? {})).toEqual(['postgresql', 'redis', 'queue']);
@@ -64,7 +75,10 @@ describe('readiness of the API and the worker', () => {
 
   it('answers 503 naming Redis while Redis is down, and recovers when it returns', async () => {
     await redisProxy.cut();
-    const down = await eventually(() => ready(api), (value) => value.status === 503);
+    const down = await eventually(
+      () => ready(api),
+      (value) => value.status === 503,
+    );
     expect(down.status).toBe(503);
     expect(down.type).toBe('application/problem+json; charset=utf-8');
     expect(down.body.code).toBe('not_ready');
@@ -73,18 +87,27 @@ describe('readiness of the API and the worker', () => {
     expect(down.body.checks?.redis?.status).toBe('down');
 
     await redisProxy.restore();
-    const back = await eventually(() => ready(api), (value) => value.status === 200);
+    const back = await eventually(
+      () => ready(api),
+      (value) => value.status === 200,
+    );
     expect(back.status).toBe(200);
   });
 
   it('answers 503 naming PostgreSQL while PostgreSQL is down, and recovers when it returns', async () => {
     await databaseProxy.cut();
-    const down = await eventually(() => ready(api), (value) => value.status === 503);
+    const down = await eventually(
+      () => ready(api),
+      (value) => value.status === 503,
+    );
     expect(down.body.failing).toContain('postgresql');
     expect(down.body.failing).not.toContain('redis');
 
     await databaseProxy.restore();
-    const back = await eventually(() => ready(api), (value) => value.status === 200);
+    const back = await eventually(
+      () => ready(api),
+      (value) => value.status === 200,
+    );
     expect(back.status).toBe(200);
   });
 
@@ -92,7 +115,11 @@ describe('readiness of the API and the worker', () => {
     await worker.stop();
     const stale = await startApiInProcess({ WORKER_HEARTBEAT_MAX_AGE_MS: '1500' });
     try {
-      const result = await eventually(() => ready(stale), (value) => value.status === 503, 10_000);
+      const result = await eventually(
+        () => ready(stale),
+        (value) => value.status === 503,
+        10_000,
+      );
       expect(result.body.failing).toEqual(['queue']);
       expect(result.body.checks?.queue?.message).toMatch(/heartbeat older than 1500 ms/);
     } finally {

@@ -32,7 +32,11 @@ describe('API HTTP surface', () => {
   it('GET /__version names the running release', async () => {
     const response = await fetch(`${api.url}/__version`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ commit: 'f42638c', build_id: 'phase1_20261122_094500', ruleset_version: 'v1.0' });
+    expect(await response.json()).toEqual({
+      commit: 'f42638c',
+      build_id: 'phase1_20261122_094500',
+      ruleset_version: 'v1.0',
+    });
   });
 
   it('sends security headers fit for a JSON API (no HSTS outside staging/production)', async () => {
@@ -85,7 +89,9 @@ describe('API HTTP surface', () => {
     expect(json.status).toBe(200);
     const document = (await json.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toMatch(/^3\./);
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/__healthz', '/__version', '/health/ready']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/__healthz', '/__version', '/health/ready']),
+    );
     const ui = await fetch(`${api.url}/docs`);
     expect(ui.status).toBe(200);
     expect(ui.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -113,7 +119,9 @@ describe('API HTTP surface behind a trusted proxy, in staging', () => {
   it('keeps a well-formed X-Request-ID from the trusted proxy and replaces a malformed one', async () => {
     const kept = await fetch(`${api.url}/__healthz`, { headers: { 'x-request-id': 'nginx-4f1c2a' } });
     expect(kept.headers.get('x-request-id')).toBe('nginx-4f1c2a');
-    const replaced = await fetch(`${api.url}/__healthz`, { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    const replaced = await fetch(`${api.url}/__healthz`, {
+      headers: { 'x-request-id': 'bad id\twith spaces' },
+    });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 

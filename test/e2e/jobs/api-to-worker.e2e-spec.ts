@@ -33,7 +33,10 @@ describe('a job produced by the API is consumed by the worker', () => {
     const jobId = await producer.enqueue(JobName.Heartbeat, { requestedBy: 'e2e' });
     const job = await producer.queue(QueueName.Maintenance).getJob(jobId);
     expect(job).toBeDefined();
-    const result = (await job!.waitUntilFinished(events, 15_000)) as { instanceId: string; beatsTotal: number };
+    const result = (await job!.waitUntilFinished(events, 15_000)) as {
+      instanceId: string;
+      beatsTotal: number;
+    };
     // The worker names itself host:pid, so the result proves which process consumed the job.
     expect(result.instanceId).toBe(`${hostname()}:${worker.pid}`);
     expect(result.beatsTotal).toBeGreaterThanOrEqual(1);
@@ -42,13 +45,23 @@ describe('a job produced by the API is consumed by the worker', () => {
 
   it('keeps the job id a producer chooses, so a repeated enqueue is de-duplicated', async () => {
     const producer = api.app.get(JobProducer);
-    const first = await producer.enqueue(JobName.Heartbeat, { requestedBy: 'e2e-dedupe' }, { jobId: 'dedupe-1' });
-    const second = await producer.enqueue(JobName.Heartbeat, { requestedBy: 'e2e-dedupe' }, { jobId: 'dedupe-1' });
+    const first = await producer.enqueue(
+      JobName.Heartbeat,
+      { requestedBy: 'e2e-dedupe' },
+      { jobId: 'dedupe-1' },
+    );
+    const second = await producer.enqueue(
+      JobName.Heartbeat,
+      { requestedBy: 'e2e-dedupe' },
+      { jobId: 'dedupe-1' },
+    );
     expect(first).toBe('dedupe-1');
     expect(second).toBe('dedupe-1');
     const queue = producer.queue(QueueName.Maintenance);
     await queue.getJob('dedupe-1').then((job) => job?.waitUntilFinished(events, 15_000));
     const jobs = await queue.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
-    expect(jobs.filter((job) => (job.data as { requestedBy?: string }).requestedBy === 'e2e-dedupe')).toHaveLength(1);
+    expect(
+      jobs.filter((job) => (job.data as { requestedBy?: string }).requestedBy === 'e2e-dedupe'),
+    ).toHaveLength(1);
   });
 });

@@ -37,7 +37,10 @@ describe('SIGTERM', () => {
       databaseProxy.latencyMs = DB_LATENCY_MS;
       const inFlight = fetch(`${api.url}/health/ready`).then(async (response) => ({
         status: response.status,
-        body: (await response.json()) as { details?: Record<string, { status: string }>; checks?: Record<string, { status: string }> },
+        body: (await response.json()) as {
+          details?: Record<string, { status: string }>;
+          checks?: Record<string, { status: string }>;
+        },
       }));
       await new Promise((resolve) => setTimeout(resolve, 300));
       const signalledAt = Date.now();
@@ -61,7 +64,10 @@ describe('SIGTERM', () => {
   });
 
   it('lets the worker finish the job it is running, then exits 0 within 10 s', async () => {
-    const env = appEnv({ DATABASE_URL: databaseProxy.rewrite(runDatabaseUrl()), WORKER_HEARTBEAT_INTERVAL_MS: '600000' });
+    const env = appEnv({
+      DATABASE_URL: databaseProxy.rewrite(runDatabaseUrl()),
+      WORKER_HEARTBEAT_INTERVAL_MS: '600000',
+    });
     const prefix = queuePrefix(env.REDIS_KEY_PREFIX ?? '');
     const queue = new Queue(QueueName.Maintenance, { connection: { url: REDIS_URL }, prefix });
     const events = new QueueEvents(QueueName.Maintenance, { connection: { url: REDIS_URL }, prefix });
@@ -71,7 +77,11 @@ describe('SIGTERM', () => {
       // Let the start-up heartbeat finish first, so the slow job below is the only one running.
       while ((await queue.getCompletedCount()) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
       databaseProxy.latencyMs = DB_LATENCY_MS;
-      const job = await queue.add(JobName.Heartbeat, { requestedBy: 'shutdown-test' }, JOBS[JobName.Heartbeat].options);
+      const job = await queue.add(
+        JobName.Heartbeat,
+        { requestedBy: 'shutdown-test' },
+        JOBS[JobName.Heartbeat].options,
+      );
       const deadline = Date.now() + 10_000;
       while ((await job.getState()) !== 'active' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -88,7 +98,9 @@ describe('SIGTERM', () => {
       const finished = await queue.getJob(job.id ?? '');
       expect(await finished?.getState()).toBe('completed');
       expect(finished?.attemptsMade).toBe(1);
-      expect(finished?.returnvalue).toMatchObject({ instanceId: expect.stringContaining(`:${worker.pid}`) as string });
+      expect(finished?.returnvalue).toMatchObject({
+        instanceId: expect.stringContaining(`:${worker.pid}`) as string,
+      });
     } finally {
       await worker.stop();
       await events.close();

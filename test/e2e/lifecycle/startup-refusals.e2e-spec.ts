@@ -11,14 +11,26 @@ function production(overrides: Record<string, string | undefined>): Record<strin
 describe('the API refuses to start in production with an unsafe configuration', () => {
   it.each([
     ['a missing secret', { JWT_SECRET: undefined }, /^api: config: JWT_SECRET is required in production$/],
-    ['a short secret', { COOKIE_SECRET: 'short-secret' }, /^api: config: COOKIE_SECRET must be at least 32 bytes/],
+    [
+      'a short secret',
+      { COOKIE_SECRET: 'short-secret' },
+      /^api: config: COOKIE_SECRET must be at least 32 bytes/,
+    ],
     [
       'a documented example secret',
       { JWT_SECRET: 'change-me-to-a-random-secret-of-at-least-32-bytes' },
       /^api: config: JWT_SECRET is a documented example value/,
     ],
-    ['CORS allowing any origin', { CORS_ORIGINS: 'https://app.example.com,*' }, /^api: config: CORS_ORIGINS must list origins/],
-    ['cookies without Secure', { COOKIE_SECURE: 'false' }, /^api: config: COOKIE_SECURE must be true in production$/],
+    [
+      'CORS allowing any origin',
+      { CORS_ORIGINS: 'https://app.example.com,*' },
+      /^api: config: CORS_ORIGINS must list origins/,
+    ],
+    [
+      'cookies without Secure',
+      { COOKIE_SECURE: 'false' },
+      /^api: config: COOKIE_SECURE must be true in production$/,
+    ],
     ['an invalid number', { BODY_LIMIT_BYTES: 'lots' }, /^api: config: BODY_LIMIT_BYTES is invalid/],
   ])('exits non-zero with one clear line on %s', async (_case, overrides, line) => {
     const { code, output } = await runToExit('api', production(overrides));
@@ -33,10 +45,15 @@ describe('the API refuses to start in production with an unsafe configuration', 
 describe('both apps say in one line which dependency is unreachable', () => {
   it.each(['api', 'worker'] as const)('%s: PostgreSQL down', async (app) => {
     const port = await freePort();
-    const { code, output } = await runToExit(app, appEnv({ DATABASE_URL: `postgresql://rampart:pw@127.0.0.1:${port}/rampart` }));
+    const { code, output } = await runToExit(
+      app,
+      appEnv({ DATABASE_URL: `postgresql://rampart:pw@127.0.0.1:${port}/rampart` }),
+    );
     expect(code).toBe(1);
     expect(output).toHaveLength(1);
-    expect(output[0]).toContain(`postgresql is unreachable at postgresql://rampart:***@127.0.0.1:${port}/rampart`);
+    expect(output[0]).toContain(
+      `postgresql is unreachable at postgresql://rampart:***@127.0.0.1:${port}/rampart`,
+    );
     expect(output[0]).toContain('pg_ctlcluster');
     expect(output[0]).not.toContain(':pw@');
   });
@@ -45,7 +62,9 @@ describe('both apps say in one line which dependency is unreachable', () => {
     const port = await freePort();
     const { code, output } = await runToExit(app, appEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
     expect(code).toBe(1);
-    expect(output).toEqual([expect.stringContaining(`redis is unreachable at redis://127.0.0.1:${port}`) as string]);
+    expect(output).toEqual([
+      expect.stringContaining(`redis is unreachable at redis://127.0.0.1:${port}`) as string,
+    ]);
     expect(output[0]).toContain('redis-server');
   });
 });

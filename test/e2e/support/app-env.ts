@@ -21,5 +21,7 @@ export function appEnv(overrides: EnvOverrides = {}): Record<string, string> {
     HEALTH_CHECK_TIMEOUT_MS: '1000',
     ...overrides,
   };
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }

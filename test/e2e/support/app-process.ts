@@ -37,7 +37,12 @@ export class AppProcess {
     const portVariable = name === 'api' ? 'API_PORT' : 'WORKER_PORT';
     const child = spawn(process.execPath, [path.join(ROOT, ENTRY[name])], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, [portVariable]: String(port) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        ...env,
+        [portVariable]: String(port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new AppProcess(name, port, child);
@@ -70,7 +75,9 @@ export class AppProcess {
       if (ok) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`${this.name} did not come up (${exited ? 'it exited' : 'timed out'}):\n${this.output.join('\n')}`);
+    throw new Error(
+      `${this.name} did not come up (${exited ? 'it exited' : 'timed out'}):\n${this.output.join('\n')}`,
+    );
   }
 
   signal(signal: NodeJS.Signals): void {

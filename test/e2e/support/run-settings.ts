@@ -6,7 +6,8 @@ export const RUN_DATABASE_URL = 'RAMPART_E2E_DATABASE_URL';
 export const RUN_REDIS_PREFIX = 'RAMPART_E2E_REDIS_PREFIX';
 
 /** The server the run's database is created on (any database on it; the path is replaced). */
-export const SERVER_DATABASE_URL = process.env.E2E_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const SERVER_DATABASE_URL =
+  process.env.E2E_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function randomSuffix(bytes = 4): string {
@@ -27,6 +28,7 @@ export function runDatabaseUrl(): string {
 
 export function runRedisPrefix(): string {
   const prefix = process.env[RUN_REDIS_PREFIX];
-  if (!prefix) throw new Error(`${RUN_REDIS_PREFIX} is not set: run the e2e suites through jest (global setup)`);
+  if (!prefix)
+    throw new Error(`${RUN_REDIS_PREFIX} is not set: run the e2e suites through jest (global setup)`);
   return prefix;
 }

@@ -31,7 +31,8 @@ export class WorkerHealthController {
       () => probe(this.indicators, 'redis', timeout, () => this.redis.ping()),
       () =>
         probe(this.indicators, 'consumers', timeout, () => {
-          if (!this.consumers.isRunning()) return Promise.reject(new CheckFailed('queue consumers are not running', {}));
+          if (!this.consumers.isRunning())
+            return Promise.reject(new CheckFailed('queue consumers are not running', {}));
           return Promise.resolve();
         }),
     ]);

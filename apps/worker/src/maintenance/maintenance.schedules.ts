@@ -24,7 +24,12 @@ export class MaintenanceSchedules implements OnApplicationBootstrap {
       {
         name: JobName.Heartbeat,
         data: { requestedBy: 'scheduler' },
-        opts: { attempts: options.attempts, backoff: options.backoff, removeOnComplete: options.removeOnComplete, removeOnFail: options.removeOnFail },
+        opts: {
+          attempts: options.attempts,
+          backoff: options.backoff,
+          removeOnComplete: options.removeOnComplete,
+          removeOnFail: options.removeOnFail,
+        },
       },
     );
     this.logger.log(`scheduled ${JobName.Heartbeat} every ${this.config.heartbeatIntervalMs} ms`);

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { WorkerConfig } from '@rampart/config';
 import {
@@ -43,7 +49,10 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     const consumed = Object.keys(concurrency) as QueueName[];
     const problems = processorProblems(
       consumed,
-      this.processors.map((processor) => ({ queue: processor.queue, jobNames: Object.keys(processor.handlers) })),
+      this.processors.map((processor) => ({
+        queue: processor.queue,
+        jobNames: Object.keys(processor.handlers),
+      })),
     );
     if (problems.length) throw new Error(`worker job wiring is broken: ${problems.join('; ')}`);
 
@@ -59,17 +68,33 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
         autorun: false,
       });
       worker.on('failed', (job, error) =>
-        this.logger.warn({ queue: processor.queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'),
+        this.logger.warn(
+          { queue: processor.queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error },
+          'job failed',
+        ),
       );
-      worker.on('stalled', (jobId) => this.logger.warn({ queue: processor.queue, jobId }, 'job stalled; it will run again'));
-      worker.on('error', (error) => this.logger.error({ queue: processor.queue, err: error }, 'worker error'));
+      worker.on('stalled', (jobId) =>
+        this.logger.warn({ queue: processor.queue, jobId }, 'job stalled; it will run again'),
+      );
+      worker.on('error', (error) =>
+        this.logger.error({ queue: processor.queue, err: error }, 'worker error'),
+      );
       this.workers.push(worker);
-      void worker.run().catch((error: unknown) => this.logger.error({ queue: processor.queue, err: error }, 'worker stopped'));
-      this.logger.log(`consuming queue "${processor.queue}" with concurrency ${concurrency[processor.queue]}`);
+      void worker
+        .run()
+        .catch((error: unknown) =>
+          this.logger.error({ queue: processor.queue, err: error }, 'worker stopped'),
+        );
+      this.logger.log(
+        `consuming queue "${processor.queue}" with concurrency ${concurrency[processor.queue]}`,
+      );
     }
   }
 
-  private async dispatch(handlers: Record<string, JobHandlerFn<JobName> | undefined>, job: Job): Promise<unknown> {
+  private async dispatch(
+    handlers: Record<string, JobHandlerFn<JobName> | undefined>,
+    job: Job,
+  ): Promise<unknown> {
     const handler = handlers[job.name];
     // A job name this build does not know cannot succeed on retry; fail it for inspection instead.
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);

@@ -24,7 +24,9 @@ export function requestIdGenerator(trust: TrustFunction | false): (req: Incoming
     const header = req.headers['x-request-id'];
     const peer = req.socket.remoteAddress ?? '';
     const id =
-      trust && typeof header === 'string' && REQUEST_ID.test(header) && trust(peer, 0) ? header : randomUUID();
+      trust && typeof header === 'string' && REQUEST_ID.test(header) && trust(peer, 0)
+        ? header
+        : randomUUID();
     req.id = id;
     return id;
   };
