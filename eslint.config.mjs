@@ -5,6 +5,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+const LIB_ALIAS_RULE = {
+  group: ['**/libs/*/src/**', '../../libs/**'],
+  message: 'Import a lib through its @rampart/<name> alias.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'libs/db/src/generated/**'] },
   js.configs.recommended,
@@ -29,14 +34,19 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            LIB_ALIAS_RULE,
             {
-              group: ['**/libs/*/src/**', '../../libs/**'],
-              message: 'Import a lib through its @rampart/<name> alias.',
+              group: ['@prisma/*', 'prisma', 'prisma/*'],
+              message: 'Only libs/db and the migration scripts use Prisma.',
             },
           ],
         },
       ],
     },
+  },
+  {
+    files: ['libs/db/**/*.ts', 'scripts/**/*.mts', 'prisma.config.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [LIB_ALIAS_RULE] }] },
   },
   {
     // Decorated Nest classes need their constructor parameter types at run time (emitDecoratorMetadata),

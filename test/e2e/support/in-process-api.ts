@@ -15,7 +15,8 @@ export interface RunningApi {
  * the test runner's own environment.
  */
 export async function startApiInProcess(overrides: EnvOverrides = {}): Promise<RunningApi> {
-  const app = await createApiApp(loadApiConfig(appEnv(overrides)));
+  // In the test process itself logs would interleave with Jest's output; spawned apps keep theirs.
+  const app = await createApiApp(loadApiConfig(appEnv({ LOG_LEVEL: 'silent', ...overrides })));
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
