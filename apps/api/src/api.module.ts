@@ -3,8 +3,10 @@ import { type ApiConfigShape, ConfigModule } from '@rampart/config';
 import { DbModule } from '@rampart/db';
 import { JobsModule } from '@rampart/jobs';
 import { httpLoggerModule } from '@rampart/observability';
+import { EmailModule } from './email/email.module';
 import { HealthModule } from './health/health.module';
 import { MetaModule } from './meta/meta.module';
+import { QueuesModule } from './queues/queues.module';
 
 @Module({})
 export class ApiModule {
@@ -16,8 +18,10 @@ export class ApiModule {
         httpLoggerModule(config, 'api'),
         DbModule,
         JobsModule,
+        EmailModule,
         HealthModule,
         MetaModule,
+        QueuesModule,
       ],
     };
   }

@@ -10,6 +10,7 @@ import type { ApiConfigShape } from '@rampart/config';
 import { ApiModule } from './api.module';
 import { compileTrust, requestIdGenerator } from './common/http/client-address';
 import { installHttpPipeline } from './common/http/http-pipeline';
+import { mountQueueDashboard } from './queues/queue-dashboard';
 import { ProblemDetailsFilter, validationProblem } from '@rampart/http';
 
 const EXPOSED_HEADERS = ['X-Request-ID', 'Location', 'ETag', 'Retry-After', 'RateLimit', 'RateLimit-Policy'];
@@ -76,6 +77,8 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
       exceptionFactory: (errors) => validationProblem(fieldErrors(errors)),
     }),
   );
+
+  if (config.queueDashboardEnabled) await mountQueueDashboard(app);
 
   if (config.docsEnabled) {
     const document = SwaggerModule.createDocument(

@@ -4,15 +4,20 @@ import { ConfigModule, type WorkerConfigShape } from '@rampart/config';
 import { DbModule } from '@rampart/db';
 import { JobsModule, type QueueProcessor } from '@rampart/jobs';
 import { httpLoggerModule } from '@rampart/observability';
+import { DeliverEmail } from './email/deliver-email';
+import { EmailProcessor } from './email/email.processor';
+import { SmtpMailer } from './email/smtp-mailer';
 import { WorkerHealthController } from './health/worker-health.controller';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedules } from './maintenance/maintenance.schedules';
+import { PurgeExpired } from './maintenance/purge-expired';
+import { SweepOutbox } from './maintenance/sweep-outbox';
 import { QueueConsumers } from './queues/queue-consumers';
 import { QUEUE_PROCESSORS } from './queues/queue-processors.token';
 import { WorkerInstance } from './worker-instance';
 
 /** Every queue processor this worker runs. Adding a queue: write its processor, list it here. */
-const PROCESSORS = [MaintenanceProcessor];
+const PROCESSORS = [MaintenanceProcessor, EmailProcessor];
 
 @Module({})
 export class WorkerModule {
@@ -29,6 +34,10 @@ export class WorkerModule {
       controllers: [WorkerHealthController],
       providers: [
         WorkerInstance,
+        SmtpMailer,
+        DeliverEmail,
+        SweepOutbox,
+        PurgeExpired,
         ...PROCESSORS,
         {
           provide: QUEUE_PROCESSORS,

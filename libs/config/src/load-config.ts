@@ -52,6 +52,7 @@ function common(env: CommonEnv): RuntimeConfigShape {
     release: { commitSha: env.COMMIT_SHA, buildId: env.BUILD_ID, rulesetVersion: env.RULESET_VERSION },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
+    emailMessageIdDomain: env.EMAIL_MESSAGE_ID_DOMAIN,
   };
 }
 
@@ -80,6 +81,12 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
   if (strict && env.CORS_ORIGINS.includes('*')) {
     throw new ConfigError(`config: CORS_ORIGINS must list origins, not "*", in ${env.NODE_ENV}`);
   }
+  if (strict && env.QUEUE_DASHBOARD_ENABLED) {
+    // Until access control guards it, the dashboard would let anyone retry or delete jobs.
+    throw new ConfigError(
+      `config: QUEUE_DASHBOARD_ENABLED must be false in ${env.NODE_ENV} until access control lands`,
+    );
+  }
   if (strict && !cookieSecure) {
     throw new ConfigError(`config: COOKIE_SECURE must be true in ${env.NODE_ENV}`);
   }
@@ -96,6 +103,7 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
     cookies: { secure: cookieSecure, secret: secret(env, 'COOKIE_SECRET') },
     jwt: { secret: secret(env, 'JWT_SECRET') },
     health: { workerHeartbeatMaxAgeMs: env.WORKER_HEARTBEAT_MAX_AGE_MS },
+    queueDashboardEnabled: env.QUEUE_DASHBOARD_ENABLED,
   };
 }
 
@@ -105,6 +113,26 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfigShape {
     ...common(env),
     http: { host: env.WORKER_HOST, port: env.WORKER_PORT },
     heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
-    concurrency: { maintenance: env.WORKER_MAINTENANCE_CONCURRENCY },
+    concurrency: { maintenance: env.WORKER_MAINTENANCE_CONCURRENCY, email: env.WORKER_EMAIL_CONCURRENCY },
+    lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+    smtp: {
+      host: env.SMTP_HOST,
+      port: env.SMTP_PORT,
+      secure: env.SMTP_SECURE,
+      requireTls: env.SMTP_REQUIRE_TLS,
+      auth: env.SMTP_USER ? { user: env.SMTP_USER, password: env.SMTP_PASSWORD ?? '' } : null,
+      timeoutMs: env.SMTP_TIMEOUT_MS,
+    },
+    email: {
+      from: env.EMAIL_FROM,
+      appUrl: env.EMAIL_APP_URL.replace(/\/$/, ''),
+      productName: env.EMAIL_PRODUCT_NAME,
+    },
+    outbox: {
+      sweepIntervalMs: env.OUTBOX_SWEEP_INTERVAL_MS,
+      sweepAfterMs: env.OUTBOX_SWEEP_AFTER_MS,
+      retentionDays: env.OUTBOX_RETENTION_DAYS,
+    },
+    purgeCron: env.PURGE_CRON,
   };
 }

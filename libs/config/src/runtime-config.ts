@@ -9,6 +9,8 @@ export interface RuntimeConfigShape {
   release: { commitSha: string; buildId: string; rulesetVersion: string };
   shutdownTimeoutMs: number;
   healthCheckTimeoutMs: number;
+  /** The domain part of every Message-ID Rampart generates (`<outbox-id@domain>`). */
+  emailMessageIdDomain: string;
 }
 
 export interface ApiConfigShape extends RuntimeConfigShape {
@@ -24,12 +26,27 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   cookies: { secure: boolean; secret: string };
   jwt: { secret: string };
   health: { workerHeartbeatMaxAgeMs: number };
+  /** The BullMQ dashboard at /admin/queues and GET /v1/admin/queues (development only until RBAC). */
+  queueDashboardEnabled: boolean;
 }
 
 export interface WorkerConfigShape extends RuntimeConfigShape {
   http: { host: string; port: number };
   heartbeatIntervalMs: number;
-  concurrency: { maintenance: number };
+  concurrency: { maintenance: number; email: number };
+  /** How long a job's lock lasts: a worker killed mid-job has its job run again after this. */
+  lockDurationMs: number;
+  smtp: {
+    host: string;
+    port: number;
+    secure: boolean;
+    requireTls: boolean;
+    auth: { user: string; password: string } | null;
+    timeoutMs: number;
+  };
+  email: { from: string; appUrl: string; productName: string };
+  outbox: { sweepIntervalMs: number; sweepAfterMs: number; retentionDays: number };
+  purgeCron: string;
 }
 
 // Each config is an abstract class merged with its shape, so Nest can inject it by type

@@ -42,6 +42,10 @@ export const commonEnvSchema = z.object({
   COMMIT_SHA: z.string().min(1).max(64).default('unknown'),
   BUILD_ID: z.string().min(1).max(128).default('local'),
   RULESET_VERSION: z.string().min(1).max(64).default('v1.0'),
+  EMAIL_MESSAGE_ID_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, 'a domain name')
+    .default('rampart.local'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   HEALTH_CHECK_TIMEOUT_MS: positiveInt.default(2_000),
 });
@@ -57,6 +61,7 @@ export const apiEnvSchema = commonEnvSchema.extend({
   JWT_SECRET: z.string().optional(),
   COOKIE_SECRET: z.string().optional(),
   WORKER_HEARTBEAT_MAX_AGE_MS: positiveInt.default(90_000),
+  QUEUE_DASHBOARD_ENABLED: bool.default(false),
 });
 
 export const workerEnvSchema = commonEnvSchema.extend({
@@ -64,6 +69,22 @@ export const workerEnvSchema = commonEnvSchema.extend({
   WORKER_PORT: port.default(3001),
   WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.default(30_000),
   WORKER_MAINTENANCE_CONCURRENCY: positiveInt.default(1),
+  WORKER_EMAIL_CONCURRENCY: positiveInt.default(4),
+  WORKER_LOCK_DURATION_MS: positiveInt.min(1_000).default(30_000),
+  SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SMTP_PORT: port.default(1025),
+  SMTP_SECURE: bool.default(false),
+  SMTP_REQUIRE_TLS: bool.default(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_TIMEOUT_MS: positiveInt.default(10_000),
+  EMAIL_FROM: z.string().min(3).default('Rampart <no-reply@rampart.local>'),
+  EMAIL_APP_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:5173'),
+  EMAIL_PRODUCT_NAME: z.string().min(1).max(64).default('Rampart'),
+  OUTBOX_SWEEP_INTERVAL_MS: positiveInt.default(15_000),
+  OUTBOX_SWEEP_AFTER_MS: positiveInt.default(30_000),
+  OUTBOX_RETENTION_DAYS: positiveInt.default(30),
+  PURGE_CRON: z.string().min(9).default('15 3 * * *'),
 });
 
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

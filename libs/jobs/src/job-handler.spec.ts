@@ -25,15 +25,21 @@ describe('processorProblems', () => {
   });
 
   it('names a job without a handler and a handler for a job the queue does not carry', () => {
+    const withoutHeartbeat = maintenanceJobs.filter((name) => name !== JobName.Heartbeat);
     expect(
       processorProblems(
         [QueueName.Maintenance],
-        [{ queue: QueueName.Maintenance, jobNames: ['maintenance.unknown'] }],
+        [{ queue: QueueName.Maintenance, jobNames: [...withoutHeartbeat, 'maintenance.unknown'] }],
       ),
     ).toEqual([
       'job "maintenance.heartbeat" has no handler',
       'handler "maintenance.unknown" is not a job of queue "maintenance"',
     ]);
+  });
+
+  it('knows which queue carries each job', () => {
+    expect(jobsOfQueue(QueueName.Email)).toEqual([JobName.SendEmail]);
+    expect(maintenanceJobs).toEqual([JobName.Heartbeat, JobName.OutboxSweep, JobName.Purge]);
   });
 
   it('names a processor for a queue the worker does not consume', () => {

@@ -10,7 +10,10 @@ import {
 /** What a handler learns about the job it runs. */
 export interface JobContext {
   jobId: string;
+  /** 1 on the first try. */
   attempt: number;
+  /** The last try: a handler that records failures can record this one as final. */
+  isFinalAttempt: boolean;
 }
 
 export type JobHandlerFn<N extends JobName> = (

@@ -6,12 +6,19 @@ import { RetryPreset } from './retry-presets';
 
 export const QueueName = {
   Maintenance: 'maintenance',
+  Email: 'email',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   /** Records that a worker is alive and consuming; the API's readiness check reads it. */
   Heartbeat: 'maintenance.heartbeat',
+  /** Re-enqueues outbox mails whose job was lost (a crash between commit and enqueue). */
+  OutboxSweep: 'maintenance.outbox-sweep',
+  /** Deletes expired rows of one kind (a purge target), reporting how many. */
+  Purge: 'maintenance.purge',
+  /** Sends one outbox mail over SMTP, at most once per success. */
+  SendEmail: 'email.send',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -26,14 +33,52 @@ export interface HeartbeatResult {
   beatsTotal: number;
 }
 
+export interface OutboxSweepResult {
+  requeued: number;
+}
+
+/**
+ * What a purge job can clean. Adding one: a name here, its query in the worker's purge registry.
+ * (Login attempts, refresh and one-time tokens join when identity lands.)
+ */
+export const PurgeTarget = {
+  SentEmail: 'sent-email',
+} as const;
+export type PurgeTarget = (typeof PurgeTarget)[keyof typeof PurgeTarget];
+
+export interface PurgePayload {
+  target: PurgeTarget;
+}
+
+export interface PurgeResult {
+  target: PurgeTarget;
+  removed: number;
+}
+
+export interface SendEmailPayload {
+  outboxId: string;
+}
+
+export interface SendEmailResult {
+  /** `sent` by this job, or found `already-sent` / `already-failed` by an earlier one. */
+  outcome: 'sent' | 'already-sent' | 'already-failed';
+  messageId: string;
+}
+
 /** Payload type per job name: a producer and a consumer cannot disagree on a job's shape. */
 export interface JobPayloads {
   [JobName.Heartbeat]: HeartbeatPayload;
+  [JobName.OutboxSweep]: Record<string, never>;
+  [JobName.Purge]: PurgePayload;
+  [JobName.SendEmail]: SendEmailPayload;
 }
 
 /** Result type per job name (what the handler returns, kept on completed jobs). */
 export interface JobResults {
   [JobName.Heartbeat]: HeartbeatResult;
+  [JobName.OutboxSweep]: OutboxSweepResult;
+  [JobName.Purge]: PurgeResult;
+  [JobName.SendEmail]: SendEmailResult;
 }
 
 export interface JobDefinition {
@@ -43,6 +88,9 @@ export interface JobDefinition {
 
 export const JOBS = {
   [JobName.Heartbeat]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
+  [JobName.OutboxSweep]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
+  [JobName.Purge]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
+  [JobName.SendEmail]: { queue: QueueName.Email, options: RetryPreset.delivery },
 } as const satisfies Record<JobName, JobDefinition>;
 
 /** The job names a queue carries, as a type: a queue's processor must handle exactly these. */
@@ -52,4 +100,9 @@ export type JobsOf<Q extends QueueName> = {
 
 export function jobsOfQueue(queue: QueueName): JobName[] {
   return (Object.keys(JOBS) as JobName[]).filter((name) => JOBS[name].queue === queue);
+}
+
+/** The job id of an outbox mail's send job: the producer and the sweeper use the same one, so BullMQ de-duplicates. */
+export function sendEmailJobId(outboxId: string): string {
+  return `email-${outboxId}`;
 }

@@ -16,10 +16,13 @@ export const RetryPreset = {
     removeOnComplete: { age: HOUR_S, count: 100 },
     removeOnFail: { age: 7 * DAY_S, count: 1_000 },
   },
-  /** Delivery to an outside system (SMTP, webhooks): patient retries over about an hour. */
+  /**
+   * Delivery to an outside system (SMTP, webhooks): 2 s, 4 s, 8 s, ... between tries, 12 tries,
+   * so a receiver that is down for about an hour still gets the message.
+   */
   delivery: {
-    attempts: 10,
-    backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 },
+    attempts: 12,
+    backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
     removeOnComplete: { age: DAY_S, count: 10_000 },
     removeOnFail: { age: 14 * DAY_S },
   },

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { HeartbeatRepository } from '@rampart/db';
-import { JobName, QueueName, type HeartbeatResult, type QueueProcessor } from '@rampart/jobs';
+import {
+  JobName,
+  QueueName,
+  type HeartbeatResult,
+  type PurgePayload,
+  type QueueProcessor,
+} from '@rampart/jobs';
 import { WorkerInstance } from '../worker-instance';
+import { PurgeExpired } from './purge-expired';
+import { SweepOutbox } from './sweep-outbox';
 
 export const WORKER_COMPONENT = 'worker';
 
@@ -13,6 +21,8 @@ export class MaintenanceProcessor implements QueueProcessor<typeof QueueName.Mai
   constructor(
     private readonly heartbeats: HeartbeatRepository,
     private readonly instance: WorkerInstance,
+    private readonly sweepOutbox: SweepOutbox,
+    private readonly purgeExpired: PurgeExpired,
   ) {}
 
   readonly handlers = {
@@ -20,5 +30,7 @@ export class MaintenanceProcessor implements QueueProcessor<typeof QueueName.Mai
       const beat = await this.heartbeats.beat(WORKER_COMPONENT, this.instance.id);
       return { instanceId: beat.instanceId, beatAt: beat.beatAt.toISOString(), beatsTotal: beat.beatsTotal };
     },
+    [JobName.OutboxSweep]: () => this.sweepOutbox.run(),
+    [JobName.Purge]: ({ target }: PurgePayload) => this.purgeExpired.run(target),
   };
 }

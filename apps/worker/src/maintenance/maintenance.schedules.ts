@@ -1,11 +1,19 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { JobSchedulerTemplateOptions, RepeatOptions } from 'bullmq';
 import { WorkerConfig } from '@rampart/config';
-import { JOBS, JobName, JobProducer, QueueName } from '@rampart/jobs';
+import { JOBS, JobName, JobProducer, type JobPayloads, PurgeTarget, QueueName } from '@rampart/jobs';
+
+interface Schedule<N extends JobName = JobName> {
+  id: string;
+  job: N;
+  data: JobPayloads[N];
+  repeat: Omit<RepeatOptions, 'key'>;
+}
 
 /**
  * Registers the maintenance queue's job schedulers (BullMQ's repeatable jobs). Upserting is
- * idempotent, so every worker instance can do it at start-up and a changed interval replaces the
- * old one.
+ * idempotent, so every worker instance does it at start-up, and a changed interval or cron
+ * pattern replaces the old one.
  */
 @Injectable()
 export class MaintenanceSchedules implements OnApplicationBootstrap {
@@ -16,22 +24,43 @@ export class MaintenanceSchedules implements OnApplicationBootstrap {
     private readonly producer: JobProducer,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const { options } = JOBS[JobName.Heartbeat];
-    await this.producer.queue(QueueName.Maintenance).upsertJobScheduler(
-      JobName.Heartbeat,
-      { every: this.config.heartbeatIntervalMs },
+  private schedules(): Schedule[] {
+    return [
       {
-        name: JobName.Heartbeat,
+        id: JobName.Heartbeat,
+        job: JobName.Heartbeat,
         data: { requestedBy: 'scheduler' },
-        opts: {
-          attempts: options.attempts,
-          backoff: options.backoff,
-          removeOnComplete: options.removeOnComplete,
-          removeOnFail: options.removeOnFail,
-        },
+        repeat: { every: this.config.heartbeatIntervalMs },
       },
-    );
-    this.logger.log(`scheduled ${JobName.Heartbeat} every ${this.config.heartbeatIntervalMs} ms`);
+      {
+        id: JobName.OutboxSweep,
+        job: JobName.OutboxSweep,
+        data: {},
+        repeat: { every: this.config.outbox.sweepIntervalMs },
+      },
+      ...Object.values(PurgeTarget).map((target): Schedule => ({
+        id: `${JobName.Purge}:${target}`,
+        job: JobName.Purge,
+        data: { target },
+        repeat: { pattern: this.config.purgeCron, tz: 'UTC' },
+      })),
+    ];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const queue = this.producer.queue(QueueName.Maintenance);
+    for (const schedule of this.schedules()) {
+      const { attempts, backoff, removeOnComplete, removeOnFail } = JOBS[schedule.job].options;
+      const opts: JobSchedulerTemplateOptions = { attempts, backoff, removeOnComplete, removeOnFail };
+      await queue.upsertJobScheduler(schedule.id, schedule.repeat, {
+        name: schedule.job,
+        data: schedule.data,
+        opts,
+      });
+      const when = schedule.repeat.every
+        ? `every ${schedule.repeat.every} ms`
+        : `on "${schedule.repeat.pattern}" (UTC)`;
+      this.logger.log(`scheduled ${schedule.id} ${when}`);
+    }
   }
 }

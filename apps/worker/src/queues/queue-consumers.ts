@@ -19,9 +19,7 @@ import {
 } from '@rampart/jobs';
 import { QUEUE_PROCESSORS } from './queue-processors.token';
 
-/** BullMQ lock and stall settings: a worker killed mid-job loses its lock within a minute and the job runs again. */
-const LOCK_DURATION_MS = 30_000;
-const STALLED_INTERVAL_MS = 15_000;
+/** A job found stalled (its worker died) this many times fails instead of running again. */
 const MAX_STALLED_COUNT = 2;
 
 /**
@@ -41,7 +39,7 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The queues this worker consumes, with their concurrency. */
   private concurrency(): Record<QueueName, number> {
-    return { maintenance: this.config.concurrency.maintenance };
+    return { maintenance: this.config.concurrency.maintenance, email: this.config.concurrency.email };
   }
 
   onApplicationBootstrap(): void {
@@ -62,8 +60,10 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
         connection: createRedisConnection(this.config.redis.url, 'consumer', `worker:${processor.queue}`),
         prefix: queuePrefix(this.config.redis.keyPrefix),
         concurrency: concurrency[processor.queue],
-        lockDuration: LOCK_DURATION_MS,
-        stalledInterval: STALLED_INTERVAL_MS,
+        // A worker killed mid-job loses its lock after lockDuration; the stalled check (run at half
+        // that interval) then puts the job back for another worker.
+        lockDuration: this.config.lockDurationMs,
+        stalledInterval: Math.max(500, Math.floor(this.config.lockDurationMs / 2)),
         maxStalledCount: MAX_STALLED_COUNT,
         autorun: false,
       });
@@ -98,7 +98,12 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     const handler = handlers[job.name];
     // A job name this build does not know cannot succeed on retry; fail it for inspection instead.
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
-    const context: JobContext = { jobId: job.id ?? '', attempt: job.attemptsMade + 1 };
+    const attempt = job.attemptsMade + 1;
+    const context: JobContext = {
+      jobId: job.id ?? '',
+      attempt,
+      isFinalAttempt: attempt >= (job.opts.attempts ?? 1),
+    };
     return handler(job.data as never, context);
   }
 

@@ -2,13 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiConfigShape } from '@rampart/config';
 import type { TracedRequest } from '@rampart/observability';
 
+/** Pages with a browser UI (OpenAPI, queue dashboard) that need scripts and styles from the API itself. */
+const UI_PREFIXES = ['/docs', '/admin/queues'];
+
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * Hooks every response passes through: the release headers the seeds require on every answer
  * (errors included), the request id, the route template for the request log, and a CSP that lets
- * the OpenAPI UI render while the rest of the API keeps `default-src 'none'`.
+ * the OpenAPI and queue dashboard UIs render while the rest of the API keeps `default-src 'none'`.
  */
 export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
   const release = {
@@ -23,7 +26,7 @@ export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigS
     done();
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (request.url === '/docs' || request.url.startsWith('/docs/')) {
+    if (UI_PREFIXES.some((prefix) => request.url === prefix || request.url.startsWith(`${prefix}/`))) {
       void reply.header('content-security-policy', DOCS_CSP);
     }
     done(null, payload);

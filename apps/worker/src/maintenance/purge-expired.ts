@@ -1,0 +1,26 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { WorkerConfig } from '@rampart/config';
+import { EmailOutboxRepository } from '@rampart/db';
+import { PurgeTarget, type PurgeResult } from '@rampart/jobs';
+
+/**
+ * What each purge target deletes. Adding a target: a name in PurgeTarget (libs/jobs) and one line
+ * here; the worker schedules every target on PURGE_CRON.
+ */
+@Injectable()
+export class PurgeExpired {
+  private readonly logger = new Logger(PurgeExpired.name);
+  private readonly purges: Record<PurgeTarget, () => Promise<number>>;
+
+  constructor(outbox: EmailOutboxRepository, config: WorkerConfig) {
+    this.purges = {
+      [PurgeTarget.SentEmail]: () => outbox.purgeSentOlderThan(config.outbox.retentionDays),
+    };
+  }
+
+  async run(target: PurgeTarget): Promise<PurgeResult> {
+    const removed = await this.purges[target]();
+    this.logger.log({ target, removed }, `purged ${removed} row(s) of ${target}`);
+    return { target, removed };
+  }
+}
