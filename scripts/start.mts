@@ -1,17 +1,21 @@
 // `npm start`: runs Rampart on this machine. (`npm run build` has already run: see package.json.)
 // Applies pending migrations (creating the database if needed), then starts the API and the worker
 // as two processes against DATABASE_URL and REDIS_URL (defaults: the local PostgreSQL and Redis),
-// prints their URLs once both are healthy, and stops both on Ctrl-C / SIGTERM.
+// prints their URLs once both are healthy, and stops both on Ctrl-C / SIGTERM. Without SMTP_HOST it
+// also runs the development mail sink (scripts/mail-sink.mts): mails land as .eml files in .data/mail.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { migrate } from './db.mts';
+import { type MailSink, startMailSink } from './mail-sink.mts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/rampart';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const API_PORT = process.env.API_PORT ?? '3000';
 const WORKER_PORT = process.env.WORKER_PORT ?? '3001';
+const MAIL_SINK_PORT = Number(process.env.SMTP_PORT ?? 1025);
+const MAIL_DIRECTORY = path.join(ROOT, '.data', 'mail');
 
 function fail(message: string): never {
   console.error(`start: ${message}`);
@@ -80,8 +84,21 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error));
   }
 
+  let sink: MailSink | undefined;
+  if (!process.env.SMTP_HOST) {
+    try {
+      sink = await startMailSink(MAIL_SINK_PORT, MAIL_DIRECTORY);
+    } catch (error) {
+      fail(
+        `cannot start the development mail sink on 127.0.0.1:${MAIL_SINK_PORT} (${error instanceof Error ? error.message : String(error)}); ` +
+          'free the port, set SMTP_PORT to another, or set SMTP_HOST to use a real relay',
+      );
+    }
+  }
+
   const env = {
     ...process.env,
+    ...(sink ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port) } : {}),
     DATABASE_URL,
     REDIS_URL,
     API_PORT,
@@ -133,12 +150,16 @@ async function main(): Promise<void> {
         `  worker     ${workerUrl}   (readiness ${workerUrl}/health/ready)`,
         `  database   ${DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`,
         `  redis      ${REDIS_URL}`,
+        sink
+          ? `  mail       smtp://127.0.0.1:${sink.port} -> ${path.relative(ROOT, sink.directory)}/*.eml`
+          : `  mail       ${process.env.SMTP_HOST}`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
     );
   }
   const codes = await Promise.all(exits);
+  await sink?.close();
   process.exit(stopping && codes.every((code) => code === 0) ? 0 : 1);
 }
 
