@@ -75,6 +75,13 @@ describe('loadApiConfig', () => {
     expect(() => loadApiConfig(production({ COOKIE_SECURE: 'false' }))).toThrow(/COOKIE_SECURE must be true/);
   });
 
+  it('refuses the queue dashboard in production until access control guards it', () => {
+    expect(loadApiConfig({ QUEUE_DASHBOARD_ENABLED: 'true' }).queueDashboardEnabled).toBe(true);
+    expect(() => loadApiConfig(production({ QUEUE_DASHBOARD_ENABLED: 'true' }))).toThrow(
+      /^config: QUEUE_DASHBOARD_ENABLED must be false in production/,
+    );
+  });
+
   it('rejects malformed values with the variable name', () => {
     expect(() => loadApiConfig({ API_PORT: '70000' })).toThrow(/^config: API_PORT is invalid/);
     expect(() => loadApiConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(
@@ -96,5 +103,35 @@ describe('loadWorkerConfig', () => {
       concurrency: { maintenance: 1 },
     });
     expect(loadWorkerConfig({ WORKER_MAINTENANCE_CONCURRENCY: '4' }).concurrency.maintenance).toBe(4);
+  });
+
+  it('reads SMTP and e-mail settings, with authentication only when a user is set', () => {
+    const plain = loadWorkerConfig({});
+    expect(plain.smtp).toEqual({
+      host: '127.0.0.1',
+      port: 1025,
+      secure: false,
+      requireTls: false,
+      auth: null,
+      timeoutMs: 10_000,
+    });
+    const relay = loadWorkerConfig({
+      SMTP_HOST: 'smtp.example.com',
+      SMTP_PORT: '587',
+      SMTP_REQUIRE_TLS: 'true',
+      SMTP_USER: 'rampart',
+      SMTP_PASSWORD: 'pw',
+      EMAIL_APP_URL: 'https://app.example.com/',
+    });
+    expect(relay.smtp).toMatchObject({
+      host: 'smtp.example.com',
+      port: 587,
+      requireTls: true,
+      auth: { user: 'rampart', password: 'pw' },
+    });
+    expect(relay.email.appUrl).toBe('https://app.example.com');
+    expect(() => loadWorkerConfig({ EMAIL_APP_URL: 'javascript:alert(1)' })).toThrow(
+      /^config: EMAIL_APP_URL is invalid/,
+    );
   });
 });
