@@ -45,7 +45,11 @@ describe('readiness of the API and the worker', () => {
     await redisProxy.start();
     await databaseProxy.start();
     const shared = appEnv();
-    worker = await AppProcess.start('worker', { ...shared, WORKER_HEARTBEAT_INTERVAL_MS: '1000' });
+    worker = await AppProcess.start('worker', {
+      ...shared,
+      REDIS_URL: redisProxy.rewrite(REDIS_URL),
+      WORKER_HEARTBEAT_INTERVAL_MS: '1000',
+    });
     api = await startApiInProcess({
       REDIS_KEY_PREFIX: shared.REDIS_KEY_PREFIX,
       REDIS_URL: redisProxy.rewrite(REDIS_URL),
