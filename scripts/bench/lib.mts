@@ -32,6 +32,12 @@ export interface BenchSettings {
 export interface ScenarioReport {
   scenario: string;
   description: string;
+  /**
+   * What was run, printed under the title in place of the HTTP load settings (connections, warm-up,
+   * duration), for scenarios that do not drive HTTP load.
+   */
+  setup?: string;
+  /** HTTP load targets (empty for scenarios that measure something else; see extra). */
   targets: TargetResult[];
   /** Lines printed under the table (notes, ratios). */
   summary: string[];

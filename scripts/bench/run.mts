@@ -1,26 +1,42 @@
-// HTTP benchmarks of Rampart's built API, each scenario against servers in their own child processes
-// with autocannon as the load generator (this process). So far:
+// Benchmarks of Rampart's build (dist/), each scenario against servers in their own child processes,
+// with the load generated in this process. So far:
 //
 //   healthz   GET /__healthz of the real API (dist/apps/api/src/main.js) next to a bare Fastify 5 server
-//             answering the same JSON, one after the other; prints req/s, latency p50/p90/p95/p99, errors,
-//             RSS after warm-up and after the run, CPU, and the ratio api/bare (the framework's overhead).
+//             answering the same JSON, one after the other, with autocannon; prints req/s, latency
+//             p50/p90/p95/p99, errors, RSS after warm-up and after the run, CPU, and the ratio api/bare
+//             (the framework's overhead). Per target: 50 connections, pipelining 1, a 3 s warm-up that is
+//             discarded, then BENCH_DURATION seconds; about 30 s with the defaults.
 //
-// Per target: 50 connections, pipelining 1, a 3 s warm-up that is discarded, then BENCH_DURATION seconds.
-// About 30 s with the defaults. Needs PostgreSQL and Redis answering on 127.0.0.1 (the API checks their
-// ports at startup); all traffic stays on 127.0.0.1.
+//   email     Mail through the transactional outbox: the API's EmailOutbox.send (the compiled API
+//             application, initialised in this process without HTTP) commits outbox rows and enqueues
+//             their jobs; the real worker (dist/apps/worker/src/main.js) sends them to an SMTP sink in this
+//             process. Migrates BENCH_DATABASE_URL first (scripts/db.mts migrate), uses a Redis key prefix
+//             of its own. After a 50-mail warm-up: 100 single mails ~20 ms apart (unloaded latency, checked
+//             against the SLO: p95 < 1 s aimed, < 30 s in the seed), then BENCH_EMAIL_COUNT mails in
+//             outbox.send calls of 100 issued back to back (mails/s end to end and for the producer,
+//             latency under load). Latency = SMTP accept - resolve of the mail's outbox.send call, p50/p95/
+//             p99/max; worker RSS and CPU. Every Message-ID must be accepted exactly once and every row
+//             marked sent. Deletes its outbox rows and Redis keys afterwards. About 15 s with the defaults.
+//
+// Needs PostgreSQL and Redis answering on 127.0.0.1 (the servers check their ports at startup); all
+// traffic stays on 127.0.0.1.
 //
 //   npm run bench                                   (builds first; Node 24 must be first on PATH)
 //   node scripts/bench/run.mts                      (uses the existing dist/)
 //
 // Environment:
-//   BENCH_DURATION=10        seconds of each measured run
-//   BENCH_SCENARIOS=healthz  comma-separated scenarios to run (default: all)
-//   BENCH_JSON=1             also print the results as one JSON line at the end
-//   BENCH_DATABASE_URL       the API's DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/rampart_bench)
-//   BENCH_REDIS_URL          the API's REDIS_URL (default redis://127.0.0.1:6379)
-//   BENCH_DEBUG=1            print stack traces of failures
+//   BENCH_DURATION=10         seconds of each measured run (healthz)
+//   BENCH_EMAIL_COUNT=2000    mails of the email throughput run
+//   BENCH_EMAIL_CONCURRENCY=8 the worker's WORKER_EMAIL_CONCURRENCY (and SMTP pool size) in the email run
+//   BENCH_SCENARIOS=healthz   comma-separated scenarios to run (default: all)
+//   BENCH_JSON=1              also print the results as one JSON line at the end
+//   BENCH_DATABASE_URL        DATABASE_URL of the servers (default postgresql://postgres@127.0.0.1:5432/rampart_bench)
+//   BENCH_REDIS_URL           REDIS_URL of the servers (default redis://127.0.0.1:6379)
+//   BENCH_DEBUG=1             print stack traces of failures
 //
-// Exits 1 when a scenario fails (a server does not start, any request error, timeout or non-2xx).
+// Exits 1 when a scenario fails: a server does not start; healthz: any request error, timeout or non-2xx;
+// email: a mail missing or accepted twice (120 s limit), an outbox row not marked sent, or an unloaded
+// p95 over the seed SLO of 30 s (over the 1 s aim prints FAIL on the SLO line but does not fail the run).
 // To add a benchmark, write scripts/bench/scenarios/<name>.mts exporting a Scenario and list it below.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -32,9 +48,10 @@ import {
   type Scenario,
   type ScenarioReport,
 } from './lib.mts';
+import { emailScenario } from './scenarios/email.mts';
 import { healthzScenario } from './scenarios/healthz.mts';
 
-const SCENARIOS: Scenario[] = [healthzScenario];
+const SCENARIOS: Scenario[] = [healthzScenario, emailScenario];
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/rampart_bench';
@@ -76,10 +93,13 @@ const LOAD_AT_START = os.loadavg()[0] ?? 0;
 function printReport(report: ScenarioReport, settings: BenchSettings): void {
   const title = `${report.scenario}: ${report.description}`;
   console.log(`\n${title}\n${'='.repeat(title.length)}`);
-  console.log(
+  const setup =
+    report.setup ??
     `${settings.connections} connections, pipelining ${settings.pipelining}, ` +
-      `${settings.warmupSec} s warm-up (discarded) + ${settings.durationSec} s measured per target, ` +
-      `Node ${process.version}, ${os.availableParallelism()} CPUs, load average ${LOAD_AT_START.toFixed(2)} at start\n`,
+      `${settings.warmupSec} s warm-up (discarded) + ${settings.durationSec} s measured per target`;
+  console.log(
+    `${setup}, Node ${process.version}, ${os.availableParallelism()} CPUs, ` +
+      `load average ${LOAD_AT_START.toFixed(2)} at start\n`,
   );
   for (const line of report.summary) console.log(line);
   for (const failure of report.failures) console.log(`FAILED: ${failure}`);

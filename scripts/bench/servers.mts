@@ -1,7 +1,10 @@
-// The servers the benchmarks run against, each as its own child process on a free 127.0.0.1 port.
+// The servers the benchmarks run against, each as its own child process on a free 127.0.0.1 port,
+// and the database they need.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, ServerProcess, type BenchSettings } from './lib.mts';
 
 export const API_LOG_LEVEL = 'warn';
@@ -59,6 +62,61 @@ export async function startBareFastify(settings: BenchSettings): Promise<ServerP
   });
   try {
     await server.waitUntilReady('/__healthz');
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+/**
+ * Creates the database of `databaseUrl` if missing and applies the migrations (scripts/db.mts migrate,
+ * idempotent). Throws with the script's output when it fails.
+ */
+export async function migrateDatabase(settings: BenchSettings, databaseUrl: string): Promise<void> {
+  try {
+    await promisify(execFile)(
+      process.execPath,
+      ['--no-warnings', path.join(settings.root, 'scripts/db.mts'), 'migrate'],
+      { cwd: settings.root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000 },
+    );
+  } catch (error) {
+    const failure = error as { message?: string; stdout?: string; stderr?: string };
+    const output = [failure.stderr, failure.stdout].filter((text) => text?.trim()).join('\n');
+    throw new Error(`scripts/db.mts migrate failed: ${failure.message ?? String(error)}\n${output}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The real worker from the build (dist/apps/worker/src/main.js), ready once /health/ready answers 200
+ * (PostgreSQL and Redis answer and every queue consumer runs). NODE_ENV=test, logging at warn; `env`
+ * must at least name the Redis key prefix and the SMTP server.
+ */
+export async function startWorker(
+  settings: BenchSettings,
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const server = new ServerProcess({
+    name: 'worker',
+    args: [path.join(settings.root, 'dist/apps/worker/src/main.js')],
+    cwd: settings.root,
+    url: `http://127.0.0.1:${port}`,
+    env: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      LOG_PRETTY: 'false',
+      DATABASE_URL: settings.databaseUrl,
+      REDIS_URL: settings.redisUrl,
+      WORKER_HOST: '127.0.0.1',
+      WORKER_PORT: String(port),
+      ...env,
+    },
+  });
+  try {
+    await server.waitUntilReady('/health/ready');
   } catch (error) {
     await server.stop();
     throw error;
