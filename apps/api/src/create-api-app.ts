@@ -38,8 +38,11 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
     genReqId: requestIdGenerator(trust),
     return503OnClosing: true,
   });
+  // A JSON API: no form-body parser (bodyParser: false), and Fastify's text/plain parser goes too
+  // (installHttpPipeline), so any other content type gets 415 instead of a string body.
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forConfig(config), adapter, {
     bufferLogs: true,
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   const strict = config.env === 'production' || config.env === 'staging';

@@ -4,11 +4,28 @@ import { EmailOutboxRepository } from './email/email-outbox.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 import { PrismaService } from './prisma.service';
 import { Database } from './transaction';
+import { EmailVerificationTokenRepository } from './users/email-verification-token.repository';
+import { UserRepository } from './users/user.repository';
 
 /** PostgreSQL access for an app. Needs RuntimeConfig (from ConfigModule) in scope. */
 @Global()
 @Module({
-  providers: [PrismaService, Database, DatabaseHealth, HeartbeatRepository, EmailOutboxRepository],
-  exports: [Database, DatabaseHealth, HeartbeatRepository, EmailOutboxRepository],
+  providers: [
+    PrismaService,
+    Database,
+    DatabaseHealth,
+    HeartbeatRepository,
+    EmailOutboxRepository,
+    UserRepository,
+    EmailVerificationTokenRepository,
+  ],
+  exports: [
+    Database,
+    DatabaseHealth,
+    HeartbeatRepository,
+    EmailOutboxRepository,
+    UserRepository,
+    EmailVerificationTokenRepository,
+  ],
 })
 export class DbModule {}

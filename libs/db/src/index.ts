@@ -5,3 +5,6 @@ export { EmailOutboxRepository } from './email/email-outbox.repository';
 export type { NewOutboxEmail, OutboxClaim, OutboxEmail } from './email/outbox-email';
 export { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 export type { Heartbeat } from './heartbeats/heartbeat';
+export { UserRepository } from './users/user.repository';
+export { EmailVerificationTokenRepository } from './users/email-verification-token.repository';
+export type { Role, User, UserStatus, UserWithPassword } from './users/user';

@@ -25,6 +25,7 @@ const samples: { [T in EmailTemplate]: EmailTemplateParams[T] } = {
   },
   [EmailTemplate.MfaChanged]: { change: 'enabled', occurredAt: '2026-11-22T08:00:00Z' },
   [EmailTemplate.AdminAlert]: { title: 'Queue backlog', message: 'The mail queue holds 1200 jobs.' },
+  [EmailTemplate.RegistrationAttempt]: { occurredAt: '2026-11-22T09:30:00Z' },
 };
 
 function render<T extends EmailTemplate>(template: T, params: EmailTemplateParams[T] = samples[template]) {
@@ -68,6 +69,14 @@ describe('renderEmail: every template', () => {
 });
 
 describe('renderEmail: content', () => {
+  it('registration-attempt tells the owner when, without any link to act on the attempt', () => {
+    const mail = render(EmailTemplate.RegistrationAttempt);
+    for (const part of bothParts(mail)) {
+      expect(part).toContain('2026-11-22 09:30 UTC');
+      expect(part).toContain('https://app.example.test/forgot-password');
+    }
+  });
+
   it('verification links to /verify-email with the token and states the expiry', () => {
     const mail = render(EmailTemplate.Verification);
     const link = `https://app.example.test/verify-email?token=${TOKEN}`;
@@ -313,12 +322,13 @@ describe('isEmailTemplate', () => {
 });
 
 describe('EMAIL_TEMPLATES', () => {
-  it('lists exactly the six templates', () => {
+  it('lists exactly the seven templates', () => {
     expect([...EMAIL_TEMPLATES].sort()).toEqual([
       'admin-alert',
       'lockout-notice',
       'mfa-changed',
       'password-reset',
+      'registration-attempt',
       'security-alert',
       'verification',
     ]);

@@ -19,6 +19,7 @@ export const EmailTemplate = {
   SecurityAlert: 'security-alert',
   MfaChanged: 'mfa-changed',
   AdminAlert: 'admin-alert',
+  RegistrationAttempt: 'registration-attempt',
 } as const;
 export type EmailTemplate = (typeof EmailTemplate)[keyof typeof EmailTemplate];
 
@@ -38,6 +39,8 @@ export interface EmailTemplateParams {
   };
   [EmailTemplate.MfaChanged]: { change: MfaChange; /** ISO 8601 */ occurredAt: string };
   [EmailTemplate.AdminAlert]: { title: string; message: string };
+  /** Someone tried to register an address that already has an account (sent instead of an error). */
+  [EmailTemplate.RegistrationAttempt]: { /** ISO 8601 */ occurredAt: string };
 }
 
 export interface RenderedEmail {
@@ -170,6 +173,18 @@ const renderers: { [T in EmailTemplate]: Renderer<T> } = {
       subject: `${productName} admin alert: ${headerSafe(title)}`,
       heading: title,
       paragraphs: [message],
+    }),
+
+  [EmailTemplate.RegistrationAttempt]: ({ occurredAt }, { appUrl, productName }) =>
+    compose(productName, {
+      subject: `${productName}: someone tried to register with your address`,
+      heading: 'Someone tried to register with your address',
+      paragraphs: [
+        `On ${formatUtc(occurredAt)} someone tried to create a new ${productName} account with this e-mail address, which already has one.`,
+        'If it was you, sign in instead, or reset your password if you have forgotten it.',
+      ],
+      action: { label: 'Reset password', url: `${appUrl}/forgot-password` },
+      notes: ['If it was not you, there is nothing to do: your account is unchanged.'],
     }),
 };
 

@@ -85,6 +85,19 @@ describe('ProblemDetailsFilter', () => {
     expect(run(badJson).body).toMatchObject({ status: 400, code: 'malformed_body' });
   });
 
+  it('maps Fastify errors that Nest wrapped in an HttpException by their cause', () => {
+    const cause = Object.assign(new Error('Body is not valid JSON'), {
+      statusCode: 400,
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+    });
+    const wrapped = new BadRequestException('Body is not valid JSON', { cause });
+    expect(run(wrapped).body).toMatchObject({
+      status: 400,
+      code: 'malformed_body',
+      detail: 'Body is not valid JSON',
+    });
+  });
+
   it('hides the internals of an unexpected error behind an error id', () => {
     const sent = run(new Error('connection string postgresql://user:pw@db/x leaked'));
     expect(sent.status).toBe(500);

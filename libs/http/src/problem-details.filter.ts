@@ -63,7 +63,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
       const detail = status >= 500 ? undefined : typeof message === 'string' ? message : exception.message;
-      return this.problem(status, defaultCodeFor(status), detail);
+      // Nest's Fastify adapter wraps Fastify's own errors (body parsing, limits) and keeps them as the cause.
+      const cause: unknown = exception.cause;
+      const code = isFastifyError(cause) ? FASTIFY_CODES[cause.code ?? ''] : undefined;
+      return this.problem(status, code ?? defaultCodeFor(status), detail);
     }
     if (isFastifyError(exception) && exception.statusCode && exception.statusCode < 500) {
       const code = FASTIFY_CODES[exception.code ?? ''] ?? defaultCodeFor(exception.statusCode);

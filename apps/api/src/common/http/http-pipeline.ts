@@ -9,11 +9,12 @@ const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
- * Hooks every response passes through: the release headers the seeds require on every answer
+ * Only JSON bodies are parsed. Hooks every response passes through: the release headers the seeds require on every answer
  * (errors included), the request id, the route template for the request log, and a CSP that lets
  * the OpenAPI and queue dashboard UIs render while the rest of the API keeps `default-src 'none'`.
  */
 export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
+  fastify.removeContentTypeParser(['text/plain']);
   const release = {
     'x-commit-sha': config.release.commitSha,
     'x-ruleset-version': config.release.rulesetVersion,

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import type { User as UserRow } from '../generated/prisma/client';
+import { PrismaService } from '../prisma.service';
+import { type DbTransaction, clientOf } from '../transaction';
+import type { User, UserWithPassword } from './user';
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    status: row.status,
+    role: row.role,
+    tokenVersion: row.tokenVersion,
+    emailVerifiedAt: row.emailVerifiedAt,
+    createdAt: row.createdAt,
+  };
+}
+
+@Injectable()
+export class UserRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** `email` must already be normalised (see normaliseEmail in the auth feature). */
+  async findByEmail(email: string, tx?: DbTransaction): Promise<UserWithPassword | null> {
+    const row = await clientOf(this.prisma, tx).user.findUnique({ where: { email } });
+    return row ? { ...toUser(row), passwordHash: row.passwordHash } : null;
+  }
+
+  async findById(id: string): Promise<User | null> {
+    const row = await this.prisma.user.findUnique({ where: { id } });
+    return row ? toUser(row) : null;
+  }
+
+  /**
+   * Creates an unverified account, or returns null when the e-mail is taken (also when a
+   * concurrent registration of the same e-mail committed first: the unique index decides).
+   */
+  async createUnverified(email: string, passwordHash: string, tx: DbTransaction): Promise<User | null> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<UserRow[]>`
+      INSERT INTO users (id, email, password_hash, updated_at)
+      VALUES (gen_random_uuid(), ${email}, ${passwordHash}, clock_timestamp())
+      ON CONFLICT (email) DO NOTHING
+      RETURNING id, email, status, role, token_version AS "tokenVersion", email_verified_at AS "emailVerifiedAt",
+                created_at AS "createdAt", password_hash AS "passwordHash", updated_at AS "updatedAt"`;
+    const row = rows[0];
+    return row ? toUser(row) : null;
+  }
+
+  /** Marks the e-mail verified and activates an unverified account (a disabled one stays disabled). */
+  async markEmailVerified(id: string, tx: DbTransaction): Promise<void> {
+    const client = clientOf(this.prisma, tx);
+    await client.user.update({ where: { id }, data: { emailVerifiedAt: new Date() } });
+    await client.user.updateMany({ where: { id, status: 'unverified' }, data: { status: 'active' } });
+  }
+}

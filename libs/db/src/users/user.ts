@@ -1,0 +1,17 @@
+export type UserStatus = 'unverified' | 'active' | 'disabled';
+export type Role = 'admin' | 'operator' | 'viewer';
+
+/** An account as the application sees it (the password hash stays in the repository's callers that need it). */
+export interface User {
+  id: string;
+  email: string;
+  status: UserStatus;
+  role: Role;
+  tokenVersion: number;
+  emailVerifiedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface UserWithPassword extends User {
+  passwordHash: string;
+}
