@@ -101,7 +101,13 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
     },
     docsEnabled: env.DOCS_ENABLED ?? env.NODE_ENV === 'development',
     cookies: { secure: cookieSecure, secret: secret(env, 'COOKIE_SECRET') },
-    jwt: { secret: secret(env, 'JWT_SECRET') },
+    jwt: {
+      secret: secret(env, 'JWT_SECRET'),
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    },
+    sessionTtlDays: env.SESSION_TTL_DAYS,
     health: { workerHeartbeatMaxAgeMs: env.WORKER_HEARTBEAT_MAX_AGE_MS },
     queueDashboardEnabled: env.QUEUE_DASHBOARD_ENABLED,
   };

@@ -24,7 +24,10 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   };
   docsEnabled: boolean;
   cookies: { secure: boolean; secret: string };
-  jwt: { secret: string };
+  /** Access tokens: HS256 JWTs (the algorithm is pinned in code, not configurable). */
+  jwt: { secret: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
+  /** A sign-in's absolute lifetime: refreshing never extends it. */
+  sessionTtlDays: number;
   health: { workerHeartbeatMaxAgeMs: number };
   /** The BullMQ dashboard at /admin/queues and GET /v1/admin/queues (development only until RBAC). */
   queueDashboardEnabled: boolean;

@@ -62,6 +62,10 @@ export const apiEnvSchema = commonEnvSchema.extend({
   COOKIE_SECRET: z.string().optional(),
   WORKER_HEARTBEAT_MAX_AGE_MS: positiveInt.default(90_000),
   QUEUE_DASHBOARD_ENABLED: bool.default(false),
+  JWT_ISSUER: z.string().min(1).max(256).default('rampart'),
+  JWT_AUDIENCE: z.string().min(1).max(256).default('rampart-api'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.min(60).max(3_600).default(900),
+  SESSION_TTL_DAYS: positiveInt.max(365).default(30),
 });
 
 export const workerEnvSchema = commonEnvSchema.extend({

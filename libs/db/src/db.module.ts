@@ -3,6 +3,7 @@ import { DatabaseHealth } from './database-health';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 import { PrismaService } from './prisma.service';
+import { SessionRepository } from './sessions/session.repository';
 import { Database } from './transaction';
 import { EmailVerificationTokenRepository } from './users/email-verification-token.repository';
 import { UserRepository } from './users/user.repository';
@@ -18,6 +19,7 @@ import { UserRepository } from './users/user.repository';
     EmailOutboxRepository,
     UserRepository,
     EmailVerificationTokenRepository,
+    SessionRepository,
   ],
   exports: [
     Database,
@@ -26,6 +28,7 @@ import { UserRepository } from './users/user.repository';
     EmailOutboxRepository,
     UserRepository,
     EmailVerificationTokenRepository,
+    SessionRepository,
   ],
 })
 export class DbModule {}

@@ -8,3 +8,5 @@ export type { Heartbeat } from './heartbeats/heartbeat';
 export { UserRepository } from './users/user.repository';
 export { EmailVerificationTokenRepository } from './users/email-verification-token.repository';
 export type { Role, User, UserStatus, UserWithPassword } from './users/user';
+export { SessionRepository } from './sessions/session.repository';
+export type { NewSession, RefreshOutcome, Session } from './sessions/session';

@@ -1,13 +1,15 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
-export type RedisRole = 'producer' | 'consumer' | 'probe';
+export type RedisRole = 'producer' | 'consumer' | 'probe' | 'state';
 
 /**
  * An ioredis connection set up for its role:
  * - consumer (BullMQ workers): retries every command forever, as BullMQ requires, so a Redis
  *   restart pauses processing instead of failing jobs;
  * - producer: fails a command after one retry instead of hanging a request;
- * - probe (health checks): no offline queue, so a ping fails at once while Redis is away.
+ * - probe (health checks): no offline queue, so a ping fails at once while Redis is away;
+ * - state (security state read on every request: token denylist, sessions): a command fails after
+ *   one second rather than hold a request, so callers can fail closed quickly.
  * All roles reconnect by themselves with a capped backoff.
  */
 export function createRedisConnection(url: string, role: RedisRole, name: string): Redis {
@@ -19,6 +21,7 @@ export function createRedisConnection(url: string, role: RedisRole, name: string
     ...(role === 'probe'
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000 }
       : {}),
+    ...(role === 'state' ? { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 2_000 } : {}),
   };
   const redis = new Redis(url, options);
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.

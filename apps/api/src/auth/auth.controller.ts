@@ -1,8 +1,28 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { UserRepository } from '@rampart/db';
+import { DomainError } from '@rampart/http';
+import { LogInDto, MeDto, RefreshDto, SessionStatusDto, TokenPairDto } from './dto/log-in.dto';
 import { AcceptedDto, RegisterDto } from './dto/register.dto';
 import { ResendVerificationDto } from './dto/resend-verification.dto';
 import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
+import { AccessTokenGuard, CurrentPrincipal, bearerToken } from './tokens/access-token.guard';
+import { AccessTokens } from './tokens/access-tokens';
+import type { Principal } from './tokens/principal';
+import type { TokenPair } from './tokens/session-tokens';
+import { TokenState } from './tokens/token-state';
+import { LogIn } from './use-cases/log-in';
+import { LogOut } from './use-cases/log-out';
+import { RefreshSession } from './use-cases/refresh-session';
 import { RegisterAccount } from './use-cases/register-account';
 import { ResendVerification } from './use-cases/resend-verification';
 import { VerifyEmail } from './use-cases/verify-email';
@@ -20,6 +40,12 @@ export class AuthController {
     private readonly registerAccount: RegisterAccount,
     private readonly verifyEmail: VerifyEmail,
     private readonly resendVerification: ResendVerification,
+    private readonly logIn: LogIn,
+    private readonly refreshSession: RefreshSession,
+    private readonly logOut: LogOut,
+    private readonly users: UserRepository,
+    private readonly accessTokens: AccessTokens,
+    private readonly tokenState: TokenState,
   ) {}
 
   @Post('register')
@@ -50,5 +76,87 @@ export class AuthController {
   async resend(@Body() body: ResendVerificationDto): Promise<AcceptedDto> {
     await this.resendVerification.execute(body.email);
     return ACCEPTED;
+  }
+
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiUnauthorizedResponse({
+    description: 'problem+json `invalid_credentials`, the same for unknown addresses.',
+  })
+  login(@Body() body: LogInDto, @Req() request: FastifyRequest): Promise<TokenPair> {
+    const userAgent = request.headers['user-agent'];
+    return this.logIn.execute(body, {
+      ipAddress: request.ip,
+      userAgent: typeof userAgent === 'string' ? userAgent : null,
+    });
+  }
+
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiUnauthorizedResponse({
+    description: '`invalid_refresh_token`, or `refresh_token_reused` (the session is revoked).',
+  })
+  refresh(@Body() body: RefreshDto): Promise<TokenPair> {
+    return this.refreshSession.execute(body.refreshToken);
+  }
+
+  @Post('logout')
+  @UseGuards(AccessTokenGuard)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'This session ended; its access and refresh tokens no longer work.' })
+  async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
+    await this.logOut.current(principal);
+  }
+
+  @Post('logout-all')
+  @UseGuards(AccessTokenGuard)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({
+    description: 'Every session of the user ended, and every access token issued so far.',
+  })
+  async logoutAll(@CurrentPrincipal() principal: Principal): Promise<void> {
+    await this.logOut.everywhere(principal);
+  }
+
+  @Get('me')
+  @UseGuards(AccessTokenGuard)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: MeDto })
+  async me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
+    return {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      status: user.status,
+      emailVerified: user.emailVerifiedAt !== null,
+      createdAt: user.createdAt.toISOString(),
+    };
+  }
+
+  /** Whether the request's access token is good right now (the seeds' check_session); never 401. */
+  @Get('session')
+  @ApiOkResponse({ type: SessionStatusDto })
+  async session(@Req() request: FastifyRequest): Promise<SessionStatusDto> {
+    const token = bearerToken(request);
+    if (!token) return { authenticated: false };
+    try {
+      const principal = await this.tokenState.authorize(await this.accessTokens.verify(token));
+      return {
+        authenticated: true,
+        userId: principal.userId,
+        sessionId: principal.sessionId,
+        amr: principal.amr,
+        accessTokenExpiresAt: principal.expiresAt.toISOString(),
+      };
+    } catch (error) {
+      if (error instanceof DomainError && error.status === 401) return { authenticated: false };
+      throw error;
+    }
   }
 }

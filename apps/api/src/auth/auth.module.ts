@@ -2,6 +2,13 @@ import { Module } from '@nestjs/common';
 import { EmailModule } from '../email/email.module';
 import { AuthController } from './auth.controller';
 import { PasswordHasher } from './passwords/password-hasher';
+import { AccessTokenGuard } from './tokens/access-token.guard';
+import { AccessTokens } from './tokens/access-tokens';
+import { SessionTokens } from './tokens/session-tokens';
+import { TokenState } from './tokens/token-state';
+import { LogIn } from './use-cases/log-in';
+import { LogOut } from './use-cases/log-out';
+import { RefreshSession } from './use-cases/refresh-session';
 import { RegisterAccount } from './use-cases/register-account';
 import { ResendVerification } from './use-cases/resend-verification';
 import { VerifyEmail } from './use-cases/verify-email';
@@ -9,6 +16,19 @@ import { VerifyEmail } from './use-cases/verify-email';
 @Module({
   imports: [EmailModule],
   controllers: [AuthController],
-  providers: [PasswordHasher, RegisterAccount, VerifyEmail, ResendVerification],
+  providers: [
+    PasswordHasher,
+    AccessTokens,
+    TokenState,
+    SessionTokens,
+    AccessTokenGuard,
+    RegisterAccount,
+    VerifyEmail,
+    ResendVerification,
+    LogIn,
+    RefreshSession,
+    LogOut,
+  ],
+  exports: [AccessTokens, TokenState, AccessTokenGuard],
 })
 export class AuthModule {}

@@ -46,6 +46,21 @@ export class UserRepository {
     return row ? toUser(row) : null;
   }
 
+  /** Invalidates every outstanding access token of the user at once; returns the new version. */
+  async bumpTokenVersion(id: string, tx?: DbTransaction): Promise<number> {
+    const row = await clientOf(this.prisma, tx).user.update({
+      where: { id },
+      data: { tokenVersion: { increment: 1 } },
+      select: { tokenVersion: true },
+    });
+    return row.tokenVersion;
+  }
+
+  /** Replaces the stored hash (rehash on login when the argon2 parameters were raised). */
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.prisma.user.update({ where: { id }, data: { passwordHash } });
+  }
+
   /** Marks the e-mail verified and activates an unverified account (a disabled one stays disabled). */
   async markEmailVerified(id: string, tx: DbTransaction): Promise<void> {
     const client = clientOf(this.prisma, tx);

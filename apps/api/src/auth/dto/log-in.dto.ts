@@ -1,0 +1,50 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsString, MaxLength } from 'class-validator';
+
+export class LogInDto {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsEmail({}, { message: 'email must be an e-mail address' })
+  @MaxLength(320)
+  email!: string;
+
+  /** Bounded so a huge input cannot make argon2 hash megabytes. */
+  @ApiProperty({ maxLength: 1024 })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+}
+
+export class RefreshDto {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(256)
+  refreshToken!: string;
+}
+
+export class TokenPairDto {
+  @ApiProperty({ example: 'Bearer' }) tokenType!: 'Bearer';
+  @ApiProperty() accessToken!: string;
+  @ApiProperty({ example: 900, description: 'Seconds until the access token expires.' }) expiresIn!: number;
+  @ApiProperty({ description: 'Single use: each refresh returns the next one.' }) refreshToken!: string;
+  @ApiProperty({ description: 'When the session ends, however often it is refreshed.' })
+  refreshTokenExpiresAt!: string;
+}
+
+export class MeDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ['admin', 'operator', 'viewer'] }) role!: string;
+  @ApiProperty({ enum: ['unverified', 'active', 'disabled'] }) status!: string;
+  @ApiProperty() emailVerified!: boolean;
+  @ApiProperty() createdAt!: string;
+}
+
+export class SessionStatusDto {
+  @ApiProperty() authenticated!: boolean;
+  @ApiProperty({ required: false }) userId?: string;
+  @ApiProperty({ required: false }) sessionId?: string;
+  @ApiProperty({ required: false, type: [String] }) amr?: string[];
+  @ApiProperty({ required: false }) accessTokenExpiresAt?: string;
+}

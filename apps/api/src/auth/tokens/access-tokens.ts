@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { SignJWT, errors, jwtVerify } from 'jose';
+import { ApiConfig } from '@rampart/config';
+import type { Role } from '@rampart/db';
+import { DomainError } from '@rampart/http';
+import type { AccessClaims } from './principal';
+
+/**
+ * The one algorithm, pinned on both sides: HS256 with the 32+ byte JWT_SECRET. Verification
+ * accepts nothing else, so `alg: none`, RS/ES tokens and algorithm-confusion tricks all fail.
+ */
+const ALGORITHM = 'HS256';
+/** Allowed clock difference between issuer and verifier when checking `exp`/`iat`, in seconds. */
+const CLOCK_TOLERANCE_S = 30;
+const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+  expiresIn: number;
+}
+
+function invalid(): DomainError {
+  return new DomainError('invalid_token', 401, 'The access token is invalid.');
+}
+
+function isClaims(value: unknown): value is AccessClaims {
+  const claims = value as Partial<AccessClaims> | null;
+  return (
+    typeof claims === 'object' &&
+    claims !== null &&
+    typeof claims.sub === 'string' &&
+    typeof claims.sid === 'string' &&
+    typeof claims.jti === 'string' &&
+    typeof claims.ver === 'number' &&
+    typeof claims.exp === 'number' &&
+    typeof claims.role === 'string' &&
+    ROLES.includes(claims.role) &&
+    Array.isArray(claims.amr) &&
+    claims.amr.every((method) => typeof method === 'string')
+  );
+}
+
+/**
+ * Signs and verifies access tokens with jose. (@nestjs/jwt 12 cannot be loaded by Node itself:
+ * its ESM build re-exports names from the CommonJS jsonwebtoken that Node cannot detect, so the
+ * built API crashed at start while the tests, which transform modules, passed.)
+ */
+@Injectable()
+export class AccessTokens {
+  private readonly key: Uint8Array;
+
+  constructor(private readonly config: ApiConfig) {
+    this.key = new TextEncoder().encode(config.jwt.secret);
+  }
+
+  async sign(input: {
+    userId: string;
+    sessionId: string;
+    role: Role;
+    amr: string[];
+    tokenVersion: number;
+  }): Promise<IssuedAccessToken> {
+    const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
+    const jti = randomUUID();
+    const issuedAt = Math.floor(Date.now() / 1_000);
+    const token = await new SignJWT({
+      sid: input.sessionId,
+      role: input.role,
+      amr: input.amr,
+      ver: input.tokenVersion,
+    })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject(input.userId)
+      .setJti(jti)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + accessTokenTtlSeconds)
+      .sign(this.key);
+    return {
+      token,
+      jti,
+      expiresIn: accessTokenTtlSeconds,
+      expiresAt: new Date((issuedAt + accessTokenTtlSeconds) * 1_000),
+    };
+  }
+
+  /** Checks signature, algorithm, `iss`, `aud`, `exp` (30 s skew) and the claims' shape. Not the revocation state. */
+  async verify(token: string): Promise<AccessClaims> {
+    const { issuer, audience } = this.config.jwt;
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        issuer,
+        audience,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+      }));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) {
+        throw new DomainError('token_expired', 401, 'The access token has expired; refresh it.');
+      }
+      throw invalid();
+    }
+    if (!isClaims(payload)) throw invalid();
+    return payload;
+  }
+}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { ApiConfig } from '@rampart/config';
+import { type DbTransaction, type Role, type Session, SessionRepository, type UserStatus } from '@rampart/db';
+import { newOneTimeToken } from '../one-time-token';
+import { AccessTokens } from './access-tokens';
+import { TokenState } from './token-state';
+
+export interface TokenPair {
+  tokenType: 'Bearer';
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  /** When the session ends however often it is refreshed. */
+  refreshTokenExpiresAt: string;
+}
+
+interface SessionUser {
+  id: string;
+  role: Role;
+  status: UserStatus;
+  tokenVersion: number;
+}
+
+/** Issues the token pair of a session: the next refresh token (stored hashed) and an access token. */
+@Injectable()
+export class SessionTokens {
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly accessTokens: AccessTokens,
+    private readonly state: TokenState,
+    private readonly config: ApiConfig,
+  ) {}
+
+  sessionExpiry(): Date {
+    return new Date(Date.now() + this.config.sessionTtlDays * 24 * 3_600_000);
+  }
+
+  /** Stores the session's next refresh token in `tx`; call activate() after the commit. */
+  async nextRefreshToken(session: Session, tx: DbTransaction): Promise<string> {
+    const { token, hash } = newOneTimeToken();
+    await this.sessions.addRefreshToken(session.id, hash, session.expiresAt, tx);
+    return token;
+  }
+
+  /** Marks the session active for every API process and signs the access token. */
+  async activate(session: Session, user: SessionUser, refreshToken: string): Promise<TokenPair> {
+    await this.state.activateSession(session.id, session.expiresAt, user);
+    const access = await this.accessTokens.sign({
+      userId: user.id,
+      sessionId: session.id,
+      role: user.role,
+      amr: session.amr,
+      tokenVersion: user.tokenVersion,
+    });
+    return {
+      tokenType: 'Bearer',
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      refreshToken,
+      refreshTokenExpiresAt: session.expiresAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { Database, SessionRepository, UserRepository } from '@rampart/db';
+import type { Principal } from '../tokens/principal';
+import { TokenState } from '../tokens/token-state';
+
+/** Ending sessions: this one (logout) or all of the user's at once (logout-all). */
+@Injectable()
+export class LogOut {
+  constructor(
+    private readonly database: Database,
+    private readonly sessions: SessionRepository,
+    private readonly users: UserRepository,
+    private readonly state: TokenState,
+  ) {}
+
+  /** This session: its refresh tokens stop working and this access token is denied until it expires. */
+  async current(principal: Principal): Promise<void> {
+    await this.sessions.revoke(principal.sessionId, 'logout');
+    await this.state.endSessions([principal.sessionId]);
+    await this.state.deny(principal.jti, principal.expiresAt);
+  }
+
+  /** Every session of the user, and every access token issued so far (the token version moves on). */
+  async everywhere(principal: Principal): Promise<void> {
+    const ended = await this.database.transaction(async (tx) => {
+      await this.users.bumpTokenVersion(principal.userId, tx);
+      return this.sessions.revokeAllOfUser(principal.userId, 'logout_all', tx);
+    });
+    await this.state.forgetUser(principal.userId);
+    await this.state.endSessions(ended);
+  }
+}

@@ -1,0 +1,63 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Database, SessionRepository, UserRepository } from '@rampart/db';
+import { DomainError } from '@rampart/http';
+import { hashOneTimeToken } from '../one-time-token';
+import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
+import { TokenState } from '../tokens/token-state';
+
+/**
+ * Refresh-token rotation (RFC 9700 section 4.14): each refresh token works once and yields the next.
+ * A spent token presented again means it leaked or was replayed, so the whole session is revoked:
+ * the thief's tokens and the owner's alike stop working.
+ */
+@Injectable()
+export class RefreshSession {
+  private readonly logger = new Logger(RefreshSession.name);
+
+  constructor(
+    private readonly database: Database,
+    private readonly sessions: SessionRepository,
+    private readonly users: UserRepository,
+    private readonly sessionTokens: SessionTokens,
+    private readonly state: TokenState,
+  ) {}
+
+  async execute(refreshToken: string): Promise<TokenPair> {
+    const result = await this.database.transaction(async (tx) => {
+      const outcome = await this.sessions.spendRefreshToken(hashOneTimeToken(refreshToken), tx);
+      if (outcome.kind !== 'rotated') return { outcome, next: null };
+      return { outcome, next: await this.sessionTokens.nextRefreshToken(outcome.session, tx) };
+    });
+    const { outcome } = result;
+    if (outcome.kind === 'reused') {
+      await this.state.endSessions([outcome.sessionId]);
+      this.logger.warn(
+        { sessionId: outcome.sessionId, userId: outcome.userId },
+        'refresh token reuse: session revoked',
+      );
+      throw new DomainError(
+        'refresh_token_reused',
+        401,
+        'This refresh token was already used; the session has been ended.',
+      );
+    }
+    if (outcome.kind === 'invalid' || !result.next) {
+      throw new DomainError(
+        'invalid_refresh_token',
+        401,
+        'The refresh token is invalid or expired; sign in again.',
+      );
+    }
+    const user = await this.users.findById(outcome.session.userId);
+    if (!user || user.status !== 'active') {
+      await this.sessions.revoke(outcome.session.id, 'account_inactive');
+      await this.state.endSessions([outcome.session.id]);
+      throw new DomainError(
+        'invalid_refresh_token',
+        401,
+        'The refresh token is invalid or expired; sign in again.',
+      );
+    }
+    return this.sessionTokens.activate(outcome.session, user, result.next);
+  }
+}

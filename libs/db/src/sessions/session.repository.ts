@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import type { Session as SessionRow } from '../generated/prisma/client';
+import { PrismaService } from '../prisma.service';
+import { type DbTransaction, clientOf } from '../transaction';
+import type { NewSession, RefreshOutcome, Session } from './session';
+
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    userId: row.userId,
+    amr: row.amr,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+    ipAddress: row.ipAddress,
+    userAgent: row.userAgent,
+  };
+}
+
+@Injectable()
+export class SessionRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async create(input: NewSession, tx?: DbTransaction): Promise<Session> {
+    const row = await clientOf(this.prisma, tx).session.create({
+      data: {
+        userId: input.userId,
+        amr: input.amr,
+        expiresAt: input.expiresAt,
+        ipAddress: input.ipAddress?.slice(0, 64) ?? null,
+        userAgent: input.userAgent?.slice(0, 512) ?? null,
+      },
+    });
+    return toSession(row);
+  }
+
+  async addRefreshToken(
+    sessionId: string,
+    tokenHash: string,
+    expiresAt: Date,
+    tx?: DbTransaction,
+  ): Promise<void> {
+    await clientOf(this.prisma, tx).refreshToken.create({ data: { sessionId, tokenHash, expiresAt } });
+  }
+
+  /** An unrevoked, unexpired session; null otherwise. */
+  async findActive(id: string): Promise<Session | null> {
+    const row = await this.prisma.session.findFirst({
+      where: { id, revokedAt: null, expiresAt: { gt: new Date() } },
+    });
+    return row ? toSession(row) : null;
+  }
+
+  /**
+   * Spends a refresh token. One atomic UPDATE decides between concurrent uses of the same token:
+   * exactly one rotates; every other use, then or later, is reuse, which revokes the session.
+   */
+  async spendRefreshToken(tokenHash: string, tx: DbTransaction): Promise<RefreshOutcome> {
+    const client = clientOf(this.prisma, tx);
+    const spent = await client.$queryRaw<{ session_id: string }[]>`
+      UPDATE refresh_tokens rt
+         SET used_at = clock_timestamp()
+        FROM sessions s
+       WHERE rt.token_hash = ${tokenHash}
+         AND rt.used_at IS NULL
+         AND rt.expires_at > clock_timestamp()
+         AND s.id = rt.session_id
+         AND s.revoked_at IS NULL
+         AND s.expires_at > clock_timestamp()
+      RETURNING rt.session_id`;
+    const sessionId = spent[0]?.session_id;
+    if (sessionId) {
+      const row = await client.session.update({ where: { id: sessionId }, data: { lastUsedAt: new Date() } });
+      return { kind: 'rotated', session: toSession(row) };
+    }
+    const known = await client.refreshToken.findUnique({ where: { tokenHash }, include: { session: true } });
+    if (!known?.usedAt) return { kind: 'invalid' };
+    await this.revoke(known.sessionId, 'refresh_token_reused', tx);
+    return { kind: 'reused', sessionId: known.sessionId, userId: known.session.userId };
+  }
+
+  /** Ends a session; true when it was still active. */
+  async revoke(id: string, reason: string, tx?: DbTransaction): Promise<boolean> {
+    const { count } = await clientOf(this.prisma, tx).session.updateMany({
+      where: { id, revokedAt: null },
+      data: { revokedAt: new Date(), revokedReason: reason },
+    });
+    return count > 0;
+  }
+
+  /** Ends every active session of a user; returns their ids. */
+  async revokeAllOfUser(userId: string, reason: string, tx?: DbTransaction): Promise<string[]> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<{ id: string }[]>`
+      UPDATE sessions SET revoked_at = clock_timestamp(), revoked_reason = ${reason}
+       WHERE user_id = ${userId}::uuid AND revoked_at IS NULL
+      RETURNING id`;
+    return rows.map((row) => row.id);
+  }
+}

@@ -1,0 +1,313 @@
+import { appEnv } from '../support/app-env';
+import { AppProcess } from '../support/app-process';
+import { DEFAULT_PASSWORD, createActiveUser } from '../support/factories';
+import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { decodeJwt, forgeJwt } from '../support/jwt';
+import { REDIS_URL } from '../support/run-settings';
+import { TcpProxy } from '../support/tcp-proxy';
+
+const JWT_SECRET = 'e2e-jwt-secret-that-is-long-enough-0123456789';
+
+interface TokenPair {
+  tokenType: string;
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: string;
+}
+
+interface Problem {
+  status: number;
+  code: string;
+}
+
+describe('sessions: login, refresh rotation, logout and token verification', () => {
+  const env = appEnv({ JWT_SECRET });
+  let api: RunningApi;
+
+  const call = (
+    target: RunningApi | AppProcess,
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string } = {},
+  ): Promise<Response> =>
+    fetch(`${target.url}/v1/auth/${path}`, {
+      method,
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+
+  async function login(
+    email: string,
+    password = DEFAULT_PASSWORD,
+    target: RunningApi | AppProcess = api,
+  ): Promise<TokenPair> {
+    const response = await call(target, 'POST', 'login', { body: { email, password } });
+    expect(response.status).toBe(200);
+    return (await response.json()) as TokenPair;
+  }
+
+  async function problem(response: Response): Promise<Problem> {
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    return (await response.json()) as Problem;
+  }
+
+  beforeAll(async () => {
+    api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX, JWT_SECRET });
+  });
+  afterAll(() => api.close());
+
+  it('logs in with pinned, complete claims, and /me answers with the account', async () => {
+    const user = await createActiveUser(api.app);
+    const pair = await login(user.email);
+    expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+    const { header, claims } = decodeJwt(pair.accessToken);
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(claims).toMatchObject({
+      iss: 'rampart',
+      aud: 'rampart-api',
+      sub: user.id,
+      role: 'viewer',
+      amr: ['pwd'],
+      ver: 0,
+    });
+    expect(claims.exp).toBe((claims.iat as number) + 900);
+    expect(typeof claims.jti).toBe('string');
+    expect(typeof claims.sid).toBe('string');
+
+    const me = await call(api, 'GET', 'me', { token: pair.accessToken });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({
+      id: user.id,
+      email: user.email,
+      role: 'viewer',
+      status: 'active',
+      emailVerified: true,
+    });
+    const session = await call(api, 'GET', 'session', { token: pair.accessToken });
+    expect(await session.json()).toMatchObject({
+      authenticated: true,
+      userId: user.id,
+      sessionId: claims.sid,
+      amr: ['pwd'],
+    });
+    expect(await (await call(api, 'GET', 'session')).json()).toEqual({ authenticated: false });
+  });
+
+  it('answers an unknown address and a wrong password alike', async () => {
+    const user = await createActiveUser(api.app);
+    const wrong = await call(api, 'POST', 'login', {
+      body: { email: user.email, password: 'not-the-password-at-all' },
+    });
+    const unknown = await call(api, 'POST', 'login', {
+      body: { email: `nobody-${user.email}`, password: 'not-the-password-at-all' },
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const strip = ({
+      instance: _i,
+      requestId: _r,
+      ...rest
+    }: Record<string, unknown>): Record<string, unknown> => rest;
+    expect(strip((await wrong.json()) as Record<string, unknown>)).toEqual(
+      strip((await unknown.json()) as Record<string, unknown>),
+    );
+  });
+
+  it('takes as long for an unknown address as for a wrong password (median within 20%)', async () => {
+    const user = await createActiveUser(api.app);
+    const time = async (email: string): Promise<number> => {
+      const start = process.hrtime.bigint();
+      await call(api, 'POST', 'login', { body: { email, password: 'not-the-password-at-all' } });
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    await time(user.email);
+    await time(`ghost-${user.email}`);
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 15; i += 1) {
+      known.push(await time(user.email));
+      unknown.push(await time(`ghost-${i}-${user.email}`));
+    }
+    const median = (values: number[]): number =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const ratio = median(unknown) / median(known);
+    expect(ratio).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.2);
+  });
+
+  it('tells an unverified account to verify, but only after the right password', async () => {
+    const email = `unverified-${Date.now()}@example.test`;
+    await call(api, 'POST', 'register', { body: { email, password: DEFAULT_PASSWORD } });
+    expect(
+      (await problem(await call(api, 'POST', 'login', { body: { email, password: 'wrong-password-123' } })))
+        .code,
+    ).toBe('invalid_credentials');
+    const right = await call(api, 'POST', 'login', { body: { email, password: DEFAULT_PASSWORD } });
+    expect(right.status).toBe(403);
+    expect((await problem(right)).code).toBe('email_not_verified');
+  });
+
+  it('rotates refresh tokens, and a replayed one revokes the whole session', async () => {
+    const user = await createActiveUser(api.app);
+    const first = await login(user.email);
+    const refreshed = await call(api, 'POST', 'refresh', { body: { refreshToken: first.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    const second = (await refreshed.json()) as TokenPair;
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(decodeJwt(second.accessToken).claims.sid).toBe(decodeJwt(first.accessToken).claims.sid);
+    expect((await call(api, 'GET', 'me', { token: second.accessToken })).status).toBe(200);
+
+    const replay = await call(api, 'POST', 'refresh', { body: { refreshToken: first.refreshToken } });
+    expect(replay.status).toBe(401);
+    expect((await problem(replay)).code).toBe('refresh_token_reused');
+    // The family is gone: the legitimate holder's newer tokens stop working too.
+    expect(
+      (await problem(await call(api, 'POST', 'refresh', { body: { refreshToken: second.refreshToken } })))
+        .code,
+    ).toBe('invalid_refresh_token');
+    expect((await problem(await call(api, 'GET', 'me', { token: second.accessToken }))).code).toBe(
+      'token_revoked',
+    );
+  });
+
+  it('lets only one of ten concurrent refreshes with the same token succeed', async () => {
+    const user = await createActiveUser(api.app);
+    const pair = await login(user.email);
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        call(api, 'POST', 'refresh', { body: { refreshToken: pair.refreshToken } }),
+      ),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(9);
+  });
+
+  it('logout ends this session: its access token and refresh token stop working at once', async () => {
+    const user = await createActiveUser(api.app);
+    const pair = await login(user.email);
+    const other = await login(user.email);
+    expect((await call(api, 'POST', 'logout', { token: pair.accessToken })).status).toBe(204);
+    expect((await problem(await call(api, 'GET', 'me', { token: pair.accessToken }))).code).toBe(
+      'token_revoked',
+    );
+    expect((await call(api, 'POST', 'refresh', { body: { refreshToken: pair.refreshToken } })).status).toBe(
+      401,
+    );
+    expect(await (await call(api, 'GET', 'session', { token: pair.accessToken })).json()).toEqual({
+      authenticated: false,
+    });
+    // Another device of the same user is untouched.
+    expect((await call(api, 'GET', 'me', { token: other.accessToken })).status).toBe(200);
+  });
+
+  it('logout-all ends every session and every access token of the user, on every API process', async () => {
+    const user = await createActiveUser(api.app);
+    const second = await AppProcess.start('api', { ...env });
+    try {
+      const a = await login(user.email);
+      const b = await login(user.email, DEFAULT_PASSWORD, second);
+      expect((await call(second, 'GET', 'me', { token: a.accessToken })).status).toBe(200);
+      expect((await call(api, 'POST', 'logout-all', { token: b.accessToken })).status).toBe(204);
+      for (const target of [api, second]) {
+        for (const pair of [a, b]) {
+          expect((await problem(await call(target, 'GET', 'me', { token: pair.accessToken }))).code).toBe(
+            'token_revoked',
+          );
+        }
+      }
+      expect((await call(second, 'POST', 'refresh', { body: { refreshToken: a.refreshToken } })).status).toBe(
+        401,
+      );
+      // Signing in again works, with the new token version.
+      const fresh = await login(user.email, DEFAULT_PASSWORD, second);
+      expect(decodeJwt(fresh.accessToken).claims.ver).toBe(1);
+      expect((await call(api, 'GET', 'me', { token: fresh.accessToken })).status).toBe(200);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('refuses forged, tampered, expired and misaddressed access tokens', async () => {
+    const user = await createActiveUser(api.app);
+    const pair = await login(user.email);
+    const { claims } = decodeJwt(pair.accessToken);
+    const now = Math.floor(Date.now() / 1000);
+    const forged: [string, string, string][] = [
+      ['alg none', forgeJwt({ alg: 'none', typ: 'JWT' }, claims, null), 'invalid_token'],
+      [
+        'HS512 with the right key',
+        forgeJwt({ alg: 'HS512', typ: 'JWT' }, claims, JWT_SECRET, 'sha512'),
+        'invalid_token',
+      ],
+      [
+        'wrong key',
+        forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims, 'another-secret-that-is-also-long-enough'),
+        'invalid_token',
+      ],
+      [
+        'wrong audience',
+        forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: 'another-api' }, JWT_SECRET),
+        'invalid_token',
+      ],
+      [
+        'wrong issuer',
+        forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, iss: 'evil' }, JWT_SECRET),
+        'invalid_token',
+      ],
+      [
+        'expired beyond the 30 s skew',
+        forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, iat: now - 1000, exp: now - 31 }, JWT_SECRET),
+        'token_expired',
+      ],
+      [
+        'tampered payload (role admin)',
+        `${pair.accessToken.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.${pair.accessToken.split('.')[2]}`,
+        'invalid_token',
+      ],
+      ['garbage', 'not.a.jwt', 'invalid_token'],
+    ];
+    for (const [, token, code] of forged) {
+      const response = await call(api, 'GET', 'me', { token });
+      expect(response.status).toBe(401);
+      expect((await problem(response)).code).toBe(code);
+    }
+    // Within the skew, a just-expired token still works: clocks of issuer and verifier may differ a little.
+    const skewed = forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: now - 5 }, JWT_SECRET);
+    expect((await call(api, 'GET', 'me', { token: skewed })).status).toBe(200);
+    expect((await problem(await call(api, 'GET', 'me'))).code).toBe('unauthenticated');
+  });
+
+  it('fails closed with 503 when Redis cannot be reached, and recovers', async () => {
+    const proxy = TcpProxy.forUrl(REDIS_URL);
+    await proxy.start();
+    const isolated = await startApiInProcess({
+      REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX,
+      JWT_SECRET,
+      REDIS_URL: proxy.rewrite(REDIS_URL),
+    });
+    try {
+      const user = await createActiveUser(isolated.app);
+      const pair = await login(user.email, DEFAULT_PASSWORD, isolated);
+      expect((await call(isolated, 'GET', 'me', { token: pair.accessToken })).status).toBe(200);
+      await proxy.cut();
+      const down = await call(isolated, 'GET', 'me', { token: pair.accessToken });
+      expect(down.status).toBe(503);
+      expect((await problem(down)).code).toBe('auth_unavailable');
+      await proxy.restore();
+      let status = 0;
+      for (let i = 0; i < 40 && status !== 200; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        status = (await call(isolated, 'GET', 'me', { token: pair.accessToken })).status;
+      }
+      expect(status).toBe(200);
+    } finally {
+      await isolated.close();
+      await proxy.stop();
+    }
+  });
+});
