@@ -108,6 +108,8 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     },
     sessionTtlDays: env.SESSION_TTL_DAYS,
+    lockout: { maxFailures: env.LOGIN_MAX_FAILURES, durationMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 },
+    passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
     health: { workerHeartbeatMaxAgeMs: env.WORKER_HEARTBEAT_MAX_AGE_MS },
     queueDashboardEnabled: env.QUEUE_DASHBOARD_ENABLED,
   };
@@ -138,6 +140,10 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfigShape {
       sweepIntervalMs: env.OUTBOX_SWEEP_INTERVAL_MS,
       sweepAfterMs: env.OUTBOX_SWEEP_AFTER_MS,
       retentionDays: env.OUTBOX_RETENTION_DAYS,
+    },
+    retention: {
+      loginAttemptDays: env.LOGIN_ATTEMPT_RETENTION_DAYS,
+      endedSessionDays: env.SESSION_RETENTION_DAYS,
     },
     purgeCron: env.PURGE_CRON,
   };

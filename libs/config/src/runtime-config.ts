@@ -28,6 +28,9 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   jwt: { secret: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
   /** A sign-in's absolute lifetime: refreshing never extends it. */
   sessionTtlDays: number;
+  /** Consecutive failed sign-ins that lock an address, and for how long. */
+  lockout: { maxFailures: number; durationMs: number };
+  passwordResetTtlMinutes: number;
   health: { workerHeartbeatMaxAgeMs: number };
   /** The BullMQ dashboard at /admin/queues and GET /v1/admin/queues (development only until RBAC). */
   queueDashboardEnabled: boolean;
@@ -49,6 +52,8 @@ export interface WorkerConfigShape extends RuntimeConfigShape {
   };
   email: { from: string; appUrl: string; productName: string };
   outbox: { sweepIntervalMs: number; sweepAfterMs: number; retentionDays: number };
+  /** How long the purge jobs keep login attempts and ended (expired or revoked) sessions. */
+  retention: { loginAttemptDays: number; endedSessionDays: number };
   purgeCron: string;
 }
 

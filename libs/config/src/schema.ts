@@ -66,6 +66,9 @@ export const apiEnvSchema = commonEnvSchema.extend({
   JWT_AUDIENCE: z.string().min(1).max(256).default('rampart-api'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.min(60).max(3_600).default(900),
   SESSION_TTL_DAYS: positiveInt.max(365).default(30),
+  LOGIN_MAX_FAILURES: positiveInt.max(100).default(5),
+  LOGIN_LOCKOUT_MINUTES: positiveInt.max(1_440).default(15),
+  PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1_440).default(60),
 });
 
 export const workerEnvSchema = commonEnvSchema.extend({
@@ -88,6 +91,8 @@ export const workerEnvSchema = commonEnvSchema.extend({
   OUTBOX_SWEEP_INTERVAL_MS: positiveInt.default(15_000),
   OUTBOX_SWEEP_AFTER_MS: positiveInt.default(30_000),
   OUTBOX_RETENTION_DAYS: positiveInt.default(30),
+  LOGIN_ATTEMPT_RETENTION_DAYS: positiveInt.default(30),
+  SESSION_RETENTION_DAYS: positiveInt.default(30),
   PURGE_CRON: z.string().min(9).default('15 3 * * *'),
 });
 

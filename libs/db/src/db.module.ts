@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
+import { LoginAttemptRepository } from './auth/login-attempt.repository';
+import { LoginThrottleRepository } from './auth/login-throttle.repository';
+import { OneTimeTokenRepository } from './auth/one-time-tokens';
 import { DatabaseHealth } from './database-health';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 import { PrismaService } from './prisma.service';
 import { SessionRepository } from './sessions/session.repository';
 import { Database } from './transaction';
-import { EmailVerificationTokenRepository } from './users/email-verification-token.repository';
 import { UserRepository } from './users/user.repository';
 
 /** PostgreSQL access for an app. Needs RuntimeConfig (from ConfigModule) in scope. */
@@ -18,7 +20,9 @@ import { UserRepository } from './users/user.repository';
     HeartbeatRepository,
     EmailOutboxRepository,
     UserRepository,
-    EmailVerificationTokenRepository,
+    OneTimeTokenRepository,
+    LoginThrottleRepository,
+    LoginAttemptRepository,
     SessionRepository,
   ],
   exports: [
@@ -27,7 +31,9 @@ import { UserRepository } from './users/user.repository';
     HeartbeatRepository,
     EmailOutboxRepository,
     UserRepository,
-    EmailVerificationTokenRepository,
+    OneTimeTokenRepository,
+    LoginThrottleRepository,
+    LoginAttemptRepository,
     SessionRepository,
   ],
 })

@@ -6,7 +6,13 @@ export type { NewOutboxEmail, OutboxClaim, OutboxEmail } from './email/outbox-em
 export { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 export type { Heartbeat } from './heartbeats/heartbeat';
 export { UserRepository } from './users/user.repository';
-export { EmailVerificationTokenRepository } from './users/email-verification-token.repository';
+export { OneTimeTokenRepository, type OneTimeTokenKind } from './auth/one-time-tokens';
+export { LoginThrottleRepository, type LoginCharge } from './auth/login-throttle.repository';
+export {
+  LoginAttemptRepository,
+  type LoginAttemptRecord,
+  type LoginOutcome,
+} from './auth/login-attempt.repository';
 export type { Role, User, UserStatus, UserWithPassword } from './users/user';
 export { SessionRepository } from './sessions/session.repository';
 export type { NewSession, RefreshOutcome, Session } from './sessions/session';

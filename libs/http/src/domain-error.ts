@@ -11,6 +11,8 @@ export class DomainError extends Error {
     readonly status: number,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Response headers that belong to the answer, e.g. Retry-After on 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
     this.name = 'DomainError';

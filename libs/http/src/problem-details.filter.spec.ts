@@ -25,6 +25,10 @@ function run(exception: unknown): Sent {
       sent.headers[name] = value;
       return reply;
     },
+    headers(values: Record<string, string>) {
+      Object.assign(sent.headers, values);
+      return reply;
+    },
     send(body: Problem) {
       sent.body = body;
       return reply;
@@ -61,6 +65,14 @@ describe('ProblemDetailsFilter', () => {
       instance: '/v1/things/42',
       requestId: 'req-1',
     });
+  });
+
+  it('sends the headers a domain error carries', () => {
+    const sent = run(
+      new DomainError('account_locked', 429, 'Too many failed sign-ins.', {}, { 'retry-after': '900' }),
+    );
+    expect(sent.headers['retry-after']).toBe('900');
+    expect(sent.status).toBe(429);
   });
 
   it('maps Nest HTTP exceptions to default codes', () => {

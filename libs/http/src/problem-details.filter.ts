@@ -51,6 +51,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (exception instanceof DomainError) this.logger.warn(context, `${problem.code}: ${exception.detail}`);
       else this.logger.error({ ...context, err: exception }, `unhandled error ${problem.errorId}`);
     }
+    if (exception instanceof DomainError) void reply.headers(exception.headers);
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 

@@ -37,12 +37,12 @@ export interface OutboxSweepResult {
   requeued: number;
 }
 
-/**
- * What a purge job can clean. Adding one: a name here, its query in the worker's purge registry.
- * (Login attempts, refresh and one-time tokens join when identity lands.)
- */
+/** What a purge job can clean. Adding one: a name here, its query in the worker's purge registry. */
 export const PurgeTarget = {
   SentEmail: 'sent-email',
+  LoginAttempts: 'login-attempts',
+  ExpiredOneTimeTokens: 'expired-one-time-tokens',
+  EndedSessions: 'ended-sessions',
 } as const;
 export type PurgeTarget = (typeof PurgeTarget)[keyof typeof PurgeTarget];
 

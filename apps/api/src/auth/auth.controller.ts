@@ -12,6 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import { UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { LogInDto, MeDto, RefreshDto, SessionStatusDto, TokenPairDto } from './dto/log-in.dto';
+import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
 import { AcceptedDto, RegisterDto } from './dto/register.dto';
 import { ResendVerificationDto } from './dto/resend-verification.dto';
 import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
@@ -20,8 +21,10 @@ import { AccessTokens } from './tokens/access-tokens';
 import type { Principal } from './tokens/principal';
 import type { TokenPair } from './tokens/session-tokens';
 import { TokenState } from './tokens/token-state';
+import { ChangePassword } from './use-cases/change-password';
 import { LogIn } from './use-cases/log-in';
 import { LogOut } from './use-cases/log-out';
+import { PasswordReset } from './use-cases/password-reset';
 import { RefreshSession } from './use-cases/refresh-session';
 import { RegisterAccount } from './use-cases/register-account';
 import { ResendVerification } from './use-cases/resend-verification';
@@ -46,6 +49,8 @@ export class AuthController {
     private readonly users: UserRepository,
     private readonly accessTokens: AccessTokens,
     private readonly tokenState: TokenState,
+    private readonly passwordReset: PasswordReset,
+    private readonly changePassword: ChangePassword,
   ) {}
 
   @Post('register')
@@ -158,5 +163,33 @@ export class AuthController {
       if (error instanceof DomainError && error.status === 401) return { authenticated: false };
       throw error;
     }
+  }
+
+  @Post('password/forgot')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202: known and unknown addresses alike.' })
+  async forgotPassword(@Body() body: ForgotPasswordDto): Promise<AcceptedDto> {
+    await this.passwordReset.request(body.email);
+    return ACCEPTED;
+  }
+
+  @Post('password/reset')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Password set; every session of the account ended.' })
+  @ApiBadRequestResponse({ description: '`invalid_token`, or `validation_failed` naming the password rule.' })
+  async resetPassword(@Body() body: ResetPasswordDto): Promise<void> {
+    await this.passwordReset.reset(body.token, body.newPassword);
+  }
+
+  @Post('password/change')
+  @UseGuards(AccessTokenGuard)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Password changed; every other session ended.' })
+  async changePasswordOf(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: ChangePasswordDto,
+  ): Promise<void> {
+    await this.changePassword.execute(principal, body.currentPassword, body.newPassword);
   }
 }

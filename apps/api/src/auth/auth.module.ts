@@ -6,8 +6,10 @@ import { AccessTokenGuard } from './tokens/access-token.guard';
 import { AccessTokens } from './tokens/access-tokens';
 import { SessionTokens } from './tokens/session-tokens';
 import { TokenState } from './tokens/token-state';
+import { ChangePassword } from './use-cases/change-password';
 import { LogIn } from './use-cases/log-in';
 import { LogOut } from './use-cases/log-out';
+import { PasswordReset } from './use-cases/password-reset';
 import { RefreshSession } from './use-cases/refresh-session';
 import { RegisterAccount } from './use-cases/register-account';
 import { ResendVerification } from './use-cases/resend-verification';
@@ -28,6 +30,8 @@ import { VerifyEmail } from './use-cases/verify-email';
     LogIn,
     RefreshSession,
     LogOut,
+    PasswordReset,
+    ChangePassword,
   ],
   exports: [AccessTokens, TokenState, AccessTokenGuard],
 })

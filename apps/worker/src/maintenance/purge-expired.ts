@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { WorkerConfig } from '@rampart/config';
-import { EmailOutboxRepository } from '@rampart/db';
+import {
+  EmailOutboxRepository,
+  LoginAttemptRepository,
+  OneTimeTokenRepository,
+  SessionRepository,
+} from '@rampart/db';
 import { PurgeTarget, type PurgeResult } from '@rampart/jobs';
 
 /**
@@ -12,9 +17,18 @@ export class PurgeExpired {
   private readonly logger = new Logger(PurgeExpired.name);
   private readonly purges: Record<PurgeTarget, () => Promise<number>>;
 
-  constructor(outbox: EmailOutboxRepository, config: WorkerConfig) {
+  constructor(
+    outbox: EmailOutboxRepository,
+    loginAttempts: LoginAttemptRepository,
+    oneTimeTokens: OneTimeTokenRepository,
+    sessions: SessionRepository,
+    config: WorkerConfig,
+  ) {
     this.purges = {
       [PurgeTarget.SentEmail]: () => outbox.purgeSentOlderThan(config.outbox.retentionDays),
+      [PurgeTarget.LoginAttempts]: () => loginAttempts.purgeOlderThan(config.retention.loginAttemptDays),
+      [PurgeTarget.ExpiredOneTimeTokens]: () => oneTimeTokens.purgeExpired(),
+      [PurgeTarget.EndedSessions]: () => sessions.purgeEndedOlderThan(config.retention.endedSessionDays),
     };
   }
 

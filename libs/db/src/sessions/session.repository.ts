@@ -97,4 +97,27 @@ export class SessionRepository {
       RETURNING id`;
     return rows.map((row) => row.id);
   }
+
+  /** Ends every active session of a user but one (the one that asked); returns the ended ids. */
+  async revokeAllOfUserExcept(
+    userId: string,
+    keepId: string,
+    reason: string,
+    tx?: DbTransaction,
+  ): Promise<string[]> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<{ id: string }[]>`
+      UPDATE sessions SET revoked_at = clock_timestamp(), revoked_reason = ${reason}
+       WHERE user_id = ${userId}::uuid AND revoked_at IS NULL AND id <> ${keepId}::uuid
+      RETURNING id`;
+    return rows.map((row) => row.id);
+  }
+
+  /** Deletes sessions that ended (expired or revoked) more than `days` ago, with their refresh tokens. */
+  async purgeEndedOlderThan(days: number): Promise<number> {
+    const cutoff = new Date(Date.now() - days * 24 * 3_600_000);
+    const { count } = await this.prisma.session.deleteMany({
+      where: { OR: [{ expiresAt: { lt: cutoff } }, { revokedAt: { lt: cutoff } }] },
+    });
+    return count;
+  }
 }

@@ -26,6 +26,11 @@ export class UserRepository {
     return row ? { ...toUser(row), passwordHash: row.passwordHash } : null;
   }
 
+  async findByIdWithPassword(id: string): Promise<UserWithPassword | null> {
+    const row = await this.prisma.user.findUnique({ where: { id } });
+    return row ? { ...toUser(row), passwordHash: row.passwordHash } : null;
+  }
+
   async findById(id: string): Promise<User | null> {
     const row = await this.prisma.user.findUnique({ where: { id } });
     return row ? toUser(row) : null;
@@ -56,9 +61,9 @@ export class UserRepository {
     return row.tokenVersion;
   }
 
-  /** Replaces the stored hash (rehash on login when the argon2 parameters were raised). */
-  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.prisma.user.update({ where: { id }, data: { passwordHash } });
+  /** Replaces the stored hash (a new password, or a rehash on login when the argon2 parameters were raised). */
+  async updatePasswordHash(id: string, passwordHash: string, tx?: DbTransaction): Promise<void> {
+    await clientOf(this.prisma, tx).user.update({ where: { id }, data: { passwordHash } });
   }
 
   /** Marks the e-mail verified and activates an unverified account (a disabled one stays disabled). */

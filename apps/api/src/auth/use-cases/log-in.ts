@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { Database, SessionRepository, UserRepository } from '@rampart/db';
+import { ApiConfig } from '@rampart/config';
+import {
+  Database,
+  LoginAttemptRepository,
+  type LoginOutcome,
+  LoginThrottleRepository,
+  SessionRepository,
+  UserRepository,
+  type UserWithPassword,
+} from '@rampart/db';
 import { DomainError } from '@rampart/http';
+import { EmailOutbox } from '../../email/email-outbox.service';
 import { normaliseEmail } from '../email-address';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
@@ -13,9 +23,13 @@ export interface ClientContext {
 const INVALID_CREDENTIALS = 'The e-mail address or the password is wrong.';
 
 /**
- * Password sign-in. An unknown address and a wrong password get the same answer and take the same
- * time (the password is checked against a dummy hash), so sign-in cannot reveal who has an
- * account. Account state is only told once the password proved ownership.
+ * Password sign-in.
+ * - No enumeration: an unknown address and a wrong password get the same answer and take the same
+ *   time (a dummy hash is checked); lockouts apply to every address, known or not.
+ * - Lockout: LOGIN_MAX_FAILURES consecutive failures lock the address for LOGIN_LOCKOUT_MINUTES and
+ *   mail the owner; it unlocks by itself and a success resets the count. Attempts are counted
+ *   before the password check, so parallel guesses cannot exceed the limit.
+ * - Every attempt is recorded (login_attempts). Account state is only told after the right password.
  */
 @Injectable()
 export class LogIn {
@@ -23,25 +37,43 @@ export class LogIn {
     private readonly database: Database,
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
+    private readonly throttles: LoginThrottleRepository,
+    private readonly attempts: LoginAttemptRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessionTokens: SessionTokens,
+    private readonly outbox: EmailOutbox,
+    private readonly config: ApiConfig,
   ) {}
 
   async execute(input: { email: string; password: string }, client: ClientContext): Promise<TokenPair> {
-    const user = await this.users.findByEmail(normaliseEmail(input.email));
+    const email = normaliseEmail(input.email);
+    const record = (outcome: LoginOutcome, user: UserWithPassword | null): Promise<void> =>
+      this.attempts.record({ email, userId: user?.id ?? null, outcome, ...client });
+
+    const charge = await this.throttles.charge(email, this.config.lockout.maxFailures);
+    const user = await this.users.findByEmail(email);
+    if (charge.refused) {
+      await record('account_locked', user);
+      throw this.lockedError(charge.lockedUntil);
+    }
+
     const valid = user
       ? await this.hasher.verify(user.passwordHash, input.password)
       : await this.hasher.verifyAgainstDummy(input.password);
-    if (!user || !valid) throw new DomainError('invalid_credentials', 401, INVALID_CREDENTIALS);
-    if (user.status === 'unverified') {
-      throw new DomainError(
-        'email_not_verified',
-        403,
-        'Verify your e-mail address first; ask for a new link if needed.',
-      );
+    if (!user || !valid) {
+      await this.failed(email, user, charge.attempt);
+      await record('invalid_credentials', user);
+      throw new DomainError('invalid_credentials', 401, INVALID_CREDENTIALS);
     }
-    if (user.status === 'disabled')
-      throw new DomainError('account_disabled', 403, 'This account is disabled.');
+
+    await this.throttles.clear(email);
+    if (user.status !== 'active') {
+      const outcome = user.status === 'unverified' ? 'email_not_verified' : 'account_disabled';
+      await record(outcome, user);
+      throw outcome === 'email_not_verified'
+        ? new DomainError(outcome, 403, 'Verify your e-mail address first; ask for a new link if needed.')
+        : new DomainError(outcome, 403, 'This account is disabled.');
+    }
     if (this.hasher.needsRehash(user.passwordHash)) {
       await this.users.updatePasswordHash(user.id, await this.hasher.hash(input.password));
     }
@@ -51,8 +83,42 @@ export class LogIn {
         { userId: user.id, amr: ['pwd'], expiresAt: this.sessionTokens.sessionExpiry(), ...client },
         tx,
       );
+      await this.attempts.record({ email, userId: user.id, outcome: 'ok', ...client }, tx);
       return { session: created, refreshToken: await this.sessionTokens.nextRefreshToken(created, tx) };
     });
     return this.sessionTokens.activate(session, user, refreshToken);
+  }
+
+  /** The failure that reaches the limit locks the address, and tells the owner (if there is one) by mail. */
+  private async failed(email: string, user: UserWithPassword | null, attempt: number): Promise<void> {
+    if (attempt < this.config.lockout.maxFailures) return;
+    const mails = await this.database.transaction(async (tx) => {
+      const lockedUntil = await this.throttles.lock(email, this.config.lockout.durationMs, tx);
+      if (!lockedUntil || !user) return [];
+      return this.outbox.stage(tx, [
+        {
+          to: user.email,
+          template: 'lockout-notice',
+          params: { lockedUntil: lockedUntil.toISOString(), failedAttempts: attempt },
+        },
+      ]);
+    });
+    await this.outbox.dispatch(mails);
+  }
+
+  private lockedError(lockedUntil: Date | null): DomainError {
+    const retryAfter = Math.max(
+      1,
+      Math.ceil(
+        ((lockedUntil?.getTime() ?? Date.now() + this.config.lockout.durationMs) - Date.now()) / 1_000,
+      ),
+    );
+    return new DomainError(
+      'account_locked',
+      429,
+      'Too many failed sign-ins for this address; try again later or reset the password.',
+      { retryAfterSeconds: retryAfter },
+      { 'retry-after': String(retryAfter) },
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, EmailVerificationTokenRepository, UserRepository } from '@rampart/db';
+import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
 import { validationProblem } from '@rampart/http';
 import { EmailOutbox } from '../../email/email-outbox.service';
 import { normaliseEmail } from '../email-address';
@@ -20,7 +20,7 @@ export class RegisterAccount {
   constructor(
     private readonly database: Database,
     private readonly users: UserRepository,
-    private readonly verificationTokens: EmailVerificationTokenRepository,
+    private readonly oneTimeTokens: OneTimeTokenRepository,
     private readonly hasher: PasswordHasher,
     private readonly outbox: EmailOutbox,
   ) {}
@@ -42,7 +42,7 @@ export class RegisterAccount {
           { to: email, template: 'registration-attempt', params: { occurredAt: new Date().toISOString() } },
         ]);
       }
-      await this.verificationTokens.issue(user.id, hash, expiresAt, tx);
+      await this.oneTimeTokens.issue('email-verification', user.id, hash, expiresAt, tx);
       return this.outbox.stage(tx, [
         {
           to: email,

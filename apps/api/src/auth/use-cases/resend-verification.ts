@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, EmailVerificationTokenRepository, UserRepository } from '@rampart/db';
+import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
 import { EmailOutbox } from '../../email/email-outbox.service';
 import { normaliseEmail } from '../email-address';
 import { newOneTimeToken } from '../one-time-token';
@@ -14,7 +14,7 @@ export class ResendVerification {
   constructor(
     private readonly database: Database,
     private readonly users: UserRepository,
-    private readonly verificationTokens: EmailVerificationTokenRepository,
+    private readonly oneTimeTokens: OneTimeTokenRepository,
     private readonly outbox: EmailOutbox,
   ) {}
 
@@ -24,7 +24,8 @@ export class ResendVerification {
     const mails = await this.database.transaction(async (tx) => {
       const user = await this.users.findByEmail(email, tx);
       if (!user || user.status !== 'unverified') return [];
-      await this.verificationTokens.issue(
+      await this.oneTimeTokens.issue(
+        'email-verification',
         user.id,
         hash,
         new Date(Date.now() + VERIFICATION_TOKEN_TTL_HOURS * 3_600_000),

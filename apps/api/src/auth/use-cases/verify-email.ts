@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, EmailVerificationTokenRepository, UserRepository } from '@rampart/db';
+import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { hashOneTimeToken } from '../one-time-token';
 
@@ -8,13 +8,13 @@ import { hashOneTimeToken } from '../one-time-token';
 export class VerifyEmail {
   constructor(
     private readonly database: Database,
-    private readonly verificationTokens: EmailVerificationTokenRepository,
+    private readonly oneTimeTokens: OneTimeTokenRepository,
     private readonly users: UserRepository,
   ) {}
 
   async execute(token: string): Promise<void> {
     const verified = await this.database.transaction(async (tx) => {
-      const userId = await this.verificationTokens.consume(hashOneTimeToken(token), tx);
+      const userId = await this.oneTimeTokens.consume('email-verification', hashOneTimeToken(token), tx);
       if (!userId) return false;
       await this.users.markEmailVerified(userId, tx);
       return true;

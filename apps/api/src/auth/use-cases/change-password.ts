@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { Database, SessionRepository, UserRepository } from '@rampart/db';
+import { DomainError, validationProblem } from '@rampart/http';
+import { PasswordHasher } from '../passwords/password-hasher';
+import { checkPassword } from '../passwords/password-policy';
+import type { Principal } from '../tokens/principal';
+import { TokenState } from '../tokens/token-state';
+
+/** A signed-in user changes their password: the current one is required, and every other session ends. */
+@Injectable()
+export class ChangePassword {
+  constructor(
+    private readonly database: Database,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly state: TokenState,
+  ) {}
+
+  async execute(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.users.findByIdWithPassword(principal.userId);
+    if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      throw new DomainError('invalid_credentials', 401, 'The current password is wrong.');
+    }
+    const violations = checkPassword(newPassword, user.email);
+    if (violations.length)
+      throw validationProblem({ newPassword: violations.map((violation) => violation.message) });
+    const passwordHash = await this.hasher.hash(newPassword);
+    const ended = await this.database.transaction(async (tx) => {
+      await this.users.updatePasswordHash(user.id, passwordHash, tx);
+      return this.sessions.revokeAllOfUserExcept(user.id, principal.sessionId, 'password_changed', tx);
+    });
+    await this.state.endSessions(ended);
+  }
+}

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { ApiConfig } from '@rampart/config';
+import {
+  Database,
+  LoginThrottleRepository,
+  OneTimeTokenRepository,
+  SessionRepository,
+  UserRepository,
+} from '@rampart/db';
+import { DomainError, validationProblem } from '@rampart/http';
+import { EmailOutbox } from '../../email/email-outbox.service';
+import { normaliseEmail } from '../email-address';
+import { hashOneTimeToken, newOneTimeToken } from '../one-time-token';
+import { PasswordHasher } from '../passwords/password-hasher';
+import { checkPassword } from '../passwords/password-policy';
+import { TokenState } from '../tokens/token-state';
+
+/**
+ * Forgotten passwords: a one-time link by mail (PASSWORD_RESET_TTL_MINUTES), and setting a new
+ * password with it. Asking never reveals whether the address has an account; a reset ends every
+ * session and access token of the account and lifts a lockout.
+ */
+@Injectable()
+export class PasswordReset {
+  constructor(
+    private readonly database: Database,
+    private readonly users: UserRepository,
+    private readonly oneTimeTokens: OneTimeTokenRepository,
+    private readonly sessions: SessionRepository,
+    private readonly throttles: LoginThrottleRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly outbox: EmailOutbox,
+    private readonly state: TokenState,
+    private readonly config: ApiConfig,
+  ) {}
+
+  async request(rawEmail: string): Promise<void> {
+    const email = normaliseEmail(rawEmail);
+    const { token, hash } = newOneTimeToken();
+    const ttlMinutes = this.config.passwordResetTtlMinutes;
+    const mails = await this.database.transaction(async (tx) => {
+      const user = await this.users.findByEmail(email, tx);
+      if (!user || user.status === 'disabled') return [];
+      await this.oneTimeTokens.issue(
+        'password-reset',
+        user.id,
+        hash,
+        new Date(Date.now() + ttlMinutes * 60_000),
+        tx,
+      );
+      return this.outbox.stage(tx, [
+        { to: user.email, template: 'password-reset', params: { token, expiresInMinutes: ttlMinutes } },
+      ]);
+    });
+    await this.outbox.dispatch(mails);
+  }
+
+  async reset(token: string, newPassword: string): Promise<void> {
+    const passwordHash = await this.hasher.hash(newPassword);
+    const result = await this.database.transaction(async (tx) => {
+      const userId = await this.oneTimeTokens.consume('password-reset', hashOneTimeToken(token), tx);
+      if (!userId) return null;
+      const user = await this.users.findById(userId);
+      if (!user) return null;
+      const violations = checkPassword(newPassword, user.email);
+      if (violations.length)
+        throw validationProblem({ newPassword: violations.map((violation) => violation.message) });
+      await this.users.updatePasswordHash(userId, passwordHash, tx);
+      await this.users.bumpTokenVersion(userId, tx);
+      // The link came by mail, so the address is proven: an unverified account becomes active.
+      if (user.status === 'unverified') await this.users.markEmailVerified(userId, tx);
+      const ended = await this.sessions.revokeAllOfUser(userId, 'password_reset', tx);
+      await this.throttles.clear(user.email, tx);
+      return { userId, ended };
+    });
+    if (!result) throw new DomainError('invalid_token', 400, 'The reset link is invalid, used or expired.');
+    await this.state.forgetUser(result.userId);
+    await this.state.endSessions(result.ended);
+  }
+}
