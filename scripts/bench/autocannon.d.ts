@@ -40,6 +40,12 @@ declare module 'autocannon' {
     throughput: HistogramStats;
   }
 
+  /** One connection of a run, as handed to `setupClient`. */
+  export interface Client {
+    /** Replaces the body of this connection's requests (Content-Length follows). */
+    setBody(body: string | Buffer): void;
+  }
+
   export interface Options {
     url: string;
     connections?: number;
@@ -51,6 +57,8 @@ declare module 'autocannon' {
     body?: string;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
+    /** Called once for each connection as it is created (not in workers mode). */
+    setupClient?: (client: Client) => void;
   }
 
   export interface Instance extends PromiseLike<Result> {

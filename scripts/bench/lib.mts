@@ -304,6 +304,11 @@ export interface LoadOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * One body per connection instead of `body`: connection i (in the order autocannon creates them)
+   * sends bodies[i % bodies.length] for the whole run, e.g. one user's credentials per connection.
+   */
+  bodies?: string[];
 }
 
 /** Percentiles in milliseconds over every response of a run. */
@@ -381,6 +386,8 @@ function summarize(samples: Samples): LatencySummary {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const samples = new Samples();
   const cpuBefore = process.cpuUsage();
+  const { bodies } = options;
+  let clients = 0;
   const instance = autocannon({
     url: options.url,
     connections: options.connections,
@@ -389,6 +396,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     method: options.method ?? 'GET',
     headers: options.headers,
     body: options.body,
+    setupClient:
+      bodies && bodies.length > 0
+        ? (client) => client.setBody(bodies[clients++ % bodies.length] ?? '')
+        : undefined,
   });
   instance.on('response', (_client, _statusCode, _bytes, responseTime) => samples.push(responseTime));
   const result: AutocannonResult = await instance;

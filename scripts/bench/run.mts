@@ -18,6 +18,17 @@
 //             p99/max; worker RSS and CPU. Every Message-ID must be accepted exactly once and every row
 //             marked sent. Deletes its outbox rows and Redis keys afterwards. About 15 s with the defaults.
 //
+//   auth      Sign-in and the authenticated hot path of the real API. First the raw argon2id rate in this
+//             process (the API's parameters, m=19456 KiB t=2 p=1; verifications one and two at a time,
+//             5 s each), then, with the API started: POST /v1/auth/login over 8 connections, each signing
+//             in its own bench user with the right password (req/s, p50/p95/p99, and req/s as a ratio to
+//             the raw argon2 rate two at a time), and GET /v1/auth/me with one access token over 64
+//             connections; 3 s warm-up + BENCH_DURATION seconds per target, RSS and CPU as in healthz.
+//             Migrates BENCH_DATABASE_URL first; inserts its users (bench-<random>@example.test) straight
+//             into PostgreSQL and deletes them afterwards with their sessions, login attempts and
+//             throttles, and the API's Redis keys. Prints the targets (login p95 < 150 ms in the seed,
+//             /me >= 5,000 req/s aimed) as PASS/FAIL without failing the run. About 45 s with the defaults.
+//
 // Needs PostgreSQL and Redis answering on 127.0.0.1 (the servers check their ports at startup); all
 // traffic stays on 127.0.0.1.
 //
@@ -25,7 +36,7 @@
 //   node scripts/bench/run.mts                      (uses the existing dist/)
 //
 // Environment:
-//   BENCH_DURATION=10         seconds of each measured run (healthz)
+//   BENCH_DURATION=10         seconds of each measured HTTP run (healthz, auth)
 //   BENCH_EMAIL_COUNT=2000    mails of the email throughput run
 //   BENCH_EMAIL_CONCURRENCY=8 the worker's WORKER_EMAIL_CONCURRENCY (and SMTP pool size) in the email run
 //   BENCH_SCENARIOS=healthz   comma-separated scenarios to run (default: all)
@@ -36,7 +47,9 @@
 //
 // Exits 1 when a scenario fails: a server does not start; healthz: any request error, timeout or non-2xx;
 // email: a mail missing or accepted twice (120 s limit), an outbox row not marked sent, or an unloaded
-// p95 over the seed SLO of 30 s (over the 1 s aim prints FAIL on the SLO line but does not fail the run).
+// p95 over the seed SLO of 30 s (over the 1 s aim prints FAIL on the SLO line but does not fail the run);
+// auth: a bench sign-in or /me check that does not answer as expected, or any request error, timeout or
+// non-2xx under load.
 // To add a benchmark, write scripts/bench/scenarios/<name>.mts exporting a Scenario and list it below.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -48,10 +61,11 @@ import {
   type Scenario,
   type ScenarioReport,
 } from './lib.mts';
+import { authScenario } from './scenarios/auth.mts';
 import { emailScenario } from './scenarios/email.mts';
 import { healthzScenario } from './scenarios/healthz.mts';
 
-const SCENARIOS: Scenario[] = [healthzScenario, emailScenario];
+const SCENARIOS: Scenario[] = [healthzScenario, emailScenario, authScenario];
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/rampart_bench';

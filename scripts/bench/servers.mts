@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { freePort, ServerProcess, type BenchSettings } from './lib.mts';
 
 export const API_LOG_LEVEL = 'warn';
@@ -87,6 +88,28 @@ export async function migrateDatabase(settings: BenchSettings, databaseUrl: stri
       cause: error,
     });
   }
+}
+
+/**
+ * Deletes every Redis key under `prefix` (a run's REDIS_KEY_PREFIX: BullMQ's queues, job schedulers,
+ * locks, the API's auth state); returns how many.
+ */
+export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => undefined);
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
 }
 
 /**

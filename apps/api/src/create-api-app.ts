@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import { ValidationPipe, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -68,6 +69,8 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   });
+  // Cookies are only read here (browser mode sets its own, unsigned: their values are tokens or HMACs).
+  await app.register(cookie);
   installHttpPipeline(app.getHttpAdapter().getInstance(), config);
 
   app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });

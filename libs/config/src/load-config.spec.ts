@@ -5,7 +5,13 @@ const STRONG_JWT = 'jwt-secret-0123456789-0123456789-0123456789';
 const STRONG_COOKIE = 'cookie-secret-0123456789-0123456789-012345';
 
 function production(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return { NODE_ENV: 'production', JWT_SECRET: STRONG_JWT, COOKIE_SECRET: STRONG_COOKIE, ...overrides };
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET: STRONG_JWT,
+    COOKIE_SECRET: STRONG_COOKIE,
+    MFA_ENCRYPTION_KEY: 'mfa-key-0123456789-0123456789-0123456789',
+    ...overrides,
+  };
 }
 
 describe('loadApiConfig', () => {
@@ -45,6 +51,7 @@ describe('loadApiConfig', () => {
     const cases: [Record<string, string | undefined>, RegExp][] = [
       [{ JWT_SECRET: undefined }, /^config: JWT_SECRET is required in /],
       [{ COOKIE_SECRET: '' }, /^config: COOKIE_SECRET is required in /],
+      [{ MFA_ENCRYPTION_KEY: undefined }, /^config: MFA_ENCRYPTION_KEY is required in /],
       [{ JWT_SECRET: 'x'.repeat(31) }, /^config: JWT_SECRET must be at least 32 bytes/],
       ...EXAMPLE_SECRET_VALUES.map((value): [Record<string, string>, RegExp] => [
         { COOKIE_SECRET: value },

@@ -110,6 +110,7 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
     sessionTtlDays: env.SESSION_TTL_DAYS,
     lockout: { maxFailures: env.LOGIN_MAX_FAILURES, durationMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 },
     passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
+    mfa: { encryptionKey: secret(env, 'MFA_ENCRYPTION_KEY'), issuer: env.MFA_ISSUER },
     health: { workerHeartbeatMaxAgeMs: env.WORKER_HEARTBEAT_MAX_AGE_MS },
     queueDashboardEnabled: env.QUEUE_DASHBOARD_ENABLED,
   };

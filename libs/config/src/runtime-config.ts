@@ -31,6 +31,8 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   /** Consecutive failed sign-ins that lock an address, and for how long. */
   lockout: { maxFailures: number; durationMs: number };
   passwordResetTtlMinutes: number;
+  /** TOTP secrets are sealed at rest with a key derived from this secret; the issuer shown in authenticator apps. */
+  mfa: { encryptionKey: string; issuer: string };
   health: { workerHeartbeatMaxAgeMs: number };
   /** The BullMQ dashboard at /admin/queues and GET /v1/admin/queues (development only until RBAC). */
   queueDashboardEnabled: boolean;

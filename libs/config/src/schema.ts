@@ -9,11 +9,12 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const EXAMPLE_SECRET_VALUES: readonly string[] = [
   'development-only-jwt-secret-not-for-production-use',
   'development-only-cookie-secret-not-for-production-use',
+  'development-only-mfa-encryption-key-not-for-production',
   'change-me-to-a-random-secret-of-at-least-32-bytes',
 ];
 
 /** The variables that hold secrets: required, 32+ bytes and not an example value outside dev/test. */
-export const SECRET_VARIABLES = ['JWT_SECRET', 'COOKIE_SECRET'] as const;
+export const SECRET_VARIABLES = ['JWT_SECRET', 'COOKIE_SECRET', 'MFA_ENCRYPTION_KEY'] as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -60,6 +61,7 @@ export const apiEnvSchema = commonEnvSchema.extend({
   COOKIE_SECURE: bool.optional(),
   JWT_SECRET: z.string().optional(),
   COOKIE_SECRET: z.string().optional(),
+  MFA_ENCRYPTION_KEY: z.string().optional(),
   WORKER_HEARTBEAT_MAX_AGE_MS: positiveInt.default(90_000),
   QUEUE_DASHBOARD_ENABLED: bool.default(false),
   JWT_ISSUER: z.string().min(1).max(256).default('rampart'),
@@ -69,6 +71,7 @@ export const apiEnvSchema = commonEnvSchema.extend({
   LOGIN_MAX_FAILURES: positiveInt.max(100).default(5),
   LOGIN_LOCKOUT_MINUTES: positiveInt.max(1_440).default(15),
   PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1_440).default(60),
+  MFA_ISSUER: z.string().min(1).max(64).default('Rampart'),
 });
 
 export const workerEnvSchema = commonEnvSchema.extend({

@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import {
@@ -30,7 +29,7 @@ import {
   type ScenarioReport,
   type ServerProcess,
 } from '../lib.mts';
-import { migrateDatabase, startWorker } from '../servers.mts';
+import { deleteRedisKeys, migrateDatabase, startWorker } from '../servers.mts';
 
 const BATCH_SIZE = 100;
 const WARMUP_COUNT = 50;
@@ -369,25 +368,6 @@ async function deleteOutboxRows(databaseUrl: string, messageIds: string[]): Prom
   } finally {
     await client.end();
   }
-}
-
-/** Deletes every Redis key of the run's REDIS_KEY_PREFIX (BullMQ's queues, job schedulers, locks). */
-async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', () => undefined);
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -106,6 +106,7 @@ describe('API HTTP surface behind a trusted proxy, in staging', () => {
       NODE_ENV: 'staging',
       JWT_SECRET: 'e2e-staging-jwt-secret-0123456789abcdef',
       COOKIE_SECRET: 'e2e-staging-cookie-secret-0123456789abcdef',
+      MFA_ENCRYPTION_KEY: 'e2e-staging-mfa-key-0123456789abcdef-0123',
       TRUST_PROXY: '127.0.0.1',
     });
   });

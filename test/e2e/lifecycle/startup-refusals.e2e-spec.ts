@@ -5,7 +5,13 @@ import { freePort } from '../support/free-port';
 const STRONG = 'a-real-random-secret-of-more-than-32-bytes-0123456789';
 
 function production(overrides: Record<string, string | undefined>): Record<string, string> {
-  return appEnv({ NODE_ENV: 'production', JWT_SECRET: STRONG, COOKIE_SECRET: `${STRONG}-c`, ...overrides });
+  return appEnv({
+    NODE_ENV: 'production',
+    JWT_SECRET: STRONG,
+    COOKIE_SECRET: `${STRONG}-c`,
+    MFA_ENCRYPTION_KEY: `${STRONG}-m`,
+    ...overrides,
+  });
 }
 
 describe('the API refuses to start in production with an unsafe configuration', () => {

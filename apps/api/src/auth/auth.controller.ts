@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -8,7 +8,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { LogInDto, MeDto, RefreshDto, SessionStatusDto, TokenPairDto } from './dto/log-in.dto';
@@ -18,6 +18,7 @@ import { ResendVerificationDto } from './dto/resend-verification.dto';
 import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
 import { AccessTokenGuard, CurrentPrincipal, bearerToken } from './tokens/access-token.guard';
 import { AccessTokens } from './tokens/access-tokens';
+import { BrowserSession, type CookieSessionBody } from './tokens/browser-session';
 import type { Principal } from './tokens/principal';
 import type { TokenPair } from './tokens/session-tokens';
 import { TokenState } from './tokens/token-state';
@@ -51,7 +52,17 @@ export class AuthController {
     private readonly tokenState: TokenState,
     private readonly passwordReset: PasswordReset,
     private readonly changePassword: ChangePassword,
+    private readonly browser: BrowserSession,
   ) {}
+
+  /** The answer to a sign-in or refresh: the pair in the body, or (X-Auth-Mode: cookie) in cookies. */
+  private deliver(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pair: TokenPair,
+  ): TokenPair | CookieSessionBody {
+    return this.browser.wantsCookies(request) ? this.browser.issue(reply, pair, pair.sessionId) : pair;
+  }
 
   @Post('register')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -85,16 +96,24 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: TokenPairDto })
+  @ApiOkResponse({
+    type: TokenPairDto,
+    description: 'With `X-Auth-Mode: cookie`: a CookieSessionDto, tokens in cookies.',
+  })
   @ApiUnauthorizedResponse({
     description: 'problem+json `invalid_credentials`, the same for unknown addresses.',
   })
-  login(@Body() body: LogInDto, @Req() request: FastifyRequest): Promise<TokenPair> {
+  async login(
+    @Body() body: LogInDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenPair | CookieSessionBody> {
     const userAgent = request.headers['user-agent'];
-    return this.logIn.execute(body, {
+    const pair = await this.logIn.execute(body, {
       ipAddress: request.ip,
       userAgent: typeof userAgent === 'string' ? userAgent : null,
     });
+    return this.deliver(request, reply, pair);
   }
 
   @Post('refresh')
@@ -103,8 +122,28 @@ export class AuthController {
   @ApiUnauthorizedResponse({
     description: '`invalid_refresh_token`, or `refresh_token_reused` (the session is revoked).',
   })
-  refresh(@Body() body: RefreshDto): Promise<TokenPair> {
-    return this.refreshSession.execute(body.refreshToken);
+  async refresh(
+    @Body() body: RefreshDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenPair | CookieSessionBody> {
+    let refreshToken = body.refreshToken;
+    if (!refreshToken) {
+      refreshToken = this.browser.refreshTokenOf(request);
+      if (!refreshToken) throw new DomainError('invalid_refresh_token', 401, 'Send a refresh token.');
+      if (!this.browser.csrfMatchesCookie(request)) {
+        throw new DomainError('csrf_invalid', 403, 'Send the session CSRF token in X-CSRF-Token.');
+      }
+    }
+    return this.deliver(request, reply, await this.refreshSession.execute(refreshToken));
+  }
+
+  /** The CSRF token of the cookie session, for a page that lost it. */
+  @Get('csrf')
+  @UseGuards(AccessTokenGuard)
+  @ApiOkResponse({ description: '`{ csrfToken }` for X-CSRF-Token.' })
+  csrf(@CurrentPrincipal() principal: Principal): { csrfToken: string } {
+    return { csrfToken: this.browser.csrfToken(principal.sessionId) };
   }
 
   @Post('logout')
@@ -112,8 +151,12 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'This session ended; its access and refresh tokens no longer work.' })
-  async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
+  async logout(
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     await this.logOut.current(principal);
+    this.browser.clear(reply);
   }
 
   @Post('logout-all')
@@ -123,8 +166,12 @@ export class AuthController {
   @ApiNoContentResponse({
     description: 'Every session of the user ended, and every access token issued so far.',
   })
-  async logoutAll(@CurrentPrincipal() principal: Principal): Promise<void> {
+  async logoutAll(
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     await this.logOut.everywhere(principal);
+    this.browser.clear(reply);
   }
 
   @Get('me')
@@ -148,7 +195,7 @@ export class AuthController {
   @Get('session')
   @ApiOkResponse({ type: SessionStatusDto })
   async session(@Req() request: FastifyRequest): Promise<SessionStatusDto> {
-    const token = bearerToken(request);
+    const token = bearerToken(request) ?? this.browser.accessTokenOf(request);
     if (!token) return { authenticated: false };
     try {
       const principal = await this.tokenState.authorize(await this.accessTokens.verify(token));

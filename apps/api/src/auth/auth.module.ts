@@ -4,6 +4,7 @@ import { AuthController } from './auth.controller';
 import { PasswordHasher } from './passwords/password-hasher';
 import { AccessTokenGuard } from './tokens/access-token.guard';
 import { AccessTokens } from './tokens/access-tokens';
+import { BrowserSession } from './tokens/browser-session';
 import { SessionTokens } from './tokens/session-tokens';
 import { TokenState } from './tokens/token-state';
 import { ChangePassword } from './use-cases/change-password';
@@ -23,6 +24,7 @@ import { VerifyEmail } from './use-cases/verify-email';
     AccessTokens,
     TokenState,
     SessionTokens,
+    BrowserSession,
     AccessTokenGuard,
     RegisterAccount,
     VerifyEmail,
@@ -33,6 +35,6 @@ import { VerifyEmail } from './use-cases/verify-email';
     PasswordReset,
     ChangePassword,
   ],
-  exports: [AccessTokens, TokenState, AccessTokenGuard],
+  exports: [AccessTokens, TokenState, BrowserSession, AccessTokenGuard],
 })
 export class AuthModule {}

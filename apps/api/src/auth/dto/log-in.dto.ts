@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class LogInDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
@@ -17,14 +17,24 @@ export class LogInDto {
 }
 
 export class RefreshDto {
-  @ApiProperty()
+  /** Omitted in browser mode, where the refresh cookie carries it. */
+  @ApiProperty({ required: false })
+  @IsOptional()
   @IsString()
   @MaxLength(256)
-  refreshToken!: string;
+  refreshToken?: string;
+}
+
+export class CookieSessionDto {
+  @ApiProperty({ example: 'Cookie' }) tokenType!: 'Cookie';
+  @ApiProperty() expiresIn!: number;
+  @ApiProperty() refreshTokenExpiresAt!: string;
+  @ApiProperty({ description: 'Echo it in X-CSRF-Token on state-changing requests.' }) csrfToken!: string;
 }
 
 export class TokenPairDto {
   @ApiProperty({ example: 'Bearer' }) tokenType!: 'Bearer';
+  @ApiProperty() sessionId!: string;
   @ApiProperty() accessToken!: string;
   @ApiProperty({ example: 900, description: 'Seconds until the access token expires.' }) expiresIn!: number;
   @ApiProperty({ description: 'Single use: each refresh returns the next one.' }) refreshToken!: string;

@@ -2,12 +2,15 @@ import { type CanActivate, type ExecutionContext, Injectable, createParamDecorat
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@rampart/http';
 import { AccessTokens } from './access-tokens';
+import { BrowserSession } from './browser-session';
 import type { Principal } from './principal';
 import { TokenState } from './token-state';
 
 export interface AuthenticatedRequest extends FastifyRequest {
   principal?: Principal;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The bearer token of a request, or undefined. Only the `Bearer` scheme, one token. */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -17,23 +20,36 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Requires a valid, unrevoked access token: signature and claims (AccessTokens), then the live
- * state (TokenState: denylist, session, token version, account status). Puts the Principal on
- * the request. The access-control issue turns this into the global default-deny guard.
+ * Requires a valid, unrevoked access token, from the Authorization header or (browser mode) the
+ * access cookie: signature and claims (AccessTokens), then the live state (TokenState: denylist,
+ * session, token version, account status). A state-changing request authenticated by the cookie
+ * must also carry the session's X-CSRF-Token; bearer requests need none (a browser never attaches
+ * them by itself). Puts the Principal on the request.
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
   constructor(
     private readonly tokens: AccessTokens,
     private readonly state: TokenState,
+    private readonly browser: BrowserSession,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = bearerToken(request);
+    const bearer = bearerToken(request);
+    const cookie = bearer ? undefined : this.browser.accessTokenOf(request);
+    const token = bearer ?? cookie;
     if (!token)
       throw new DomainError('unauthenticated', 401, 'Send an access token: Authorization: Bearer <token>.');
-    request.principal = await this.state.authorize(await this.tokens.verify(token));
+    const principal = await this.state.authorize(await this.tokens.verify(token));
+    if (
+      cookie &&
+      !SAFE_METHODS.has(request.method) &&
+      !this.browser.csrfValid(request, principal.sessionId)
+    ) {
+      throw new DomainError('csrf_invalid', 403, 'Send the session CSRF token in X-CSRF-Token.');
+    }
+    request.principal = principal;
     return true;
   }
 }

@@ -7,6 +7,8 @@ import { TokenState } from './token-state';
 
 export interface TokenPair {
   tokenType: 'Bearer';
+  /** The session (the `sid` claim): what GET /v1/auth/sessions lists and DELETE ends. */
+  sessionId: string;
   accessToken: string;
   expiresIn: number;
   refreshToken: string;
@@ -54,6 +56,7 @@ export class SessionTokens {
     });
     return {
       tokenType: 'Bearer',
+      sessionId: session.id,
       accessToken: access.token,
       expiresIn: access.expiresIn,
       refreshToken,

@@ -1,0 +1,100 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiConfig } from '@rampart/config';
+import type { TokenPair } from './session-tokens';
+
+/** A client asks for cookies instead of tokens in the body with this request header. */
+export const AUTH_MODE_HEADER = 'x-auth-mode';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export interface CookieSessionBody {
+  tokenType: 'Cookie';
+  expiresIn: number;
+  refreshTokenExpiresAt: string;
+  /** Send it back as X-CSRF-Token on every state-changing request authenticated by the cookie. */
+  csrfToken: string;
+}
+
+/**
+ * Browser mode: tokens in HttpOnly cookies instead of the response body, so page scripts never
+ * see them, plus a CSRF token for requests the cookie authenticates.
+ * - Cookies are `HttpOnly; SameSite=Lax; Path=/`, `Secure` (and named with the `__Host-` prefix,
+ *   which pins them to this host) unless COOKIE_SECURE is off (development only).
+ * - The CSRF token is an HMAC of the session id under COOKIE_SECRET (OWASP's signed double-submit):
+ *   it cannot be forged without the secret, works for the whole session, and is also set as a
+ *   readable cookie so a single-page app can echo it in `X-CSRF-Token`.
+ */
+@Injectable()
+export class BrowserSession {
+  readonly names: { access: string; refresh: string; csrf: string };
+
+  constructor(private readonly config: ApiConfig) {
+    const prefix = config.cookies.secure ? '__Host-' : '';
+    this.names = {
+      access: `${prefix}rampart_access`,
+      refresh: `${prefix}rampart_refresh`,
+      csrf: `${prefix}rampart_csrf`,
+    };
+  }
+
+  wantsCookies(request: FastifyRequest): boolean {
+    return request.headers[AUTH_MODE_HEADER] === 'cookie';
+  }
+
+  csrfToken(sessionId: string): string {
+    return createHmac('sha256', this.config.cookies.secret).update(`csrf:${sessionId}`).digest('base64url');
+  }
+
+  /** The request's X-CSRF-Token is the one of this session. */
+  csrfValid(request: FastifyRequest, sessionId: string): boolean {
+    const header = request.headers[CSRF_HEADER];
+    if (typeof header !== 'string') return false;
+    const expected = Buffer.from(this.csrfToken(sessionId));
+    const given = Buffer.from(header);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** X-CSRF-Token equals the CSRF cookie (plain double-submit), for the refresh, where the session is not known yet. */
+  csrfMatchesCookie(request: FastifyRequest): boolean {
+    const header = request.headers[CSRF_HEADER];
+    const cookie = request.cookies[this.names.csrf];
+    if (typeof header !== 'string' || !cookie) return false;
+    const a = Buffer.from(header);
+    const b = Buffer.from(cookie);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  accessTokenOf(request: FastifyRequest): string | undefined {
+    return request.cookies[this.names.access];
+  }
+
+  refreshTokenOf(request: FastifyRequest): string | undefined {
+    return request.cookies[this.names.refresh];
+  }
+
+  /** Puts the pair in cookies and answers with what a browser may see. */
+  issue(reply: FastifyReply, pair: TokenPair, sessionId: string): CookieSessionBody {
+    const base = { path: '/', secure: this.config.cookies.secure, sameSite: 'lax' as const };
+    const refreshMaxAge = Math.max(
+      0,
+      Math.floor((Date.parse(pair.refreshTokenExpiresAt) - Date.now()) / 1_000),
+    );
+    const csrfToken = this.csrfToken(sessionId);
+    void reply
+      .setCookie(this.names.access, pair.accessToken, { ...base, httpOnly: true, maxAge: pair.expiresIn })
+      .setCookie(this.names.refresh, pair.refreshToken, { ...base, httpOnly: true, maxAge: refreshMaxAge })
+      .setCookie(this.names.csrf, csrfToken, { ...base, httpOnly: false, maxAge: refreshMaxAge });
+    return {
+      tokenType: 'Cookie',
+      expiresIn: pair.expiresIn,
+      refreshTokenExpiresAt: pair.refreshTokenExpiresAt,
+      csrfToken,
+    };
+  }
+
+  clear(reply: FastifyReply): void {
+    const base = { path: '/', secure: this.config.cookies.secure, sameSite: 'lax' as const };
+    for (const name of Object.values(this.names)) void reply.clearCookie(name, base);
+  }
+}

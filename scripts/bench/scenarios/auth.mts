@@ -1,0 +1,357 @@
+// Sign-in and the authenticated hot path of the real API (dist/apps/api/src/main.js, a child process):
+//   argon2     the raw argon2id verification rate in this process (the API's parameters: m=19456 KiB,
+//              t=2, p=1), one at a time and two at a time (2 cores; argon2 runs on the libuv threadpool):
+//              the ceiling of any password sign-in on this machine
+//   login      POST /v1/auth/login with the right password, one bench user per connection (the lockout
+//              counts an attempt before its password check, so parallel sign-ins of one address could
+//              trip it): req/s and latency, and req/s as a ratio to the raw argon2 rate
+//   me         GET /v1/auth/me with one access token over 64 connections: token verification, the Redis
+//              revocation check and the user read from PostgreSQL on every request
+// The bench users are inserted straight into PostgreSQL (status active, e-mail verified) and deleted
+// afterwards with their sessions, refresh tokens, login attempts and throttles, as are the API's Redis
+// keys (its own REDIS_KEY_PREFIX). Any request error, timeout or non-2xx fails the scenario; the targets
+// (login p95 < 150 ms in the seed, /me >= 5,000 req/s aimed) are printed, not enforced.
+import { randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
+import pg from 'pg';
+import {
+  fixed,
+  formatTable,
+  httpRequest,
+  loadFailures,
+  measureServer,
+  targetTable,
+  type BenchSettings,
+  type Scenario,
+  type ScenarioReport,
+  type ServerProcess,
+  type TargetResult,
+} from '../lib.mts';
+import { API_LOG_LEVEL, deleteRedisKeys, migrateDatabase, startApi } from '../servers.mts';
+
+/** The API's ARGON2_PARAMS (apps/api/src/auth/passwords/password-hasher.ts). */
+const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const ARGON2_SECONDS = 5;
+const ARGON2_CONCURRENCY = [1, 2];
+/** Connections of the login run, each signing in its own user. */
+const LOGIN_CONNECTIONS = 8;
+const ME_CONNECTIONS = 64;
+const LOGIN_PATH = '/v1/auth/login';
+const ME_PATH = '/v1/auth/me';
+const SEED_LOGIN_P95_MS = 150;
+const AIM_ME_REQUESTS_PER_SEC = 5_000;
+const CHECK_TIMEOUT_MS = 10_000;
+
+interface BenchUser {
+  email: string;
+  password: string;
+  loginBody: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Raw argon2
+
+interface Argon2Rate {
+  concurrency: number;
+  verifications: number;
+  seconds: number;
+  perSec: number;
+  /** Mean time of one verification (with `concurrency` of them running at once). */
+  meanMs: number;
+  /** CPU seconds this process used / wall seconds (1 = one core). */
+  cpuCores: number;
+}
+
+/** Verifies `password` against `hash` for `seconds`, `concurrency` verifications at a time. */
+async function argon2Rate(
+  hash: string,
+  password: string,
+  concurrency: number,
+  seconds: number,
+): Promise<Argon2Rate> {
+  let verifications = 0;
+  let busyMs = 0;
+  const cpuBefore = process.cpuUsage();
+  const startedAt = performance.now();
+  const deadline = startedAt + seconds * 1000;
+  const lane = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const before = performance.now();
+      if (!(await argon2.verify(hash, password)))
+        throw new Error('argon2 baseline: the password did not verify');
+      busyMs += performance.now() - before;
+      verifications += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const wallSec = (performance.now() - startedAt) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    concurrency,
+    verifications,
+    seconds: wallSec,
+    perSec: verifications / wallSec,
+    meanMs: verifications > 0 ? busyMs / verifications : 0,
+    cpuCores: (cpu.user + cpu.system) / 1e6 / wallSec,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bench users
+
+async function createUsers(client: pg.Client, count: number): Promise<BenchUser[]> {
+  const password = `Bench-${randomBytes(12).toString('base64url')}-pw`;
+  const users: BenchUser[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const email = `bench-${randomBytes(6).toString('hex')}@example.test`;
+    const hash = await argon2.hash(password, ARGON2_PARAMS);
+    await client.query(
+      `INSERT INTO users (id, email, password_hash, status, email_verified_at, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, 'active', now(), now())`,
+      [email, hash],
+    );
+    users.push({ email, password, loginBody: JSON.stringify({ email, password }) });
+  }
+  return users;
+}
+
+/** Deletes the users (sessions and refresh tokens cascade) and their login attempts and throttles. */
+async function deleteUsers(client: pg.Client, emails: string[]): Promise<Record<string, number>> {
+  const deleted: Record<string, number> = {};
+  for (const table of ['users', 'login_attempts', 'login_throttles']) {
+    const result = await client.query(`DELETE FROM ${table} WHERE email = ANY($1::text[])`, [emails]);
+    deleted[table] = result.rowCount ?? 0;
+  }
+  return deleted;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Checks through HTTP
+
+/** Signs `user` in once; returns the access token, or a problem. */
+async function logInOnce(api: ServerProcess, user: BenchUser): Promise<{ token?: string; problem?: string }> {
+  const response = await httpRequest(`${api.url}${LOGIN_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: user.loginBody,
+    timeoutMs: CHECK_TIMEOUT_MS,
+  });
+  const problem = (what: string): { problem: string } => ({
+    problem: `POST ${LOGIN_PATH} (${user.email}) ${what}: ${response.body.slice(0, 300)}`,
+  });
+  if (response.status !== 200) return problem(`answered ${response.status}`);
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(response.body) as Record<string, unknown>;
+  } catch {
+    return problem('did not answer JSON');
+  }
+  const valid =
+    body.tokenType === 'Bearer' &&
+    typeof body.accessToken === 'string' &&
+    typeof body.refreshToken === 'string' &&
+    typeof body.expiresIn === 'number';
+  return valid ? { token: body.accessToken as string } : problem('answered an unexpected shape');
+}
+
+/** GET /v1/auth/me must answer 200 with the user's own e-mail address. */
+async function checkMe(api: ServerProcess, token: string, email: string): Promise<string[]> {
+  const response = await httpRequest(`${api.url}${ME_PATH}`, {
+    headers: { authorization: `Bearer ${token}` },
+    timeoutMs: CHECK_TIMEOUT_MS,
+  });
+  const problem = (what: string): string[] => [`GET ${ME_PATH} ${what}: ${response.body.slice(0, 300)}`];
+  if (response.status !== 200) return problem(`answered ${response.status}`);
+  try {
+    const body = JSON.parse(response.body) as Record<string, unknown>;
+    return body.email === email && body.status === 'active' ? [] : problem('answered another account');
+  } catch {
+    return problem('did not answer JSON');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The scenario
+
+export const authScenario: Scenario = {
+  name: 'auth',
+  description: `POST ${LOGIN_PATH} against raw argon2id, and GET ${ME_PATH} with a bearer token`,
+  async run(settings: BenchSettings): Promise<ScenarioReport> {
+    const prefix = `rampart-bench-auth-${randomBytes(4).toString('hex')}`;
+    const failures: string[] = [];
+    const targets: TargetResult[] = [];
+    const emails: string[] = [];
+    const db = new pg.Client({ connectionString: settings.databaseUrl });
+    let api: ServerProcess | undefined;
+    let connected = false;
+
+    try {
+      settings.log(`auth: migrating ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
+      await migrateDatabase(settings, settings.databaseUrl);
+      await db.connect();
+      connected = true;
+      // One user per login connection, and one more for /me, so the /me token's session is not the
+      // login run's.
+      const users = await createUsers(db, LOGIN_CONNECTIONS + 1);
+      emails.push(...users.map((user) => user.email));
+      const loginUsers = users.slice(0, LOGIN_CONNECTIONS);
+      const meUser = users[LOGIN_CONNECTIONS];
+      const firstUser = users[0];
+      if (!meUser || !firstUser) throw new Error('auth: bench users missing');
+
+      // Before the API starts, so nothing else competes for the cores.
+      const firstHash = (
+        await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [
+          firstUser.email,
+        ])
+      ).rows[0]?.password_hash;
+      if (!firstHash) throw new Error('auth: the first bench user has no password hash');
+      await argon2.verify(firstHash, firstUser.password);
+      const rates: Argon2Rate[] = [];
+      for (const concurrency of ARGON2_CONCURRENCY) {
+        settings.log(`auth: raw argon2id verifications, ${concurrency} at a time, ${ARGON2_SECONDS} s`);
+        rates.push(await argon2Rate(firstHash, firstUser.password, concurrency, ARGON2_SECONDS));
+      }
+      const baseline = rates[rates.length - 1];
+      if (!baseline) throw new Error('auth: no argon2 baseline');
+
+      settings.log('auth: starting dist/apps/api/src/main.js');
+      api = await startApi(settings, { REDIS_KEY_PREFIX: prefix });
+      for (const user of loginUsers) {
+        const { problem } = await logInOnce(api, user);
+        if (problem) failures.push(problem);
+      }
+      const meLogin = await logInOnce(api, meUser);
+      if (meLogin.problem) failures.push(meLogin.problem);
+      if (meLogin.token) failures.push(...(await checkMe(api, meLogin.token, meUser.email)));
+
+      let login: TargetResult | undefined;
+      let me: TargetResult | undefined;
+      if (failures.length === 0 && meLogin.token) {
+        login = {
+          ...(await measureServer(
+            api,
+            {
+              path: LOGIN_PATH,
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              bodies: loginUsers.map((user) => user.loginBody),
+            },
+            { ...settings, connections: LOGIN_CONNECTIONS },
+          )),
+          name: `POST ${LOGIN_PATH}`,
+        };
+        targets.push(login);
+        me = {
+          ...(await measureServer(
+            api,
+            { path: ME_PATH, headers: { authorization: `Bearer ${meLogin.token}` } },
+            { ...settings, connections: ME_CONNECTIONS },
+          )),
+          name: `GET ${ME_PATH}`,
+        };
+        targets.push(me);
+      }
+      for (const target of targets) failures.push(...loadFailures(target));
+      if (!api.isRunning) failures.push(`the API exited during the run\n${api.output()}`);
+
+      const argonTable = formatTable(
+        ['argon2id verify (m=19456 KiB, t=2, p=1)', 'verifications/s', 'count', 'mean ms', 'bench CPU'],
+        rates.map((rate) => [
+          `${rate.concurrency} at a time`,
+          fixed(rate.perSec, 1),
+          String(rate.verifications),
+          fixed(rate.meanMs, 1),
+          `${fixed(rate.cpuCores * 100, 0)}%`,
+        ]),
+      );
+      const summary = [
+        argonTable,
+        '',
+        targetTable(targets),
+        '',
+        `note: argon2 runs in this process before the API starts, ${ARGON2_SECONDS} s per row, verifying the ` +
+          "same password against one bench user's hash (a login does one such verification); bench CPU = " +
+          "this process's user+system time / wall time (100% = one core).",
+        `note: login: ${LOGIN_CONNECTIONS} connections, each signing in its own active user with the right ` +
+          `password (every response 200, a new session each); /me: ${ME_CONNECTIONS} connections with one ` +
+          `access token. The API runs with NODE_ENV=test, LOG_LEVEL=${API_LOG_LEVEL} and the default libuv ` +
+          'threadpool (4 threads), and shares the cores with autocannon (loader CPU).',
+      ];
+      if (baseline.cpuCores < 0.75 * baseline.concurrency) {
+        summary.push(
+          `warning: the argon2 baseline ${baseline.concurrency} at a time used ${fixed(baseline.cpuCores * 100, 0)}% ` +
+            `CPU, not ~${baseline.concurrency * 100}%: other work on the machine took cores, so the ` +
+            'login ratio below is not trustworthy (run again on a quiet machine).',
+        );
+      }
+      const extra: Record<string, number | string> = {};
+      for (const rate of rates) extra[`argon2VerifyPerSecC${rate.concurrency}`] = rate.perSec;
+      if (login) {
+        const ratio = login.load.requestsPerSec / baseline.perSec;
+        const verdict = login.load.latency.p95 < SEED_LOGIN_P95_MS ? 'PASS' : 'FAIL';
+        Object.assign(extra, {
+          loginRequestsPerSec: login.load.requestsPerSec,
+          loginP50Ms: login.load.latency.p50,
+          loginP95Ms: login.load.latency.p95,
+          loginP99Ms: login.load.latency.p99,
+          loginRatioToArgon2: ratio,
+          loginP95Target: verdict,
+        });
+        summary.push(
+          `login: ${fixed(login.load.requestsPerSec, 1)} req/s = ${fixed(ratio)} x raw argon2id ` +
+            `(${fixed(baseline.perSec, 1)} verifications/s, ${baseline.concurrency} at a time); ` +
+            `p50 ${fixed(login.load.latency.p50, 1)} ms / p95 ${fixed(login.load.latency.p95, 1)} ms / ` +
+            `p99 ${fixed(login.load.latency.p99, 1)} ms`,
+        );
+      }
+      if (me) {
+        const verdict = me.load.requestsPerSec >= AIM_ME_REQUESTS_PER_SEC ? 'PASS' : 'FAIL';
+        Object.assign(extra, {
+          meRequestsPerSec: me.load.requestsPerSec,
+          meP50Ms: me.load.latency.p50,
+          meP95Ms: me.load.latency.p95,
+          meP99Ms: me.load.latency.p99,
+          meTarget: verdict,
+        });
+        summary.push(
+          `/me: ${fixed(me.load.requestsPerSec, 0)} req/s; p50 ${fixed(me.load.latency.p50)} ms / ` +
+            `p95 ${fixed(me.load.latency.p95)} ms / p99 ${fixed(me.load.latency.p99)} ms`,
+          `target check: /me ${fixed(me.load.requestsPerSec, 0)} req/s (aim >= ${AIM_ME_REQUESTS_PER_SEC}): ${verdict}`,
+        );
+      }
+      if (login) {
+        summary.push(
+          `target check: login p95 ${fixed(login.load.latency.p95, 1)} ms (seed < ${SEED_LOGIN_P95_MS} ms): ` +
+            String(extra.loginP95Target),
+        );
+      }
+      return {
+        scenario: authScenario.name,
+        description: authScenario.description,
+        setup:
+          `login ${LOGIN_CONNECTIONS} connections (one user each), /me ${ME_CONNECTIONS} connections, ` +
+          `pipelining 1, ${settings.warmupSec} s warm-up (discarded) + ${settings.durationSec} s measured ` +
+          `per target; raw argon2 ${ARGON2_SECONDS} s per concurrency`,
+        targets,
+        summary,
+        failures,
+        extra,
+      };
+    } finally {
+      await api?.stop();
+      try {
+        const rows = connected && emails.length > 0 ? await deleteUsers(db, emails) : {};
+        const keys = await deleteRedisKeys(settings.redisUrl, prefix);
+        const counts = Object.entries(rows)
+          .map(([table, count]) => `${count} ${table}`)
+          .join(', ');
+        settings.log(`auth: cleaned up ${counts || 'no rows'} and ${keys} Redis keys`);
+      } catch (error) {
+        settings.log(`auth: clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        if (connected) await db.end();
+      }
+    }
+  },
+};
