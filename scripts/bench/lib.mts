@@ -293,6 +293,17 @@ export async function readCpuSeconds(pid: number): Promise<number> {
   return (utime + stime) / clockTicksPerSecond();
 }
 
+/**
+ * CPU time the whole machine spent busy so far (every CPU, everything but idle and iowait), in seconds
+ * (/proc/stat): compared with a server's and the loader's CPU over a run, it shows what else ran.
+ */
+export async function readMachineBusySeconds(): Promise<number> {
+  const stat = await readFile('/proc/stat', 'utf8');
+  const fields = (stat.split('\n', 1)[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / clockTicksPerSecond();
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Load
 
@@ -432,6 +443,8 @@ export interface TargetResult {
   rssAfterRunMiB: number;
   /** CPU seconds the server used during the measured run. */
   serverCpuSec: number;
+  /** CPU seconds the whole machine was busy during the measured run (all processes, all CPUs). */
+  machineCpuSec: number;
 }
 
 /** Warm-up run (discarded), RSS, measured run with the server's CPU time, RSS again. */
@@ -452,10 +465,20 @@ export async function measureServer(
   const rssAfterWarmupMiB = await readRssMiB(server.pid);
   settings.log(`${server.name}: measuring ${settings.durationSec} s`);
   const cpuBefore = await readCpuSeconds(server.pid);
+  const machineBefore = await readMachineBusySeconds();
   const load = await runLoad({ ...base, durationSec: settings.durationSec });
+  const machineCpuSec = (await readMachineBusySeconds()) - machineBefore;
   const serverCpuSec = (await readCpuSeconds(server.pid)) - cpuBefore;
   const rssAfterRunMiB = await readRssMiB(server.pid);
-  return { name: server.name, url: base.url, load, rssAfterWarmupMiB, rssAfterRunMiB, serverCpuSec };
+  return {
+    name: server.name,
+    url: base.url,
+    load,
+    rssAfterWarmupMiB,
+    rssAfterRunMiB,
+    serverCpuSec,
+    machineCpuSec,
+  };
 }
 
 /** Failures that make a target's numbers meaningless: transport errors, timeouts, non-2xx, no traffic. */

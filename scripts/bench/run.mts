@@ -22,12 +22,13 @@
 //             process (the API's parameters, m=19456 KiB t=2 p=1; verifications one and two at a time,
 //             5 s each), then, with the API started: POST /v1/auth/login over 8 connections, each signing
 //             in its own bench user with the right password (req/s, p50/p95/p99, and req/s as a ratio to
-//             the raw argon2 rate two at a time), and GET /v1/auth/me with one access token over 64
-//             connections; 3 s warm-up + BENCH_DURATION seconds per target, RSS and CPU as in healthz.
+//             the raw argon2 rate two at a time), the same over 1 connection (latency without queueing),
+//             and GET /v1/auth/me with one access token over 64 connections; 3 s warm-up +
+//             BENCH_DURATION seconds per target, RSS and CPU as in healthz.
 //             Migrates BENCH_DATABASE_URL first; inserts its users (bench-<random>@example.test) straight
 //             into PostgreSQL and deletes them afterwards with their sessions, login attempts and
 //             throttles, and the API's Redis keys. Prints the targets (login p95 < 150 ms in the seed,
-//             /me >= 5,000 req/s aimed) as PASS/FAIL without failing the run. About 45 s with the defaults.
+//             /me >= 5,000 req/s aimed) as PASS/FAIL without failing the run. About 55 s with the defaults.
 //
 // Needs PostgreSQL and Redis answering on 127.0.0.1 (the servers check their ports at startup); all
 // traffic stays on 127.0.0.1.

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { LoginAttemptRepository } from './auth/login-attempt.repository';
 import { LoginThrottleRepository } from './auth/login-throttle.repository';
+import { MfaRepository } from './auth/mfa.repository';
 import { OneTimeTokenRepository } from './auth/one-time-tokens';
 import { DatabaseHealth } from './database-health';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
@@ -23,6 +24,7 @@ import { UserRepository } from './users/user.repository';
     OneTimeTokenRepository,
     LoginThrottleRepository,
     LoginAttemptRepository,
+    MfaRepository,
     SessionRepository,
   ],
   exports: [
@@ -34,6 +36,7 @@ import { UserRepository } from './users/user.repository';
     OneTimeTokenRepository,
     LoginThrottleRepository,
     LoginAttemptRepository,
+    MfaRepository,
     SessionRepository,
   ],
 })

@@ -2,9 +2,10 @@
 //   argon2     the raw argon2id verification rate in this process (the API's parameters: m=19456 KiB,
 //              t=2, p=1), one at a time and two at a time (2 cores; argon2 runs on the libuv threadpool):
 //              the ceiling of any password sign-in on this machine
-//   login      POST /v1/auth/login with the right password, one bench user per connection (the lockout
-//              counts an attempt before its password check, so parallel sign-ins of one address could
-//              trip it): req/s and latency, and req/s as a ratio to the raw argon2 rate
+//   login      POST /v1/auth/login with the right password over 8 connections, one bench user each
+//              (the lockout counts an attempt before its password check, so parallel sign-ins of one
+//              address could trip it), then over 1 connection (the latency without queueing): req/s and
+//              latency, and req/s as a ratio to the raw argon2 rate (two at a time, resp. one at a time)
 //   me         GET /v1/auth/me with one access token over 64 connections: token verification, the Redis
 //              revocation check and the user read from PostgreSQL on every request
 // The bench users are inserted straight into PostgreSQL (status active, e-mail verified) and deleted
@@ -12,6 +13,7 @@
 // keys (its own REDIS_KEY_PREFIX). Any request error, timeout or non-2xx fails the scenario; the targets
 // (login p95 < 150 ms in the seed, /me >= 5,000 req/s aimed) are printed, not enforced.
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import argon2 from 'argon2';
 import pg from 'pg';
 import {
@@ -20,6 +22,7 @@ import {
   httpRequest,
   loadFailures,
   measureServer,
+  readMachineBusySeconds,
   targetTable,
   type BenchSettings,
   type Scenario,
@@ -60,6 +63,8 @@ interface Argon2Rate {
   meanMs: number;
   /** CPU seconds this process used / wall seconds (1 = one core). */
   cpuCores: number;
+  /** CPU seconds the whole machine was busy / wall seconds. */
+  machineCores: number;
 }
 
 /** Verifies `password` against `hash` for `seconds`, `concurrency` verifications at a time. */
@@ -72,6 +77,7 @@ async function argon2Rate(
   let verifications = 0;
   let busyMs = 0;
   const cpuBefore = process.cpuUsage();
+  const machineBefore = await readMachineBusySeconds();
   const startedAt = performance.now();
   const deadline = startedAt + seconds * 1000;
   const lane = async (): Promise<void> => {
@@ -86,6 +92,7 @@ async function argon2Rate(
   await Promise.all(Array.from({ length: concurrency }, lane));
   const wallSec = (performance.now() - startedAt) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const machineSec = (await readMachineBusySeconds()) - machineBefore;
   return {
     concurrency,
     verifications,
@@ -93,6 +100,7 @@ async function argon2Rate(
     perSec: verifications / wallSec,
     meanMs: verifications > 0 ? busyMs / verifications : 0,
     cpuCores: (cpu.user + cpu.system) / 1e6 / wallSec,
+    machineCores: machineSec / wallSec,
   };
 }
 
@@ -226,29 +234,34 @@ export const authScenario: Scenario = {
       if (meLogin.token) failures.push(...(await checkMe(api, meLogin.token, meUser.email)));
 
       let login: TargetResult | undefined;
+      let loginAlone: TargetResult | undefined;
       let me: TargetResult | undefined;
       if (failures.length === 0 && meLogin.token) {
-        login = {
+        const server = api;
+        const measureLogin = async (connections: number): Promise<TargetResult> => ({
           ...(await measureServer(
-            api,
+            server,
             {
               path: LOGIN_PATH,
               method: 'POST',
               headers: { 'content-type': 'application/json' },
-              bodies: loginUsers.map((user) => user.loginBody),
+              bodies: loginUsers.slice(0, connections).map((user) => user.loginBody),
             },
-            { ...settings, connections: LOGIN_CONNECTIONS },
+            { ...settings, connections },
           )),
-          name: `POST ${LOGIN_PATH}`,
-        };
+          name: `POST ${LOGIN_PATH}, ${connections} conn`,
+        });
+        login = await measureLogin(LOGIN_CONNECTIONS);
         targets.push(login);
+        loginAlone = await measureLogin(1);
+        targets.push(loginAlone);
         me = {
           ...(await measureServer(
             api,
             { path: ME_PATH, headers: { authorization: `Bearer ${meLogin.token}` } },
             { ...settings, connections: ME_CONNECTIONS },
           )),
-          name: `GET ${ME_PATH}`,
+          name: `GET ${ME_PATH}, ${ME_CONNECTIONS} conn`,
         };
         targets.push(me);
       }
@@ -256,13 +269,21 @@ export const authScenario: Scenario = {
       if (!api.isRunning) failures.push(`the API exited during the run\n${api.output()}`);
 
       const argonTable = formatTable(
-        ['argon2id verify (m=19456 KiB, t=2, p=1)', 'verifications/s', 'count', 'mean ms', 'bench CPU'],
+        [
+          'argon2id verify (m=19456 KiB, t=2, p=1)',
+          'verifications/s',
+          'count',
+          'mean ms',
+          'bench CPU',
+          'machine CPU',
+        ],
         rates.map((rate) => [
           `${rate.concurrency} at a time`,
           fixed(rate.perSec, 1),
           String(rate.verifications),
           fixed(rate.meanMs, 1),
           `${fixed(rate.cpuCores * 100, 0)}%`,
+          `${fixed(rate.machineCores * 100, 0)}%`,
         ]),
       );
       const summary = [
@@ -272,12 +293,23 @@ export const authScenario: Scenario = {
         '',
         `note: argon2 runs in this process before the API starts, ${ARGON2_SECONDS} s per row, verifying the ` +
           "same password against one bench user's hash (a login does one such verification); bench CPU = " +
-          "this process's user+system time / wall time (100% = one core).",
+          "this process's user+system time / wall time, machine CPU = every process's (100% = one core).",
         `note: login: ${LOGIN_CONNECTIONS} connections, each signing in its own active user with the right ` +
-          `password (every response 200, a new session each); /me: ${ME_CONNECTIONS} connections with one ` +
+          `password (every response 200, a new session each), then 1 connection (one sign-in at a time, the ` +
+          `latency without queueing); /me: ${ME_CONNECTIONS} connections with one ` +
           `access token. The API runs with NODE_ENV=test, LOG_LEVEL=${API_LOG_LEVEL} and the default libuv ` +
           'threadpool (4 threads), and shares the cores with autocannon (loader CPU).',
       ];
+      for (const target of targets) {
+        const seconds = target.load.durationSec || 1;
+        const percent = (cpuSec: number): string => `${fixed((cpuSec / seconds) * 100, 0)}%`;
+        const rest = target.machineCpuSec - target.serverCpuSec - target.load.loaderCpuSec;
+        summary.push(
+          `CPU during ${target.name}: machine ${percent(target.machineCpuSec)} of ` +
+            `${os.availableParallelism() * 100}%: api ${percent(target.serverCpuSec)}, loader ` +
+            `${percent(target.load.loaderCpuSec)}, the rest ${percent(rest)} (PostgreSQL, Redis, other processes)`,
+        );
+      }
       if (baseline.cpuCores < 0.75 * baseline.concurrency) {
         summary.push(
           `warning: the argon2 baseline ${baseline.concurrency} at a time used ${fixed(baseline.cpuCores * 100, 0)}% ` +
@@ -305,6 +337,23 @@ export const authScenario: Scenario = {
             `p99 ${fixed(login.load.latency.p99, 1)} ms`,
         );
       }
+      const single = rates[0];
+      if (loginAlone && single) {
+        const ratio = loginAlone.load.requestsPerSec / single.perSec;
+        Object.assign(extra, {
+          loginAloneRequestsPerSec: loginAlone.load.requestsPerSec,
+          loginAloneP50Ms: loginAlone.load.latency.p50,
+          loginAloneP95Ms: loginAlone.load.latency.p95,
+          loginAloneP99Ms: loginAlone.load.latency.p99,
+          loginAloneRatioToArgon2: ratio,
+        });
+        summary.push(
+          `login one at a time: ${fixed(loginAlone.load.requestsPerSec, 1)} req/s = ${fixed(ratio)} x raw ` +
+            `argon2id (${fixed(single.perSec, 1)} verifications/s, ${single.concurrency} at a time); ` +
+            `p50 ${fixed(loginAlone.load.latency.p50, 1)} ms / p95 ${fixed(loginAlone.load.latency.p95, 1)} ms / ` +
+            `p99 ${fixed(loginAlone.load.latency.p99, 1)} ms`,
+        );
+      }
       if (me) {
         const verdict = me.load.requestsPerSec >= AIM_ME_REQUESTS_PER_SEC ? 'PASS' : 'FAIL';
         Object.assign(extra, {
@@ -323,14 +372,14 @@ export const authScenario: Scenario = {
       if (login) {
         summary.push(
           `target check: login p95 ${fixed(login.load.latency.p95, 1)} ms (seed < ${SEED_LOGIN_P95_MS} ms): ` +
-            String(extra.loginP95Target),
+            `${String(extra.loginP95Target)} (${LOGIN_CONNECTIONS} connections)`,
         );
       }
       return {
         scenario: authScenario.name,
         description: authScenario.description,
         setup:
-          `login ${LOGIN_CONNECTIONS} connections (one user each), /me ${ME_CONNECTIONS} connections, ` +
+          `login ${LOGIN_CONNECTIONS} connections (one user each) then 1, /me ${ME_CONNECTIONS} connections, ` +
           `pipelining 1, ${settings.warmupSec} s warm-up (discarded) + ${settings.durationSec} s measured ` +
           `per target; raw argon2 ${ARGON2_SECONDS} s per concurrency`,
         targets,

@@ -12,7 +12,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { LogInDto, MeDto, RefreshDto, SessionStatusDto, TokenPairDto } from './dto/log-in.dto';
+import { DisableTotpDto, MfaVerifyDto, RecoveryCodesDto, TotpCodeDto, TotpSetupDto } from './dto/mfa.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
+import type { MfaChallenge } from './mfa/mfa-challenges';
+import { type TotpSetup, TotpEnrolment } from './mfa/totp-enrolment';
 import { AcceptedDto, RegisterDto } from './dto/register.dto';
 import { ResendVerificationDto } from './dto/resend-verification.dto';
 import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
@@ -23,6 +26,7 @@ import type { Principal } from './tokens/principal';
 import type { TokenPair } from './tokens/session-tokens';
 import { TokenState } from './tokens/token-state';
 import { ChangePassword } from './use-cases/change-password';
+import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { LogIn } from './use-cases/log-in';
 import { LogOut } from './use-cases/log-out';
 import { PasswordReset } from './use-cases/password-reset';
@@ -53,7 +57,14 @@ export class AuthController {
     private readonly passwordReset: PasswordReset,
     private readonly changePassword: ChangePassword,
     private readonly browser: BrowserSession,
+    private readonly totp: TotpEnrolment,
+    private readonly completeMfaLogin: CompleteMfaLogin,
   ) {}
+
+  private client(request: FastifyRequest): { ipAddress: string | null; userAgent: string | null } {
+    const userAgent = request.headers['user-agent'];
+    return { ipAddress: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null };
+  }
 
   /** The answer to a sign-in or refresh: the pair in the body, or (X-Auth-Mode: cookie) in cookies. */
   private deliver(
@@ -107,13 +118,70 @@ export class AuthController {
     @Body() body: LogInDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenPair | CookieSessionBody | MfaChallenge> {
+    const result = await this.logIn.execute(body, this.client(request));
+    return 'mfaRequired' in result ? result : this.deliver(request, reply, result);
+  }
+
+  /** The second step of a sign-in with MFA. */
+  @Post('mfa/verify')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiUnauthorizedResponse({
+    description: '`invalid_mfa_token` or `invalid_mfa_code` (five wrong codes end the challenge).',
+  })
+  async verifyMfa(
+    @Body() body: MfaVerifyDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenPair | CookieSessionBody> {
-    const userAgent = request.headers['user-agent'];
-    const pair = await this.logIn.execute(body, {
-      ipAddress: request.ip,
-      userAgent: typeof userAgent === 'string' ? userAgent : null,
-    });
-    return this.deliver(request, reply, pair);
+    if (!body.code === !body.recoveryCode) {
+      throw new DomainError('validation_failed', 400, 'Send either a code or a recovery code.', {
+        errors: { code: ['send either code or recoveryCode'] },
+      });
+    }
+    return this.deliver(request, reply, await this.completeMfaLogin.execute(body, this.client(request)));
+  }
+
+  @Post('mfa/totp/setup')
+  @UseGuards(AccessTokenGuard)
+  @HttpCode(HttpStatus.OK)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: TotpSetupDto })
+  setupTotp(@CurrentPrincipal() principal: Principal): Promise<TotpSetup> {
+    return this.totp.setup(principal);
+  }
+
+  @Post('mfa/totp/enable')
+  @UseGuards(AccessTokenGuard)
+  @HttpCode(HttpStatus.OK)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: RecoveryCodesDto })
+  enableTotp(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: TotpCodeDto,
+  ): Promise<{ recoveryCodes: string[] }> {
+    return this.totp.enable(principal, body.code);
+  }
+
+  @Post('mfa/totp/disable')
+  @UseGuards(AccessTokenGuard)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth()
+  async disableTotp(@CurrentPrincipal() principal: Principal, @Body() body: DisableTotpDto): Promise<void> {
+    await this.totp.disable(principal, body.password, body.code);
+  }
+
+  @Post('mfa/recovery-codes')
+  @UseGuards(AccessTokenGuard)
+  @HttpCode(HttpStatus.OK)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: RecoveryCodesDto })
+  regenerateRecoveryCodes(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: TotpCodeDto,
+  ): Promise<{ recoveryCodes: string[] }> {
+    return this.totp.regenerateRecoveryCodes(principal, body.code);
   }
 
   @Post('refresh')

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { EmailModule } from '../email/email.module';
 import { AuthController } from './auth.controller';
+import { MfaChallenges } from './mfa/mfa-challenges';
+import { SecretBox } from './mfa/secret-box';
+import { TotpEnrolment } from './mfa/totp-enrolment';
 import { PasswordHasher } from './passwords/password-hasher';
 import { AccessTokenGuard } from './tokens/access-token.guard';
 import { AccessTokens } from './tokens/access-tokens';
@@ -8,6 +11,7 @@ import { BrowserSession } from './tokens/browser-session';
 import { SessionTokens } from './tokens/session-tokens';
 import { TokenState } from './tokens/token-state';
 import { ChangePassword } from './use-cases/change-password';
+import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { LogIn } from './use-cases/log-in';
 import { LogOut } from './use-cases/log-out';
 import { PasswordReset } from './use-cases/password-reset';
@@ -34,6 +38,10 @@ import { VerifyEmail } from './use-cases/verify-email';
     LogOut,
     PasswordReset,
     ChangePassword,
+    SecretBox,
+    MfaChallenges,
+    TotpEnrolment,
+    CompleteMfaLogin,
   ],
   exports: [AccessTokens, TokenState, BrowserSession, AccessTokenGuard],
 })

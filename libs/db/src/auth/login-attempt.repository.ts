@@ -3,7 +3,13 @@ import { PrismaService } from '../prisma.service';
 import { type DbTransaction, clientOf } from '../transaction';
 
 export type LoginOutcome =
-  'ok' | 'invalid_credentials' | 'account_locked' | 'email_not_verified' | 'account_disabled';
+  | 'ok'
+  | 'mfa_required'
+  | 'invalid_credentials'
+  | 'invalid_mfa_code'
+  | 'account_locked'
+  | 'email_not_verified'
+  | 'account_disabled';
 
 export interface LoginAttemptRecord {
   email: string;

@@ -12,6 +12,7 @@ function toUser(row: UserRow): User {
     role: row.role,
     tokenVersion: row.tokenVersion,
     emailVerifiedAt: row.emailVerifiedAt,
+    mfaEnabledAt: row.mfaEnabledAt,
     createdAt: row.createdAt,
   };
 }
@@ -46,6 +47,7 @@ export class UserRepository {
       VALUES (gen_random_uuid(), ${email}, ${passwordHash}, clock_timestamp())
       ON CONFLICT (email) DO NOTHING
       RETURNING id, email, status, role, token_version AS "tokenVersion", email_verified_at AS "emailVerifiedAt",
+                mfa_enabled_at AS "mfaEnabledAt",
                 created_at AS "createdAt", password_hash AS "passwordHash", updated_at AS "updatedAt"`;
     const row = rows[0];
     return row ? toUser(row) : null;

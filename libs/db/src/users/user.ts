@@ -9,6 +9,8 @@ export interface User {
   role: Role;
   tokenVersion: number;
   emailVerifiedAt: Date | null;
+  /** When TOTP was turned on; null while MFA is off. */
+  mfaEnabledAt: Date | null;
   createdAt: Date;
 }
 

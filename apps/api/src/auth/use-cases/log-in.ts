@@ -11,6 +11,7 @@ import {
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '../../email/email-outbox.service';
+import { type MfaChallenge, MfaChallenges } from '../mfa/mfa-challenges';
 import { normaliseEmail } from '../email-address';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
@@ -30,6 +31,7 @@ const INVALID_CREDENTIALS = 'The e-mail address or the password is wrong.';
  *   mail the owner; it unlocks by itself and a success resets the count. Attempts are counted
  *   before the password check, so parallel guesses cannot exceed the limit.
  * - Every attempt is recorded (login_attempts). Account state is only told after the right password.
+ * - With MFA on, the password only earns a challenge; CompleteMfaLogin opens the session.
  */
 @Injectable()
 export class LogIn {
@@ -43,9 +45,14 @@ export class LogIn {
     private readonly sessionTokens: SessionTokens,
     private readonly outbox: EmailOutbox,
     private readonly config: ApiConfig,
+    private readonly challenges: MfaChallenges,
   ) {}
 
-  async execute(input: { email: string; password: string }, client: ClientContext): Promise<TokenPair> {
+  /** The token pair, or, for an account with MFA on, the challenge to finish at POST /mfa/verify. */
+  async execute(
+    input: { email: string; password: string },
+    client: ClientContext,
+  ): Promise<TokenPair | MfaChallenge> {
     const email = normaliseEmail(input.email);
     const record = (outcome: LoginOutcome, user: UserWithPassword | null): Promise<void> =>
       this.attempts.record({ email, userId: user?.id ?? null, outcome, ...client });
@@ -76,6 +83,10 @@ export class LogIn {
     }
     if (this.hasher.needsRehash(user.passwordHash)) {
       await this.users.updatePasswordHash(user.id, await this.hasher.hash(input.password));
+    }
+    if (user.mfaEnabledAt) {
+      await record('mfa_required', user);
+      return this.challenges.issue(user.id);
     }
 
     const { session, refreshToken } = await this.database.transaction(async (tx) => {

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { ApiConfig } from '@rampart/config';
+import { Database, type DbTransaction, MfaRepository, type OutboxEmail, UserRepository } from '@rampart/db';
+import { DomainError } from '@rampart/http';
+import { EmailOutbox } from '../../email/email-outbox.service';
+import { PasswordHasher } from '../passwords/password-hasher';
+import type { Principal } from '../tokens/principal';
+import { totpQrSvg } from './qr-code';
+import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
+import { SecretBox, TOTP_SECRET_PURPOSE } from './secret-box';
+import { generateTotpSecret, matchTotpStep, totpKeyUri } from './totp';
+
+export interface TotpSetup {
+  secret: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
+const RECOVERY_CODE_COUNT = 10;
+
+/**
+ * Turning TOTP on and off, and renewing recovery codes. Secrets are sealed at rest (SecretBox);
+ * recovery codes are shown once and stored hashed. Every change is mailed to the owner.
+ */
+@Injectable()
+export class TotpEnrolment {
+  constructor(
+    private readonly database: Database,
+    private readonly users: UserRepository,
+    private readonly mfa: MfaRepository,
+    private readonly box: SecretBox,
+    private readonly hasher: PasswordHasher,
+    private readonly outbox: EmailOutbox,
+    private readonly config: ApiConfig,
+  ) {}
+
+  async setup(principal: Principal): Promise<TotpSetup> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
+    if (user.mfaEnabledAt)
+      throw new DomainError('mfa_already_enabled', 409, 'Two-factor authentication is already on.');
+    const secret = generateTotpSecret();
+    await this.mfa.setPendingSecret(user.id, this.box.seal(secret, TOTP_SECRET_PURPOSE));
+    const otpauthUri = totpKeyUri(secret, user.email, this.config.mfa.issuer);
+    return { secret, otpauthUri, qrSvg: await totpQrSvg(otpauthUri) };
+  }
+
+  async enable(principal: Principal, code: string): Promise<{ recoveryCodes: string[] }> {
+    const state = await this.mfa.state(principal.userId);
+    if (state?.enabledAt)
+      throw new DomainError('mfa_already_enabled', 409, 'Two-factor authentication is already on.');
+    if (!state?.sealedPendingSecret)
+      throw new DomainError('mfa_not_set_up', 409, 'Start with POST /v1/auth/mfa/totp/setup.');
+    const step = matchTotpStep(this.box.open(state.sealedPendingSecret, TOTP_SECRET_PURPOSE), code);
+    if (step === null) throw new DomainError('invalid_mfa_code', 400, 'The code is wrong or expired.');
+    const recoveryCodes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
+    const mails = await this.database.transaction(async (tx) => {
+      if (!(await this.mfa.enable(principal.userId, state.sealedPendingSecret ?? '', step, tx))) {
+        throw new DomainError('mfa_not_set_up', 409, 'The enrolment changed meanwhile; start again.');
+      }
+      await this.mfa.replaceRecoveryCodes(principal.userId, recoveryCodes.map(hashRecoveryCode), tx);
+      return this.mailChange(principal.userId, 'enabled', tx);
+    });
+    await this.outbox.dispatch(mails);
+    return { recoveryCodes };
+  }
+
+  async disable(principal: Principal, password: string, code: string): Promise<void> {
+    const user = await this.users.findByIdWithPassword(principal.userId);
+    if (!user || !(await this.hasher.verify(user.passwordHash, password))) {
+      throw new DomainError('invalid_credentials', 401, 'The password is wrong.');
+    }
+    await this.requireCurrentCode(principal.userId, code);
+    const mails = await this.database.transaction(async (tx) => {
+      await this.mfa.disable(principal.userId, tx);
+      return this.mailChange(principal.userId, 'disabled', tx);
+    });
+    await this.outbox.dispatch(mails);
+  }
+
+  async regenerateRecoveryCodes(principal: Principal, code: string): Promise<{ recoveryCodes: string[] }> {
+    await this.requireCurrentCode(principal.userId, code);
+    const recoveryCodes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
+    const mails = await this.database.transaction(async (tx) => {
+      await this.mfa.replaceRecoveryCodes(principal.userId, recoveryCodes.map(hashRecoveryCode), tx);
+      return this.mailChange(principal.userId, 'recovery-codes-regenerated', tx);
+    });
+    await this.outbox.dispatch(mails);
+    return { recoveryCodes };
+  }
+
+  /** A valid code of the active secret, accepted once (its step must be newer than the last used). */
+  async requireCurrentCode(userId: string, code: string): Promise<void> {
+    const state = await this.mfa.state(userId);
+    if (!state?.sealedSecret)
+      throw new DomainError('mfa_not_enabled', 409, 'Two-factor authentication is off.');
+    const step = matchTotpStep(this.box.open(state.sealedSecret, TOTP_SECRET_PURPOSE), code);
+    if (step === null || !(await this.mfa.acceptStep(userId, step))) {
+      throw new DomainError('invalid_mfa_code', 400, 'The code is wrong, expired or already used.');
+    }
+  }
+
+  private async mailChange(
+    userId: string,
+    change: 'enabled' | 'disabled' | 'recovery-codes-regenerated',
+    tx: DbTransaction,
+  ): Promise<OutboxEmail[]> {
+    const user = await this.users.findById(userId);
+    if (!user) return [];
+    return this.outbox.stage(tx, [
+      { to: user.email, template: 'mfa-changed', params: { change, occurredAt: new Date().toISOString() } },
+    ]);
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import {
+  Database,
+  LoginAttemptRepository,
+  MfaRepository,
+  SessionRepository,
+  UserRepository,
+} from '@rampart/db';
+import { DomainError } from '@rampart/http';
+import { MfaChallenges } from '../mfa/mfa-challenges';
+import { hashRecoveryCode } from '../mfa/recovery-codes';
+import { TotpEnrolment } from '../mfa/totp-enrolment';
+import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
+import type { ClientContext } from './log-in';
+
+/**
+ * The second step of a sign-in with MFA: the challenge from the password step plus a TOTP code
+ * (accepted once per time step) or a recovery code (each usable once). The session it opens has
+ * `amr: ["pwd", "mfa"]`.
+ */
+@Injectable()
+export class CompleteMfaLogin {
+  constructor(
+    private readonly challenges: MfaChallenges,
+    private readonly totp: TotpEnrolment,
+    private readonly mfa: MfaRepository,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly attempts: LoginAttemptRepository,
+    private readonly database: Database,
+    private readonly sessionTokens: SessionTokens,
+  ) {}
+
+  async execute(
+    input: { mfaToken: string; code?: string; recoveryCode?: string },
+    client: ClientContext,
+  ): Promise<TokenPair> {
+    const invalidChallenge = new DomainError(
+      'invalid_mfa_token',
+      401,
+      'The sign-in expired or was already completed; sign in again.',
+    );
+    const userId = await this.challenges.userOf(input.mfaToken);
+    const user = userId ? await this.users.findById(userId) : null;
+    if (!userId || !user) throw invalidChallenge;
+
+    let passed: boolean;
+    if (input.recoveryCode) {
+      passed = await this.mfa.useRecoveryCode(userId, hashRecoveryCode(input.recoveryCode));
+    } else {
+      passed = await this.totp.requireCurrentCode(userId, input.code ?? '').then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof DomainError && error.code === 'invalid_mfa_code') return false;
+          throw error;
+        },
+      );
+    }
+    if (!passed) {
+      await this.challenges.fail(input.mfaToken);
+      await this.attempts.record({ email: user.email, userId, outcome: 'invalid_mfa_code', ...client });
+      throw new DomainError('invalid_mfa_code', 401, 'The code is wrong, expired or already used.');
+    }
+    if (!(await this.challenges.consume(input.mfaToken))) throw invalidChallenge;
+
+    const { session, refreshToken } = await this.database.transaction(async (tx) => {
+      const created = await this.sessions.create(
+        { userId, amr: ['pwd', 'mfa'], expiresAt: this.sessionTokens.sessionExpiry(), ...client },
+        tx,
+      );
+      await this.attempts.record({ email: user.email, userId, outcome: 'ok', ...client }, tx);
+      return { session: created, refreshToken: await this.sessionTokens.nextRefreshToken(created, tx) };
+    });
+    return this.sessionTokens.activate(session, user, refreshToken);
+  }
+}

@@ -1,0 +1,215 @@
+import pg from 'pg';
+import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
+import { appEnv } from '../support/app-env';
+import { AppProcess } from '../support/app-process';
+import { type TestUser, createActiveUser } from '../support/factories';
+import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { decodeJwt } from '../support/jwt';
+import { runDatabaseUrl } from '../support/run-settings';
+import { SmtpSink } from '../support/smtp-sink';
+
+interface Json {
+  [key: string]: unknown;
+}
+
+describe('TOTP multi-factor authentication', () => {
+  const sink = new SmtpSink();
+  const db = new pg.Client({ connectionString: runDatabaseUrl() });
+  let api: RunningApi;
+  let worker: AppProcess;
+
+  const post = async (
+    path: string,
+    body: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: Json }> => {
+    const response = await fetch(`${api.url}/v1/auth/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
+  };
+
+  /** Lets a code of any step in the window be used again: tests pick their steps, the server enforces order. */
+  const forgetUsedSteps = (userId: string): Promise<unknown> =>
+    db.query('UPDATE users SET totp_last_used_step = NULL WHERE id = $1', [userId]);
+
+  /**
+   * Tests compute codes of the previous, current and next step; near the end of a 30 s step the
+   * server's "now" could move on between computing and checking, so wait for a fresh step then.
+   */
+  async function awayFromStepEnd(): Promise<void> {
+    const intoStep = (Date.now() / 1_000) % 30;
+    if (intoStep > 22) await new Promise((resolve) => setTimeout(resolve, (30.5 - intoStep) * 1_000));
+  }
+
+  async function enrolled(): Promise<{ user: TestUser; secret: string; recoveryCodes: string[] }> {
+    await awayFromStepEnd();
+    const user = await createActiveUser(api.app);
+    const session = await post('login', { email: user.email, password: user.password });
+    const token = session.body.accessToken as string;
+    const setup = await post('mfa/totp/setup', {}, token);
+    expect(setup.status).toBe(200);
+    const secret = setup.body.secret as string;
+    const enabled = await post('mfa/totp/enable', { code: totpCodeAt(secret, Date.now()) }, token);
+    expect(enabled.status).toBe(200);
+    await forgetUsedSteps(user.id);
+    return { user, secret, recoveryCodes: enabled.body.recoveryCodes as string[] };
+  }
+
+  async function challenge(user: TestUser): Promise<string> {
+    const response = await post('login', { email: user.email, password: user.password });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ mfaRequired: true, expiresIn: 300 });
+    expect(response.body.accessToken).toBeUndefined();
+    return response.body.mfaToken as string;
+  }
+
+  beforeAll(async () => {
+    await sink.start();
+    await db.connect();
+    const env = appEnv({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port) });
+    worker = await AppProcess.start('worker', env);
+    api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX, MFA_ISSUER: 'Rampart Test' });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await worker?.stop();
+    await sink.stop();
+    await db.end();
+  });
+
+  it('enrols with a sealed secret, an otpauth URI and a QR code, returns 10 recovery codes, and mails the owner', async () => {
+    await awayFromStepEnd();
+    const user = await createActiveUser(api.app);
+    const token = (await post('login', { email: user.email, password: user.password })).body
+      .accessToken as string;
+    const setup = await post('mfa/totp/setup', {}, token);
+    const secret = setup.body.secret as string;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(setup.body.otpauthUri).toContain(
+      `otpauth://totp/Rampart%20Test:${encodeURIComponent(user.email)}?secret=${secret}`,
+    );
+    expect(setup.body.qrSvg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+
+    const stored = await db.query<{ totp_pending_secret: string }>(
+      'SELECT totp_pending_secret FROM users WHERE id = $1',
+      [user.id],
+    );
+    expect(stored.rows[0]?.totp_pending_secret).toMatch(/^v1\./);
+    expect(stored.rows[0]?.totp_pending_secret).not.toContain(secret);
+
+    expect((await post('mfa/totp/enable', { code: '000000' }, token)).status).toBe(400);
+    const enabled = await post('mfa/totp/enable', { code: totpCodeAt(secret, Date.now()) }, token);
+    expect(enabled.status).toBe(200);
+    const codes = enabled.body.recoveryCodes as string[];
+    expect(codes).toHaveLength(10);
+    expect(new Set(codes).size).toBe(10);
+    await sink.waitFor(
+      () => sink.mails.some((mail) => mail.to === user.email && /two-factor|mfa/i.test(mail.subject)),
+      15_000,
+      'MFA mail',
+    );
+  });
+
+  it('asks for the second factor after the password, and the session it opens says amr pwd+mfa', async () => {
+    const { user, secret } = await enrolled();
+    const mfaToken = await challenge(user);
+    const verified = await post('mfa/verify', { mfaToken, code: totpCodeAt(secret, Date.now()) });
+    expect(verified.status).toBe(200);
+    expect(decodeJwt(verified.body.accessToken as string).claims.amr).toEqual(['pwd', 'mfa']);
+    // The challenge was single use.
+    expect(
+      (await post('mfa/verify', { mfaToken, code: totpCodeAt(secret, Date.now() + 30_000) })).body.code,
+    ).toBe('invalid_mfa_token');
+  });
+
+  it('accepts a code once only: the same code, or one of an earlier step, is refused afterwards', async () => {
+    const { user, secret } = await enrolled();
+    const code = totpCodeAt(secret, Date.now());
+    expect((await post('mfa/verify', { mfaToken: await challenge(user), code })).status).toBe(200);
+    const replay = await post('mfa/verify', { mfaToken: await challenge(user), code });
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('invalid_mfa_code');
+    const older = await post('mfa/verify', {
+      mfaToken: await challenge(user),
+      code: totpCodeAt(secret, Date.now() - 30_000),
+    });
+    expect(older.status).toBe(401);
+  });
+
+  it('lets only one of two parallel sign-ins with the same code through', async () => {
+    const { user, secret } = await enrolled();
+    const code = totpCodeAt(secret, Date.now());
+    const [a, b] = [await challenge(user), await challenge(user)];
+    const statuses = (
+      await Promise.all([
+        post('mfa/verify', { mfaToken: a, code }),
+        post('mfa/verify', { mfaToken: b, code }),
+      ])
+    ).map((result) => result.status);
+    expect(statuses.sort()).toEqual([200, 401]);
+  });
+
+  it('accepts each recovery code once', async () => {
+    const { user, recoveryCodes } = await enrolled();
+    const [first] = recoveryCodes;
+    const ok = await post('mfa/verify', {
+      mfaToken: await challenge(user),
+      recoveryCode: first?.toLowerCase(),
+    });
+    expect(ok.status).toBe(200);
+    const again = await post('mfa/verify', { mfaToken: await challenge(user), recoveryCode: first });
+    expect(again.status).toBe(401);
+    expect(again.body.code).toBe('invalid_mfa_code');
+  });
+
+  it('ends a challenge after five wrong codes', async () => {
+    const { user, secret } = await enrolled();
+    const mfaToken = await challenge(user);
+    for (let i = 0; i < 5; i += 1)
+      expect((await post('mfa/verify', { mfaToken, code: '000000' })).body.code).toBe('invalid_mfa_code');
+    const right = await post('mfa/verify', { mfaToken, code: totpCodeAt(secret, Date.now()) });
+    expect(right.status).toBe(401);
+    expect(right.body.code).toBe('invalid_mfa_token');
+  });
+
+  it('renews recovery codes and turns MFA off only with the password and a fresh code', async () => {
+    const { user, secret, recoveryCodes } = await enrolled();
+    const session = await post('mfa/verify', {
+      mfaToken: await challenge(user),
+      code: totpCodeAt(secret, Date.now() - 30_000),
+    });
+    const token = session.body.accessToken as string;
+
+    const renewed = await post('mfa/recovery-codes', { code: totpCodeAt(secret, Date.now()) }, token);
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.recoveryCodes).not.toEqual(recoveryCodes);
+    // The old codes are gone.
+    expect(
+      (await post('mfa/verify', { mfaToken: await challenge(user), recoveryCode: recoveryCodes[1] })).status,
+    ).toBe(401);
+
+    expect(
+      (
+        await post(
+          'mfa/totp/disable',
+          { password: 'not-the-password', code: totpCodeAt(secret, Date.now() + 30_000) },
+          token,
+        )
+      ).status,
+    ).toBe(401);
+    const off = await post(
+      'mfa/totp/disable',
+      { password: user.password, code: totpCodeAt(secret, Date.now() + 30_000) },
+      token,
+    );
+    expect(off.status).toBe(204);
+    const login = await post('login', { email: user.email, password: user.password });
+    expect(login.status).toBe(200);
+    expect(login.body.accessToken).toBeDefined();
+  });
+});
