@@ -89,6 +89,28 @@ describe('loadApiConfig', () => {
     );
   });
 
+  it('needs a Turnstile secret when CAPTCHA is on, and an https siteverify in production', () => {
+    expect(() => loadApiConfig({ CAPTCHA_PROVIDER: 'turnstile' })).toThrow(
+      /TURNSTILE_SECRET_KEY is required/,
+    );
+    expect(loadApiConfig({ CAPTCHA_PROVIDER: 'turnstile', TURNSTILE_SECRET_KEY: 's' }).captcha).toMatchObject(
+      {
+        provider: 'turnstile',
+        secret: 's',
+        loginAfterFailures: 3,
+      },
+    );
+    expect(() =>
+      loadApiConfig(
+        production({
+          CAPTCHA_PROVIDER: 'turnstile',
+          TURNSTILE_SECRET_KEY: 's',
+          TURNSTILE_SITEVERIFY_URL: 'http://x.test/v',
+        }),
+      ),
+    ).toThrow(/TURNSTILE_SITEVERIFY_URL must be https/);
+  });
+
   it('rejects malformed values with the variable name', () => {
     expect(() => loadApiConfig({ API_PORT: '70000' })).toThrow(/^config: API_PORT is invalid/);
     expect(() => loadApiConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(

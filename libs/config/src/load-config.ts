@@ -87,6 +87,12 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
       `config: QUEUE_DASHBOARD_ENABLED must be false in ${env.NODE_ENV} until access control lands`,
     );
   }
+  if (env.CAPTCHA_PROVIDER === 'turnstile' && !env.TURNSTILE_SECRET_KEY) {
+    throw new ConfigError('config: TURNSTILE_SECRET_KEY is required when CAPTCHA_PROVIDER is turnstile');
+  }
+  if (strict && !env.TURNSTILE_SITEVERIFY_URL.startsWith('https://')) {
+    throw new ConfigError(`config: TURNSTILE_SITEVERIFY_URL must be https in ${env.NODE_ENV}`);
+  }
   if (strict && !cookieSecure) {
     throw new ConfigError(`config: COOKIE_SECURE must be true in ${env.NODE_ENV}`);
   }
@@ -111,6 +117,14 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
     lockout: { maxFailures: env.LOGIN_MAX_FAILURES, durationMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 },
     passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
     mfa: { encryptionKey: secret(env, 'MFA_ENCRYPTION_KEY'), issuer: env.MFA_ISSUER },
+    captcha: {
+      provider: env.CAPTCHA_PROVIDER,
+      secret: env.TURNSTILE_SECRET_KEY ?? null,
+      siteverifyUrl: env.TURNSTILE_SITEVERIFY_URL,
+      ...(env.TURNSTILE_EXPECTED_HOSTNAME ? { expectedHostname: env.TURNSTILE_EXPECTED_HOSTNAME } : {}),
+      timeoutMs: env.CAPTCHA_TIMEOUT_MS,
+      loginAfterFailures: env.CAPTCHA_LOGIN_AFTER_FAILURES,
+    },
     health: { workerHeartbeatMaxAgeMs: env.WORKER_HEARTBEAT_MAX_AGE_MS },
     queueDashboardEnabled: env.QUEUE_DASHBOARD_ENABLED,
   };

@@ -33,6 +33,15 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   passwordResetTtlMinutes: number;
   /** TOTP secrets are sealed at rest with a key derived from this secret; the issuer shown in authenticator apps. */
   mfa: { encryptionKey: string; issuer: string };
+  /** CAPTCHA on sign-up, and on sign-in once an address has `loginAfterFailures` consecutive failures. */
+  captcha: {
+    provider: 'disabled' | 'turnstile';
+    secret: string | null;
+    siteverifyUrl: string;
+    expectedHostname?: string;
+    timeoutMs: number;
+    loginAfterFailures: number;
+  };
   health: { workerHeartbeatMaxAgeMs: number };
   /** The BullMQ dashboard at /admin/queues and GET /v1/admin/queues (development only until RBAC). */
   queueDashboardEnabled: boolean;

@@ -72,6 +72,14 @@ export const apiEnvSchema = commonEnvSchema.extend({
   LOGIN_LOCKOUT_MINUTES: positiveInt.max(1_440).default(15),
   PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1_440).default(60),
   MFA_ISSUER: z.string().min(1).max(64).default('Rampart'),
+  CAPTCHA_PROVIDER: z.enum(['disabled', 'turnstile']).default('disabled'),
+  TURNSTILE_SECRET_KEY: z.string().optional(),
+  TURNSTILE_SITEVERIFY_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),
+  TURNSTILE_EXPECTED_HOSTNAME: z.string().optional(),
+  CAPTCHA_TIMEOUT_MS: positiveInt.default(3_000),
+  CAPTCHA_LOGIN_AFTER_FAILURES: positiveInt.default(3),
 });
 
 export const workerEnvSchema = commonEnvSchema.extend({

@@ -81,8 +81,8 @@ export class AuthController {
   @ApiBadRequestResponse({
     description: 'problem+json `validation_failed`, naming the password rule that failed.',
   })
-  async register(@Body() body: RegisterDto): Promise<AcceptedDto> {
-    await this.registerAccount.execute(body);
+  async register(@Body() body: RegisterDto, @Req() request: FastifyRequest): Promise<AcceptedDto> {
+    await this.registerAccount.execute(body, request.ip);
     return ACCEPTED;
   }
 

@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ApiConfig } from '@rampart/config';
+import { CaptchaGate } from './captcha/captcha-gate';
+import { CaptchaVerifier } from './captcha/captcha-verifier';
+import { createCaptchaVerifier } from './captcha/captcha-verifier.factory';
 import { EmailModule } from '../email/email.module';
 import { AuthController } from './auth.controller';
 import { MfaChallenges } from './mfa/mfa-challenges';
@@ -24,6 +28,12 @@ import { VerifyEmail } from './use-cases/verify-email';
   imports: [EmailModule],
   controllers: [AuthController],
   providers: [
+    {
+      provide: CaptchaVerifier,
+      useFactory: (config: ApiConfig) => createCaptchaVerifier(config.captcha),
+      inject: [ApiConfig],
+    },
+    CaptchaGate,
     PasswordHasher,
     AccessTokens,
     TokenState,

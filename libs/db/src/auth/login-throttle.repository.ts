@@ -58,9 +58,10 @@ export class LoginThrottleRepository {
     await clientOf(this.prisma, tx).loginThrottle.deleteMany({ where: { email } });
   }
 
-  /** When the address is locked until, or null. */
-  async lockedUntil(email: string): Promise<Date | null> {
+  /** Consecutive failed sign-ins of the address so far (0 when none, or once an earlier lock has passed). */
+  async failures(email: string): Promise<number> {
     const row = await this.prisma.loginThrottle.findUnique({ where: { email } });
-    return row?.lockedUntil && row.lockedUntil > new Date() ? row.lockedUntil : null;
+    if (!row) return 0;
+    return row.lockedUntil && row.lockedUntil <= new Date() ? 0 : row.failedCount;
   }
 }

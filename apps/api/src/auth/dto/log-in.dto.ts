@@ -14,6 +14,15 @@ export class LogInDto {
   @IsString()
   @MaxLength(1024)
   password!: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'CAPTCHA token; needed after a few failed sign-ins when CAPTCHA is on.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  captchaToken?: string;
 }
 
 export class RefreshDto {

@@ -11,6 +11,7 @@ import {
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '../../email/email-outbox.service';
+import { CaptchaGate } from '../captcha/captcha-gate';
 import { type MfaChallenge, MfaChallenges } from '../mfa/mfa-challenges';
 import { normaliseEmail } from '../email-address';
 import { PasswordHasher } from '../passwords/password-hasher';
@@ -32,6 +33,7 @@ const INVALID_CREDENTIALS = 'The e-mail address or the password is wrong.';
  *   before the password check, so parallel guesses cannot exceed the limit.
  * - Every attempt is recorded (login_attempts). Account state is only told after the right password.
  * - With MFA on, the password only earns a challenge; CompleteMfaLogin opens the session.
+ * - With CAPTCHA on, an address with CAPTCHA_LOGIN_AFTER_FAILURES failures needs a solved CAPTCHA.
  */
 @Injectable()
 export class LogIn {
@@ -46,14 +48,23 @@ export class LogIn {
     private readonly outbox: EmailOutbox,
     private readonly config: ApiConfig,
     private readonly challenges: MfaChallenges,
+    private readonly captcha: CaptchaGate,
   ) {}
 
   /** The token pair, or, for an account with MFA on, the challenge to finish at POST /mfa/verify. */
   async execute(
-    input: { email: string; password: string },
+    input: { email: string; password: string; captchaToken?: string },
     client: ClientContext,
   ): Promise<TokenPair | MfaChallenge> {
     const email = normaliseEmail(input.email);
+    // After a few failures for the address, a CAPTCHA first: checked before the attempt is counted,
+    // so a bot without answers cannot run the owner into the lockout.
+    if (
+      this.captcha.enabled &&
+      (await this.throttles.failures(email)) >= this.config.captcha.loginAfterFailures
+    ) {
+      await this.captcha.require(input.captchaToken, client.ipAddress);
+    }
     const record = (outcome: LoginOutcome, user: UserWithPassword | null): Promise<void> =>
       this.attempts.record({ email, userId: user?.id ?? null, outcome, ...client });
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
 import { validationProblem } from '@rampart/http';
 import { EmailOutbox } from '../../email/email-outbox.service';
+import { CaptchaGate } from '../captcha/captcha-gate';
 import { normaliseEmail } from '../email-address';
 import { newOneTimeToken } from '../one-time-token';
 import { PasswordHasher } from '../passwords/password-hasher';
@@ -23,9 +24,14 @@ export class RegisterAccount {
     private readonly oneTimeTokens: OneTimeTokenRepository,
     private readonly hasher: PasswordHasher,
     private readonly outbox: EmailOutbox,
+    private readonly captcha: CaptchaGate,
   ) {}
 
-  async execute(input: { email: string; password: string }): Promise<void> {
+  async execute(
+    input: { email: string; password: string; captchaToken?: string },
+    remoteIp: string | null = null,
+  ): Promise<void> {
+    await this.captcha.require(input.captchaToken, remoteIp);
     const email = normaliseEmail(input.email);
     const violations = checkPassword(input.password, email);
     if (violations.length) {
