@@ -4,7 +4,7 @@
 // always cleaned up, readiness polling, /proc readings (RSS, CPU time), autocannon runs with exact
 // latency percentiles, and plain-text tables.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import autocannon, { type Result as AutocannonResult } from 'autocannon';
@@ -304,6 +304,36 @@ export async function readMachineBusySeconds(): Promise<number> {
   return (user + nice + system + irq + softirq + steal) / clockTicksPerSecond();
 }
 
+/** The data stores the servers use, by process name (/proc/<pid>/stat), for their share of the CPU. */
+export const DATA_STORE_COMMANDS = ['postgres', 'redis-server'];
+
+/** CPU ticks used so far by every process whose command name is one of `commands`, per pid. */
+export async function readCpuTicksByPid(commands: string[]): Promise<Map<number, number>> {
+  const ticks = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      if (!commands.includes(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks;
+}
+
+/**
+ * CPU seconds used between two readCpuTicksByPid readings: processes that started in between count
+ * whole, processes that ended in between are missed.
+ */
+export function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ticks = 0;
+  for (const [pid, value] of after) ticks += value - (before.get(pid) ?? 0);
+  return ticks / clockTicksPerSecond();
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Load
 
@@ -445,6 +475,8 @@ export interface TargetResult {
   serverCpuSec: number;
   /** CPU seconds the whole machine was busy during the measured run (all processes, all CPUs). */
   machineCpuSec: number;
+  /** CPU seconds the local PostgreSQL and Redis processes used during the measured run. */
+  dataStoresCpuSec: number;
 }
 
 /** Warm-up run (discarded), RSS, measured run with the server's CPU time, RSS again. */
@@ -466,7 +498,9 @@ export async function measureServer(
   settings.log(`${server.name}: measuring ${settings.durationSec} s`);
   const cpuBefore = await readCpuSeconds(server.pid);
   const machineBefore = await readMachineBusySeconds();
+  const dataStoresBefore = await readCpuTicksByPid(DATA_STORE_COMMANDS);
   const load = await runLoad({ ...base, durationSec: settings.durationSec });
+  const dataStoresCpuSec = cpuSecondsBetween(dataStoresBefore, await readCpuTicksByPid(DATA_STORE_COMMANDS));
   const machineCpuSec = (await readMachineBusySeconds()) - machineBefore;
   const serverCpuSec = (await readCpuSeconds(server.pid)) - cpuBefore;
   const rssAfterRunMiB = await readRssMiB(server.pid);
@@ -478,6 +512,7 @@ export async function measureServer(
     rssAfterRunMiB,
     serverCpuSec,
     machineCpuSec,
+    dataStoresCpuSec,
   };
 }
 

@@ -114,6 +114,10 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     },
     sessionTtlDays: env.SESSION_TTL_DAYS,
+    sessionIdleTimeout: {
+      userMs: env.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
+      adminMs: env.ADMIN_SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
+    },
     lockout: { maxFailures: env.LOGIN_MAX_FAILURES, durationMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 },
     passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
     mfa: { encryptionKey: secret(env, 'MFA_ENCRYPTION_KEY'), issuer: env.MFA_ISSUER },

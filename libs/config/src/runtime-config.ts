@@ -28,6 +28,8 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   jwt: { secret: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
   /** A sign-in's absolute lifetime: refreshing never extends it. */
   sessionTtlDays: number;
+  /** A session unused this long ends; every authenticated request slides the window. */
+  sessionIdleTimeout: { userMs: number; adminMs: number };
   /** Consecutive failed sign-ins that lock an address, and for how long. */
   lockout: { maxFailures: number; durationMs: number };
   passwordResetTtlMinutes: number;

@@ -68,6 +68,8 @@ export const apiEnvSchema = commonEnvSchema.extend({
   JWT_AUDIENCE: z.string().min(1).max(256).default('rampart-api'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.min(60).max(3_600).default(900),
   SESSION_TTL_DAYS: positiveInt.max(365).default(30),
+  SESSION_IDLE_TIMEOUT_MINUTES: positiveInt.default(10_080),
+  ADMIN_SESSION_IDLE_TIMEOUT_MINUTES: positiveInt.default(15),
   LOGIN_MAX_FAILURES: positiveInt.max(100).default(5),
   LOGIN_LOCKOUT_MINUTES: positiveInt.max(1_440).default(15),
   PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1_440).default(60),

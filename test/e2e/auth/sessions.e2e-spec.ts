@@ -1,9 +1,11 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { appEnv } from '../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { DEFAULT_PASSWORD, createActiveUser } from '../support/factories';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { decodeJwt, forgeJwt } from '../support/jwt';
-import { REDIS_URL } from '../support/run-settings';
+import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const JWT_SECRET = 'e2e-jwt-secret-that-is-long-enough-0123456789';
@@ -133,9 +135,15 @@ describe('sessions: login, refresh rotation, logout and token verification', () 
     await time(`ghost-${user.email}`);
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 15; i += 1) {
-      known.push(await time(user.email));
-      unknown.push(await time(`ghost-${i}-${user.email}`));
+    // Interleaved, alternating which goes first, so drift in machine load hits both sides alike.
+    for (let i = 0; i < 25; i += 1) {
+      if (i % 2) {
+        known.push(await time(user.email));
+        unknown.push(await time(`ghost-${i}-${user.email}`));
+      } else {
+        unknown.push(await time(`ghost-${i}-${user.email}`));
+        known.push(await time(user.email));
+      }
     }
     const median = (values: number[]): number =>
       [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -285,6 +293,55 @@ describe('sessions: login, refresh rotation, logout and token verification', () 
     const skewed = forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: now - 5 }, JWT_SECRET);
     expect((await call(api, 'GET', 'me', { token: skewed })).status).toBe(200);
     expect((await problem(await call(api, 'GET', 'me'))).code).toBe('unauthenticated');
+  });
+
+  it('ends a session after inactivity: 15 minutes for admins, longer for others, slid by every request', async () => {
+    const redis = new Redis(REDIS_URL);
+    const db = new pg.Client({ connectionString: runDatabaseUrl() });
+    await db.connect();
+    try {
+      const idleKey = (token: string): string =>
+        `${env.REDIS_KEY_PREFIX}:auth:idle:${String(decodeJwt(token).claims.sid)}`;
+      const viewer = await createActiveUser(api.app);
+      const admin = await createActiveUser(api.app);
+      await db.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.id]);
+
+      const viewerPair = await login(viewer.email);
+      const adminPair = await login(admin.email);
+      expect(await redis.pttl(idleKey(viewerPair.accessToken))).toBeGreaterThan(7 * 24 * 3_600_000 - 60_000);
+      const adminIdle = await redis.pttl(idleKey(adminPair.accessToken));
+      expect(adminIdle).toBeGreaterThan(14 * 60_000);
+      expect(adminIdle).toBeLessThanOrEqual(15 * 60_000);
+
+      // A request slides the window back to the full 15 minutes.
+      await redis.pexpire(idleKey(adminPair.accessToken), 60_000);
+      expect((await call(api, 'GET', 'me', { token: adminPair.accessToken })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await redis.pttl(idleKey(adminPair.accessToken))).toBeGreaterThan(14 * 60_000);
+
+      // The window runs out (simulated): the next request, and any refresh, find the session over.
+      await redis.del(idleKey(adminPair.accessToken));
+      const idle = await call(api, 'GET', 'me', { token: adminPair.accessToken });
+      expect(idle.status).toBe(401);
+      expect((await problem(idle)).code).toBe('session_expired');
+      expect(
+        (await call(api, 'POST', 'refresh', { body: { refreshToken: adminPair.refreshToken } })).status,
+      ).toBe(401);
+      const row = await db.query<{ revoked_reason: string }>(
+        'SELECT revoked_reason FROM sessions WHERE id = $1',
+        [decodeJwt(adminPair.accessToken).claims.sid],
+      );
+      expect(row.rows[0]?.revoked_reason).toBe('idle_timeout');
+
+      // Refresh checks the window too.
+      await redis.del(idleKey(viewerPair.accessToken));
+      const refresh = await call(api, 'POST', 'refresh', { body: { refreshToken: viewerPair.refreshToken } });
+      expect(refresh.status).toBe(401);
+      expect((await problem(refresh)).code).toBe('session_expired');
+    } finally {
+      redis.disconnect();
+      await db.end();
+    }
   });
 
   it('fails closed with 503 when Redis cannot be reached, and recovers', async () => {

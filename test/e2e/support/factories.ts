@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Database, type Role, UserRepository } from '@rampart/db';
+import { Database, UserRepository } from '@rampart/db';
 import { PasswordHasher } from '../../../apps/api/src/auth/passwords/password-hasher';
 import { randomSuffix } from './run-settings';
 
@@ -17,7 +17,7 @@ export interface TestUser {
  */
 export async function createActiveUser(
   app: NestFastifyApplication,
-  options: { email?: string; password?: string; role?: Role } = {},
+  options: { email?: string; password?: string } = {},
 ): Promise<TestUser> {
   const email = options.email ?? `user-${randomSuffix()}@example.test`;
   const password = options.password ?? DEFAULT_PASSWORD;

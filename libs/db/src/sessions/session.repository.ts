@@ -80,6 +80,15 @@ export class SessionRepository {
     return { kind: 'reused', sessionId: known.sessionId, userId: known.session.userId };
   }
 
+  /** The session a refresh token belongs to (spent or not), or null. */
+  async sessionOfRefreshToken(tokenHash: string): Promise<string | null> {
+    const row = await this.prisma.refreshToken.findUnique({
+      where: { tokenHash },
+      select: { sessionId: true },
+    });
+    return row?.sessionId ?? null;
+  }
+
   /** Ends a session; true when it was still active. */
   async revoke(id: string, reason: string, tx?: DbTransaction): Promise<boolean> {
     const { count } = await clientOf(this.prisma, tx).session.updateMany({

@@ -35,6 +35,7 @@ function authUnavailable(): DomainError {
 export class TokenState implements OnModuleDestroy {
   private readonly redis: Redis;
   private readonly prefix: string;
+  private readonly idle: { userMs: number; adminMs: number };
 
   constructor(
     config: ApiConfig,
@@ -43,6 +44,7 @@ export class TokenState implements OnModuleDestroy {
   ) {
     this.redis = createRedisConnection(config.redis.url, 'state', 'auth-state');
     this.prefix = `${config.redis.keyPrefix}:auth`;
+    this.idle = config.sessionIdleTimeout;
   }
 
   private denyKey(jti: string): string {
@@ -55,6 +57,15 @@ export class TokenState implements OnModuleDestroy {
 
   private userKey(userId: string): string {
     return `${this.prefix}:user:${userId}`;
+  }
+
+  /** Present while the session has been used recently; every request slides it. */
+  private idleKey(sessionId: string): string {
+    return `${this.prefix}:idle:${sessionId}`;
+  }
+
+  private idleMs(role: Role): number {
+    return role === 'admin' ? this.idle.adminMs : this.idle.userMs;
   }
 
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
@@ -73,6 +84,7 @@ export class TokenState implements OnModuleDestroy {
       await this.redis
         .multi()
         .set(this.sessionKey(sessionId), '1', 'PX', ttlMs)
+        .set(this.idleKey(sessionId), '1', 'PX', Math.min(ttlMs, this.idleMs(user.role)))
         .set(
           this.userKey(user.id),
           JSON.stringify({ tokenVersion: user.tokenVersion, status: user.status, role: user.role }),
@@ -80,6 +92,14 @@ export class TokenState implements OnModuleDestroy {
           USER_STATE_TTL_S,
         )
         .exec();
+    });
+  }
+
+  /** True when the session exists but has been idle past its timeout (checked before a refresh). */
+  sessionIdle(sessionId: string): Promise<boolean> {
+    return this.guarded(async () => {
+      const [session, idle] = await this.redis.mget(this.sessionKey(sessionId), this.idleKey(sessionId));
+      return session !== null && idle === null;
     });
   }
 
@@ -112,17 +132,29 @@ export class TokenState implements OnModuleDestroy {
   /** Turns verified claims into a principal, or refuses them as revoked. */
   authorize(claims: AccessClaims): Promise<Principal> {
     return this.guarded(async () => {
-      const [denied, session, cachedUser] = await this.redis.mget(
+      const [denied, session, cachedUser, idle] = await this.redis.mget(
         this.denyKey(claims.jti),
         this.sessionKey(claims.sid),
         this.userKey(claims.sub),
+        this.idleKey(claims.sid),
       );
       const revoked = (): DomainError =>
         new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
       if (denied) throw revoked();
-      if (!session && !(await this.restoreSession(claims.sid, claims.sub))) throw revoked();
+      const restored = !session;
+      if (restored && !(await this.restoreSession(claims.sid, claims.sub))) throw revoked();
       const user = cachedUser ? (JSON.parse(cachedUser) as UserState) : await this.restoreUser(claims.sub);
       if (!user || user.tokenVersion !== claims.ver || user.status !== 'active') throw revoked();
+      if (!idle && !restored) {
+        await this.expireIdle(claims.sid);
+        throw new DomainError(
+          'session_expired',
+          401,
+          'The session ended after a period of inactivity; sign in again.',
+        );
+      }
+      // Slide the inactivity window (15 minutes for admins). Not awaited: the answer does not depend on it.
+      this.redis.pexpire(this.idleKey(claims.sid), this.idleMs(user.role)).catch(() => undefined);
       return {
         userId: claims.sub,
         sessionId: claims.sid,
@@ -134,15 +166,24 @@ export class TokenState implements OnModuleDestroy {
     });
   }
 
+  /** An idle session ends for good: in PostgreSQL (its refresh tokens die) and for every API process. */
+  async expireIdle(sessionId: string): Promise<void> {
+    await this.sessions.revoke(sessionId, 'idle_timeout');
+    await this.guarded(async () => {
+      await this.redis.del(this.sessionKey(sessionId), this.idleKey(sessionId));
+    });
+  }
+
+  /** After a Redis loss: the session's state comes back from PostgreSQL, with a fresh inactivity window. */
   private async restoreSession(sessionId: string, userId: string): Promise<boolean> {
     const session = await this.sessions.findActive(sessionId);
     if (!session || session.userId !== userId) return false;
-    await this.redis.set(
-      this.sessionKey(sessionId),
-      '1',
-      'PX',
-      Math.max(1, session.expiresAt.getTime() - Date.now()),
-    );
+    const ttlMs = Math.max(1, session.expiresAt.getTime() - Date.now());
+    await this.redis
+      .multi()
+      .set(this.sessionKey(sessionId), '1', 'PX', ttlMs)
+      .set(this.idleKey(sessionId), '1', 'PX', Math.min(ttlMs, this.idle.userMs), 'NX')
+      .exec();
     return true;
   }
 

@@ -23,6 +23,15 @@ export class RefreshSession {
   ) {}
 
   async execute(refreshToken: string): Promise<TokenPair> {
+    const known = await this.sessions.sessionOfRefreshToken(hashOneTimeToken(refreshToken));
+    if (known && (await this.state.sessionIdle(known))) {
+      await this.state.expireIdle(known);
+      throw new DomainError(
+        'session_expired',
+        401,
+        'The session ended after a period of inactivity; sign in again.',
+      );
+    }
     const result = await this.database.transaction(async (tx) => {
       const outcome = await this.sessions.spendRefreshToken(hashOneTimeToken(refreshToken), tx);
       if (outcome.kind !== 'rotated') return { outcome, next: null };
