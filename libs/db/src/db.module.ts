@@ -11,33 +11,21 @@ import { SessionRepository } from './sessions/session.repository';
 import { Database } from './transaction';
 import { UserRepository } from './users/user.repository';
 
+/** Everything the lib provides; all but PrismaService (kept inside the lib) are exported. */
+const REPOSITORIES = [
+  Database,
+  DatabaseHealth,
+  HeartbeatRepository,
+  EmailOutboxRepository,
+  UserRepository,
+  OneTimeTokenRepository,
+  LoginThrottleRepository,
+  LoginAttemptRepository,
+  MfaRepository,
+  SessionRepository,
+];
+
 /** PostgreSQL access for an app. Needs RuntimeConfig (from ConfigModule) in scope. */
 @Global()
-@Module({
-  providers: [
-    PrismaService,
-    Database,
-    DatabaseHealth,
-    HeartbeatRepository,
-    EmailOutboxRepository,
-    UserRepository,
-    OneTimeTokenRepository,
-    LoginThrottleRepository,
-    LoginAttemptRepository,
-    MfaRepository,
-    SessionRepository,
-  ],
-  exports: [
-    Database,
-    DatabaseHealth,
-    HeartbeatRepository,
-    EmailOutboxRepository,
-    UserRepository,
-    OneTimeTokenRepository,
-    LoginThrottleRepository,
-    LoginAttemptRepository,
-    MfaRepository,
-    SessionRepository,
-  ],
-})
+@Module({ providers: [PrismaService, ...REPOSITORIES], exports: REPOSITORIES })
 export class DbModule {}

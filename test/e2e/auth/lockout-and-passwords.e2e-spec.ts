@@ -1,10 +1,10 @@
 import pg from 'pg';
-import { appEnv } from '../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { DEFAULT_PASSWORD, createActiveUser } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import type { RunningApi } from '../support/in-process-api';
+import { type MailStack, startMailStack } from '../support/mail-stack';
 import { randomSuffix, runDatabaseUrl } from '../support/run-settings';
-import { SmtpSink } from '../support/smtp-sink';
+import type { SmtpSink } from '../support/smtp-sink';
 
 interface TokenPair {
   accessToken: string;
@@ -12,11 +12,11 @@ interface TokenPair {
 }
 
 describe('lockout and password flows', () => {
-  const sink = new SmtpSink();
   const db = new pg.Client({ connectionString: runDatabaseUrl() });
+  let stack: MailStack;
   let env: Record<string, string>;
   let api: RunningApi;
-  let worker: AppProcess;
+  let sink: SmtpSink;
 
   const call = (target: { url: string }, path: string, body?: unknown, token?: string): Promise<Response> =>
     fetch(`${target.url}/v1/auth/${path}`, {
@@ -46,21 +46,13 @@ describe('lockout and password flows', () => {
   }
 
   beforeAll(async () => {
-    await sink.start();
     await db.connect();
-    env = appEnv({
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      EMAIL_APP_URL: 'https://app.example.test',
-    });
-    worker = await AppProcess.start('worker', env);
-    api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX });
+    stack = await startMailStack();
+    ({ env, api, sink } = stack);
   });
 
   afterAll(async () => {
-    await api?.close();
-    await worker?.stop();
-    await sink.stop();
+    await stack?.stop();
     await db.end();
   });
 

@@ -1,22 +1,21 @@
 import pg from 'pg';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { appEnv } from '../support/app-env';
-import { AppProcess } from '../support/app-process';
 import { type TestUser, createActiveUser } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import type { RunningApi } from '../support/in-process-api';
 import { decodeJwt } from '../support/jwt';
 import { runDatabaseUrl } from '../support/run-settings';
-import { SmtpSink } from '../support/smtp-sink';
+import { type MailStack, startMailStack } from '../support/mail-stack';
+import type { SmtpSink } from '../support/smtp-sink';
 
 interface Json {
   [key: string]: unknown;
 }
 
 describe('TOTP multi-factor authentication', () => {
-  const sink = new SmtpSink();
   const db = new pg.Client({ connectionString: runDatabaseUrl() });
+  let stack: MailStack;
   let api: RunningApi;
-  let worker: AppProcess;
+  let sink: SmtpSink;
 
   const post = async (
     path: string,
@@ -68,17 +67,13 @@ describe('TOTP multi-factor authentication', () => {
   }
 
   beforeAll(async () => {
-    await sink.start();
     await db.connect();
-    const env = appEnv({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port) });
-    worker = await AppProcess.start('worker', env);
-    api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX, MFA_ISSUER: 'Rampart Test' });
+    stack = await startMailStack({ api: { MFA_ISSUER: 'Rampart Test' } });
+    ({ api, sink } = stack);
   });
 
   afterAll(async () => {
-    await api?.close();
-    await worker?.stop();
-    await sink.stop();
+    await stack?.stop();
     await db.end();
   });
 

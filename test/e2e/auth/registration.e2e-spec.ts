@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { appEnv } from '../support/app-env';
-import { AppProcess } from '../support/app-process';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { type MailStack, startMailStack } from '../support/mail-stack';
 import { randomSuffix, runDatabaseUrl } from '../support/run-settings';
-import { SmtpSink } from '../support/smtp-sink';
 
 const STRONG_PASSWORD = 'violet-harbour-lantern-93';
 const ACCEPTED = {
@@ -19,13 +16,11 @@ interface Problem {
 }
 
 describe('registration and e-mail verification', () => {
-  const sink = new SmtpSink();
   const db = new pg.Client({ connectionString: runDatabaseUrl() });
-  let api: RunningApi;
-  let worker: AppProcess;
+  let stack: MailStack;
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(`${api.url}/v1/auth/${path}`, {
+    fetch(`${stack.api.url}/v1/auth/${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -33,11 +28,11 @@ describe('registration and e-mail verification', () => {
 
   const address = (name: string): string => `${name}-${randomSuffix()}@example.test`;
 
-  const mailsTo = (to: string, subjectPart: string): ReturnType<SmtpSink['delivered']> =>
-    sink.mails.filter((mail) => mail.to === to && mail.subject.includes(subjectPart));
+  const mailsTo = (to: string, subjectPart: string): ReturnType<MailStack['sink']['delivered']> =>
+    stack.sink.mails.filter((mail) => mail.to === to && mail.subject.includes(subjectPart));
 
   async function verificationToken(to: string, nth = 1): Promise<string> {
-    await sink.waitFor(
+    await stack.sink.waitFor(
       () => mailsTo(to, 'verify your e-mail').length >= nth,
       15_000,
       `verification mail ${nth} to ${to}`,
@@ -59,21 +54,12 @@ describe('registration and e-mail verification', () => {
   }
 
   beforeAll(async () => {
-    await sink.start();
     await db.connect();
-    const env = appEnv({
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      EMAIL_APP_URL: 'https://app.example.test',
-    });
-    worker = await AppProcess.start('worker', env);
-    api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX, BODY_LIMIT_BYTES: '4096' });
+    stack = await startMailStack({ api: { BODY_LIMIT_BYTES: '4096' } });
   });
 
   afterAll(async () => {
-    await api?.close();
-    await worker?.stop();
-    await sink.stop();
+    await stack?.stop();
     await db.end();
   });
 
@@ -116,7 +102,7 @@ describe('registration and e-mail verification', () => {
     });
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual(ACCEPTED);
-    await sink.waitFor(
+    await stack.sink.waitFor(
       () => mailsTo(email, 'someone tried to register').length === 1,
       15_000,
       'the registration-attempt mail',
@@ -134,7 +120,7 @@ describe('registration and e-mail verification', () => {
     expect(responses.map((response) => response.status)).toEqual([202, 202, 202, 202, 202]);
     const count = await db.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [email]);
     expect(count.rows[0]).toEqual({ n: 1 });
-    await sink.waitFor(
+    await stack.sink.waitFor(
       () => mailsTo(email, 'verify your e-mail').length === 1 && mailsTo(email, 'someone tried').length === 4,
       15_000,
       'one verification and four attempt mails',
@@ -184,7 +170,7 @@ describe('registration and e-mail verification', () => {
     expect(answer.status).toBe(202);
     expect(await answer.json()).toEqual(ACCEPTED);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(sink.mails.filter((mail) => mail.to === unknown)).toHaveLength(0);
+    expect(stack.sink.mails.filter((mail) => mail.to === unknown)).toHaveLength(0);
   });
 
   it('says which password rule failed, the same way for new and existing addresses', async () => {

@@ -1,71 +1,43 @@
 import { Database, EmailOutboxRepository, type OutboxEmail } from '@rampart/db';
 import { JobProducer, QueueName, sendEmailJobId } from '@rampart/jobs';
 import { EmailOutbox } from '../../../apps/api/src/email/email-outbox.service';
-import { appEnv } from '../support/app-env';
-import { AppProcess } from '../support/app-process';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { SmtpSink } from '../support/smtp-sink';
-
-async function until<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value)) {
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
-}
+import { eventually } from '../support/eventually';
+import { type MailStack, startMailStack } from '../support/mail-stack';
 
 describe('e-mail delivery through the outbox, the worker and SMTP', () => {
-  const sink = new SmtpSink();
-  let api: RunningApi;
-  let worker: AppProcess;
+  let stack: MailStack;
   let outbox: EmailOutbox;
   let repository: EmailOutboxRepository;
 
   beforeAll(async () => {
-    await sink.start();
-    const env = appEnv({
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      EMAIL_APP_URL: 'https://app.example.test/',
-      EMAIL_PRODUCT_NAME: 'Rampart',
-      OUTBOX_SWEEP_INTERVAL_MS: '500',
-      OUTBOX_SWEEP_AFTER_MS: '1500',
+    stack = await startMailStack({
+      worker: {
+        EMAIL_APP_URL: 'https://app.example.test/',
+        OUTBOX_SWEEP_INTERVAL_MS: '500',
+        OUTBOX_SWEEP_AFTER_MS: '1500',
+      },
     });
-    worker = await AppProcess.start('worker', env);
-    api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX });
-    outbox = api.app.get(EmailOutbox);
-    repository = api.app.get(EmailOutboxRepository);
+    outbox = stack.api.app.get(EmailOutbox);
+    repository = stack.api.app.get(EmailOutboxRepository);
   });
 
-  afterAll(async () => {
-    await api?.close();
-    await worker?.stop();
-    await sink.stop();
-  });
+  afterAll(() => stack?.stop());
 
   it('delivers a mail with the right recipient, subject, body and the outbox Message-ID, then wipes its parameters', async () => {
     const [email] = await outbox.send([
       { to: 'ada@example.test', template: 'verification', params: { token: 'tok+/=en', expiresInHours: 24 } },
     ]);
     expect(email?.messageId).toMatch(/^<[0-9a-f-]{36}@rampart\.local>$/);
-    await sink.waitFor(() => sink.delivered(email!.messageId).length === 1);
+    await stack.sink.waitFor(() => stack.sink.delivered(email!.messageId).length === 1);
 
-    const [mail] = sink.delivered(email!.messageId);
+    const [mail] = stack.sink.delivered(email!.messageId);
     expect(mail?.to).toBe('ada@example.test');
     expect(mail?.subject).toContain('Rampart');
     expect(mail?.subject).not.toContain('tok');
     expect(mail?.text).toContain('https://app.example.test/verify-email?token=tok%2B%2F%3Den');
     expect(mail?.html).toContain('https://app.example.test/verify-email?token=tok%2B%2F%3Den');
 
-    const row = await until(
+    const row = await eventually(
       () => repository.find(email!.id),
       (found) => found?.status === 'sent',
     );
@@ -73,7 +45,7 @@ describe('e-mail delivery through the outbox, the worker and SMTP', () => {
   });
 
   it('retries transient SMTP replies: 451 twice, then delivered exactly once', async () => {
-    sink.replyNext(451, '4.3.0 Try again later', 2);
+    stack.sink.replyNext(451, '4.3.0 Try again later', 2);
     const [email] = await outbox.send([
       {
         to: 'grace@example.test',
@@ -81,22 +53,22 @@ describe('e-mail delivery through the outbox, the worker and SMTP', () => {
         params: { title: 'Disk', message: 'Disk at 91%' },
       },
     ]);
-    await sink.waitFor(() => sink.delivered(email!.messageId).length === 1, 30_000);
+    await stack.sink.waitFor(() => stack.sink.delivered(email!.messageId).length === 1, 30_000);
     expect(
-      sink.attempts.filter((attempt) => attempt.messageId === email!.messageId).map((a) => a.reply),
+      stack.sink.attempts.filter((attempt) => attempt.messageId === email!.messageId).map((a) => a.reply),
     ).toEqual([451, 451, 250]);
-    const row = await until(
+    const row = await eventually(
       () => repository.find(email!.id),
       (found) => found?.status === 'sent',
     );
     expect(row?.attempts).toBe(3);
     // No late duplicate from a retry still in flight.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(sink.delivered(email!.messageId)).toHaveLength(1);
+    expect(stack.sink.delivered(email!.messageId)).toHaveLength(1);
   });
 
   it('fails a permanent SMTP refusal (550) at once, without retrying, and records why on the row', async () => {
-    sink.replyNext(550, '5.1.1 <nobody@example.test>: Recipient address rejected');
+    stack.sink.replyNext(550, '5.1.1 <nobody@example.test>: Recipient address rejected');
     const [email] = await outbox.send([
       {
         to: 'nobody@example.test',
@@ -104,7 +76,7 @@ describe('e-mail delivery through the outbox, the worker and SMTP', () => {
         params: { change: 'enabled', occurredAt: new Date().toISOString() },
       },
     ]);
-    const row = await until(
+    const row = await eventually(
       () => repository.find(email!.id),
       (found) => found?.status === 'failed',
     );
@@ -112,17 +84,17 @@ describe('e-mail delivery through the outbox, the worker and SMTP', () => {
     expect(row?.lastError).toContain('Recipient address rejected');
     expect(row?.params).toEqual({});
 
-    const job = await api.app.get(JobProducer).queue(QueueName.Email).getJob(sendEmailJobId(email!.id));
+    const job = await stack.api.app.get(JobProducer).queue(QueueName.Email).getJob(sendEmailJobId(email!.id));
     expect(await job?.getState()).toBe('failed');
     expect(job?.attemptsMade).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(sink.attempts.filter((attempt) => attempt.messageId === email!.messageId)).toHaveLength(1);
-    expect(sink.delivered(email!.messageId)).toHaveLength(0);
+    expect(stack.sink.attempts.filter((attempt) => attempt.messageId === email!.messageId)).toHaveLength(1);
+    expect(stack.sink.delivered(email!.messageId)).toHaveLength(0);
   });
 
   it('delivers a mail whose enqueue was lost after the commit: the sweeper finds it', async () => {
     // The API committed the outbox row and died before enqueueing: stage without dispatch.
-    const [email] = await api.app.get(Database).transaction((tx) =>
+    const [email] = await stack.api.app.get(Database).transaction((tx) =>
       outbox.stage(tx, [
         {
           to: 'linus@example.test',
@@ -132,12 +104,16 @@ describe('e-mail delivery through the outbox, the worker and SMTP', () => {
       ]),
     );
     expect(
-      await api.app.get(JobProducer).queue(QueueName.Email).getJob(sendEmailJobId(email!.id)),
+      await stack.api.app.get(JobProducer).queue(QueueName.Email).getJob(sendEmailJobId(email!.id)),
     ).toBeUndefined();
 
-    await sink.waitFor(() => sink.delivered(email!.messageId).length === 1, 15_000, 'the swept mail');
-    expect(sink.delivered(email!.messageId)[0]?.text).toContain('5');
-    const row: OutboxEmail | null = await until(
+    await stack.sink.waitFor(
+      () => stack.sink.delivered(email!.messageId).length === 1,
+      15_000,
+      'the swept mail',
+    );
+    expect(stack.sink.delivered(email!.messageId)[0]?.text).toContain('5');
+    const row: OutboxEmail | null = await eventually(
       () => repository.find(email!.id),
       (found) => found?.status === 'sent',
     );
@@ -152,16 +128,16 @@ describe('e-mail delivery through the outbox, the worker and SMTP', () => {
         params: { event: 'New sign-in', occurredAt: new Date().toISOString() },
       },
     ]);
-    await sink.waitFor(() => sink.delivered(email!.messageId).length === 1);
-    await until(
+    await stack.sink.waitFor(() => stack.sink.delivered(email!.messageId).length === 1);
+    await eventually(
       () => repository.find(email!.id),
       (found) => found?.status === 'sent',
     );
     // A second job for the same row (the sweeper racing the API, a replayed enqueue) finds it sent.
-    await api.app
+    await stack.api.app
       .get(JobProducer)
       .enqueue('email.send', { outboxId: email!.id }, { jobId: `${sendEmailJobId(email!.id)}-again` });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(sink.delivered(email!.messageId)).toHaveLength(1);
+    expect(stack.sink.delivered(email!.messageId)).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import { appEnv } from '../support/app-env';
+import { eventually } from '../support/eventually';
 import { AppProcess } from '../support/app-process';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
@@ -19,20 +20,6 @@ async function ready(api: RunningApi): Promise<{ status: number; body: ReadyBody
     body: (await response.json()) as ReadyBody,
     type: response.headers.get('content-type'),
   };
-}
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!accept(last) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    last = await probe();
-  }
-  return last;
 }
 
 describe('readiness of the API and the worker', () => {

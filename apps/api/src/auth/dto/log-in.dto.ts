@@ -1,12 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { EmailField } from './email-field';
 
 export class LogInDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
-  @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxLength(320)
+  @EmailField()
   email!: string;
 
   /** Bounded so a huge input cannot make argon2 hash megabytes. */

@@ -1,12 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length, MaxLength } from 'class-validator';
+import { EmailField } from './email-field';
 
 export class ForgotPasswordDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
-  @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxLength(320)
+  @EmailField()
   email!: string;
 }
 

@@ -1,13 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { EmailField } from './email-field';
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
-  // Pasted addresses often carry spaces; the stored form is normalised later (normaliseEmail).
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
-  @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxLength(320)
+  @EmailField()
   email!: string;
 
   /** 12 to 128 characters, not a common password, not containing the e-mail. The limit here only bounds the input. */

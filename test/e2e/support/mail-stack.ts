@@ -1,0 +1,41 @@
+import { type EnvOverrides, appEnv } from './app-env';
+import { AppProcess } from './app-process';
+import { type RunningApi, startApiInProcess } from './in-process-api';
+import { SmtpSink } from './smtp-sink';
+
+/** The API (in process), a worker process and an SMTP sink, sharing one Redis key prefix. */
+export interface MailStack {
+  sink: SmtpSink;
+  worker: AppProcess;
+  api: RunningApi;
+  /** The worker's environment (the API's is the same plus its own overrides). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** For suites whose flows send mail: everything a mail needs to travel from the API to a mailbox. */
+export async function startMailStack(
+  options: { worker?: EnvOverrides; api?: EnvOverrides } = {},
+): Promise<MailStack> {
+  const sink = new SmtpSink();
+  await sink.start();
+  const env = appEnv({
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    EMAIL_APP_URL: 'https://app.example.test',
+    ...options.worker,
+  });
+  const worker = await AppProcess.start('worker', env);
+  const api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX, ...options.api });
+  return {
+    sink,
+    worker,
+    api,
+    env,
+    async stop() {
+      await api.close();
+      await worker.stop();
+      await sink.stop();
+    },
+  };
+}
