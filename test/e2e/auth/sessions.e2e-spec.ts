@@ -1,3 +1,4 @@
+import argon2 from 'argon2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { appEnv } from '../support/app-env';
@@ -150,6 +151,29 @@ describe('sessions: login, refresh rotation, logout and token verification', () 
     const ratio = median(unknown) / median(known);
     expect(ratio).toBeGreaterThan(0.8);
     expect(ratio).toBeLessThan(1.2);
+  });
+
+  it('rehashes a password stored with older argon2 parameters at the next sign-in', async () => {
+    const user = await createActiveUser(api.app);
+    const db = new pg.Client({ connectionString: runDatabaseUrl() });
+    await db.connect();
+    try {
+      const weaker = await argon2.hash(user.password, {
+        type: argon2.argon2id,
+        memoryCost: 8_192,
+        timeCost: 3,
+        parallelism: 1,
+      });
+      await db.query('UPDATE users SET password_hash = $1 WHERE id = $2', [weaker, user.id]);
+      await login(user.email);
+      const row = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [
+        user.id,
+      ]);
+      expect(row.rows[0]?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      await login(user.email);
+    } finally {
+      await db.end();
+    }
   });
 
   it('tells an unverified account to verify, but only after the right password', async () => {
