@@ -3,6 +3,7 @@ import { type ApiConfigShape, ConfigModule } from '@rampart/config';
 import { DbModule } from '@rampart/db';
 import { JobsModule } from '@rampart/jobs';
 import { httpLoggerModule } from '@rampart/observability';
+import { AccessModule } from './access/access.module';
 import { AuthModule } from './auth/auth.module';
 import { EmailModule } from './email/email.module';
 import { HealthModule } from './health/health.module';
@@ -19,6 +20,7 @@ export class ApiModule {
         httpLoggerModule(config, 'api'),
         DbModule,
         JobsModule,
+        AccessModule,
         AuthModule,
         EmailModule,
         HealthModule,

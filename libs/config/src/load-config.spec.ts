@@ -82,7 +82,7 @@ describe('loadApiConfig', () => {
     expect(() => loadApiConfig(production({ COOKIE_SECURE: 'false' }))).toThrow(/COOKIE_SECURE must be true/);
   });
 
-  it('refuses the queue dashboard in production until access control guards it', () => {
+  it('refuses the queue dashboard UI in production until it has its own login', () => {
     expect(loadApiConfig({ QUEUE_DASHBOARD_ENABLED: 'true' }).queueDashboardEnabled).toBe(true);
     expect(() => loadApiConfig(production({ QUEUE_DASHBOARD_ENABLED: 'true' }))).toThrow(
       /^config: QUEUE_DASHBOARD_ENABLED must be false in production/,

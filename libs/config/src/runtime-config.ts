@@ -45,7 +45,7 @@ export interface ApiConfigShape extends RuntimeConfigShape {
     loginAfterFailures: number;
   };
   health: { workerHeartbeatMaxAgeMs: number };
-  /** The BullMQ dashboard at /admin/queues and GET /v1/admin/queues (development only until RBAC). */
+  /** The bull-board UI at /admin/queues (development and test only: it has no login of its own yet). */
   queueDashboardEnabled: boolean;
 }
 

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { QueueEvents } from 'bullmq';
 import { JobName, JobProducer, PurgeTarget, QueueName, queuePrefix } from '@rampart/jobs';
 import { appEnv } from '../support/app-env';
+import { createActiveUser } from '../support/factories';
 import { AppProcess } from '../support/app-process';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
@@ -34,7 +35,16 @@ describe('queue operations', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       await producer.enqueue(JobName.Heartbeat, { requestedBy: 'queue-stats-2' });
 
-      const response = await fetch(`${api.url}/v1/admin/queues`);
+      const operator = await createActiveUser(api.app, { role: 'operator' });
+      const login = await fetch(`${api.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: operator.email, password: operator.password }),
+      });
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const response = await fetch(`${api.url}/v1/admin/queues`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
       expect(response.status).toBe(200);
       const body = (await response.json()) as QueueStatsBody;
       expect(body.queues.map((queue) => queue.name).sort()).toEqual([QueueName.Email, QueueName.Maintenance]);
@@ -67,10 +77,10 @@ describe('queue operations', () => {
     });
     afterAll(() => api.close());
 
-    it('exposes neither the dashboard nor the JSON endpoint', async () => {
+    it('serves no dashboard UI, and the JSON endpoint only to a signed-in caller', async () => {
       expect((await fetch(`${api.url}/admin/queues`)).status).toBe(404);
       const json = await fetch(`${api.url}/v1/admin/queues`);
-      expect(json.status).toBe(404);
+      expect(json.status).toBe(401);
       expect(json.headers.get('content-type')).toContain('application/problem+json');
     });
   });

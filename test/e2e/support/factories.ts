@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Database, UserRepository } from '@rampart/db';
+import { Database, type Role, UserRepository } from '@rampart/db';
 import { PasswordHasher } from '../../../apps/api/src/auth/passwords/password-hasher';
 import { randomSuffix } from './run-settings';
 
@@ -17,7 +17,7 @@ export interface TestUser {
  */
 export async function createActiveUser(
   app: NestFastifyApplication,
-  options: { email?: string; password?: string } = {},
+  options: { email?: string; password?: string; role?: Role } = {},
 ): Promise<TestUser> {
   const email = options.email ?? `user-${randomSuffix()}@example.test`;
   const password = options.password ?? DEFAULT_PASSWORD;
@@ -27,6 +27,7 @@ export async function createActiveUser(
     const created = await users.createUnverified(email, passwordHash, tx);
     if (!created) throw new Error(`factory: ${email} exists`);
     await users.markEmailVerified(created.id, tx);
+    if (options.role) await users.setRole(created.id, options.role, tx);
     return created;
   });
   return { id: user.id, email, password };

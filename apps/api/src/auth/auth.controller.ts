@@ -1,8 +1,7 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
@@ -19,7 +18,9 @@ import { type TotpSetup, TotpEnrolment } from './mfa/totp-enrolment';
 import { AcceptedDto, RegisterDto } from './dto/register.dto';
 import { ResendVerificationDto } from './dto/resend-verification.dto';
 import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
-import { AccessTokenGuard, CurrentPrincipal, bearerToken } from './tokens/access-token.guard';
+import { Public, RequirePermission } from '../access/access.decorators';
+import { Permission } from '../access/permissions';
+import { CurrentPrincipal, bearerToken } from './tokens/authenticator';
 import { AccessTokens } from './tokens/access-tokens';
 import { BrowserSession, type CookieSessionBody } from './tokens/browser-session';
 import type { Principal } from './tokens/principal';
@@ -76,6 +77,7 @@ export class AuthController {
   }
 
   @Post('register')
+  @Public()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'The same answer for new and existing addresses.' })
   @ApiBadRequestResponse({
@@ -87,6 +89,7 @@ export class AuthController {
   }
 
   @Post('verify-email')
+  @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: VerifiedDto })
   @ApiBadRequestResponse({
@@ -98,6 +101,7 @@ export class AuthController {
   }
 
   @Post('resend-verification')
+  @Public()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedDto })
   async resend(@Body() body: ResendVerificationDto): Promise<AcceptedDto> {
@@ -106,6 +110,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: TokenPairDto,
@@ -125,6 +130,7 @@ export class AuthController {
 
   /** The second step of a sign-in with MFA. */
   @Post('mfa/verify')
+  @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairDto })
   @ApiUnauthorizedResponse({
@@ -144,18 +150,16 @@ export class AuthController {
   }
 
   @Post('mfa/totp/setup')
-  @UseGuards(AccessTokenGuard)
+  @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.OK)
-  @ApiBearerAuth()
   @ApiOkResponse({ type: TotpSetupDto })
   setupTotp(@CurrentPrincipal() principal: Principal): Promise<TotpSetup> {
     return this.totp.setup(principal);
   }
 
   @Post('mfa/totp/enable')
-  @UseGuards(AccessTokenGuard)
+  @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.OK)
-  @ApiBearerAuth()
   @ApiOkResponse({ type: RecoveryCodesDto })
   enableTotp(
     @CurrentPrincipal() principal: Principal,
@@ -165,17 +169,15 @@ export class AuthController {
   }
 
   @Post('mfa/totp/disable')
-  @UseGuards(AccessTokenGuard)
+  @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiBearerAuth()
   async disableTotp(@CurrentPrincipal() principal: Principal, @Body() body: DisableTotpDto): Promise<void> {
     await this.totp.disable(principal, body.password, body.code);
   }
 
   @Post('mfa/recovery-codes')
-  @UseGuards(AccessTokenGuard)
+  @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.OK)
-  @ApiBearerAuth()
   @ApiOkResponse({ type: RecoveryCodesDto })
   regenerateRecoveryCodes(
     @CurrentPrincipal() principal: Principal,
@@ -185,6 +187,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairDto })
   @ApiUnauthorizedResponse({
@@ -208,16 +211,15 @@ export class AuthController {
 
   /** The CSRF token of the cookie session, for a page that lost it. */
   @Get('csrf')
-  @UseGuards(AccessTokenGuard)
+  @RequirePermission(Permission.SelfRead)
   @ApiOkResponse({ description: '`{ csrfToken }` for X-CSRF-Token.' })
   csrf(@CurrentPrincipal() principal: Principal): { csrfToken: string } {
     return { csrfToken: this.browser.csrfToken(principal.sessionId) };
   }
 
   @Post('logout')
-  @UseGuards(AccessTokenGuard)
+  @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'This session ended; its access and refresh tokens no longer work.' })
   async logout(
     @CurrentPrincipal() principal: Principal,
@@ -228,9 +230,8 @@ export class AuthController {
   }
 
   @Post('logout-all')
-  @UseGuards(AccessTokenGuard)
+  @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiBearerAuth()
   @ApiNoContentResponse({
     description: 'Every session of the user ended, and every access token issued so far.',
   })
@@ -243,8 +244,7 @@ export class AuthController {
   }
 
   @Get('me')
-  @UseGuards(AccessTokenGuard)
-  @ApiBearerAuth()
+  @RequirePermission(Permission.SelfRead)
   @ApiOkResponse({ type: MeDto })
   async me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
     const user = await this.users.findById(principal.userId);
@@ -261,6 +261,7 @@ export class AuthController {
 
   /** Whether the request's access token is good right now (the seeds' check_session); never 401. */
   @Get('session')
+  @Public()
   @ApiOkResponse({ type: SessionStatusDto })
   async session(@Req() request: FastifyRequest): Promise<SessionStatusDto> {
     const token = bearerToken(request) ?? this.browser.accessTokenOf(request);
@@ -281,6 +282,7 @@ export class AuthController {
   }
 
   @Post('password/forgot')
+  @Public()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202: known and unknown addresses alike.' })
   async forgotPassword(@Body() body: ForgotPasswordDto): Promise<AcceptedDto> {
@@ -289,6 +291,7 @@ export class AuthController {
   }
 
   @Post('password/reset')
+  @Public()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password set; every session of the account ended.' })
   @ApiBadRequestResponse({ description: '`invalid_token`, or `validation_failed` naming the password rule.' })
@@ -297,9 +300,8 @@ export class AuthController {
   }
 
   @Post('password/change')
-  @UseGuards(AccessTokenGuard)
+  @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Password changed; every other session ended.' })
   async changePasswordOf(
     @CurrentPrincipal() principal: Principal,

@@ -9,7 +9,7 @@ import { MfaChallenges } from './mfa/mfa-challenges';
 import { SecretBox } from './mfa/secret-box';
 import { TotpEnrolment } from './mfa/totp-enrolment';
 import { PasswordHasher } from './passwords/password-hasher';
-import { AccessTokenGuard } from './tokens/access-token.guard';
+import { Authenticator } from './tokens/authenticator';
 import { AccessTokens } from './tokens/access-tokens';
 import { BrowserSession } from './tokens/browser-session';
 import { SessionTokens } from './tokens/session-tokens';
@@ -39,7 +39,7 @@ import { VerifyEmail } from './use-cases/verify-email';
     TokenState,
     SessionTokens,
     BrowserSession,
-    AccessTokenGuard,
+    Authenticator,
     RegisterAccount,
     VerifyEmail,
     ResendVerification,
@@ -53,6 +53,6 @@ import { VerifyEmail } from './use-cases/verify-email';
     TotpEnrolment,
     CompleteMfaLogin,
   ],
-  exports: [AccessTokens, TokenState, BrowserSession, AccessTokenGuard],
+  exports: [Authenticator],
 })
 export class AuthModule {}

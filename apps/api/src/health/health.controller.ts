@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { readiness } from '@rampart/http';
 import { DependencyIndicators } from './dependency-indicators';
+import { Public } from '../access/access.decorators';
 
 @ApiTags('health')
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
@@ -14,6 +15,7 @@ export class HealthController {
 
   /** The process is up and its event loop turns. Touches no dependency, so it never flaps with them. */
   @Get('live')
+  @Public()
   @ApiOkResponse({ description: 'The process is alive.' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -21,6 +23,7 @@ export class HealthController {
 
   /** Ready for traffic: PostgreSQL, Redis and the job queue (with a live worker) all answer. */
   @Get('ready')
+  @Public()
   @ApiOkResponse({ description: 'Every dependency answers.' })
   @ApiServiceUnavailableResponse({ description: 'problem+json `not_ready`, naming the failing checks.' })
   ready(): Promise<HealthCheckResult> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { User as UserRow } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type DbTransaction, clientOf } from '../transaction';
-import type { User, UserWithPassword } from './user';
+import type { Role, User, UserWithPassword } from './user';
 
 function toUser(row: UserRow): User {
   return {
@@ -51,6 +51,10 @@ export class UserRepository {
                 created_at AS "createdAt", password_hash AS "passwordHash", updated_at AS "updatedAt"`;
     const row = rows[0];
     return row ? toUser(row) : null;
+  }
+
+  async setRole(id: string, role: Role, tx?: DbTransaction): Promise<void> {
+    await clientOf(this.prisma, tx).user.update({ where: { id }, data: { role } });
   }
 
   /** Invalidates every outstanding access token of the user at once; returns the new version. */

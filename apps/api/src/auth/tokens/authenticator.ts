@@ -1,4 +1,4 @@
-import { type CanActivate, type ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
+import { type ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@rampart/http';
 import { AccessTokens } from './access-tokens';
@@ -20,22 +20,21 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Requires a valid, unrevoked access token, from the Authorization header or (browser mode) the
- * access cookie: signature and claims (AccessTokens), then the live state (TokenState: denylist,
- * session, token version, account status). A state-changing request authenticated by the cookie
- * must also carry the session's X-CSRF-Token; bearer requests need none (a browser never attaches
- * them by itself). Puts the Principal on the request.
+ * Who is calling: a valid, unrevoked access token from the Authorization header or (browser mode)
+ * the access cookie. Signature and claims (AccessTokens), then the live state (TokenState: denylist,
+ * session, inactivity, token version, account status, current role). A state-changing request
+ * authenticated by the cookie must also carry the session's X-CSRF-Token; bearer requests need
+ * none (a browser never attaches them by itself).
  */
 @Injectable()
-export class AccessTokenGuard implements CanActivate {
+export class Authenticator {
   constructor(
     private readonly tokens: AccessTokens,
     private readonly state: TokenState,
     private readonly browser: BrowserSession,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  async authenticate(request: FastifyRequest): Promise<Principal> {
     const bearer = bearerToken(request);
     const cookie = bearer ? undefined : this.browser.accessTokenOf(request);
     const token = bearer ?? cookie;
@@ -49,16 +48,15 @@ export class AccessTokenGuard implements CanActivate {
     ) {
       throw new DomainError('csrf_invalid', 403, 'Send the session CSRF token in X-CSRF-Token.');
     }
-    request.principal = principal;
-    return true;
+    return principal;
   }
 }
 
-/** The Principal of a request that passed AccessTokenGuard. */
+/** The Principal of a request that passed the AccessGuard on a non-public route. */
 export const CurrentPrincipal = createParamDecorator(
   (_data: unknown, context: ExecutionContext): Principal => {
     const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-    if (!principal) throw new Error('CurrentPrincipal used on a route without AccessTokenGuard');
+    if (!principal) throw new Error('CurrentPrincipal used on a public route');
     return principal;
   },
 );

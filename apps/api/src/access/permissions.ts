@@ -1,0 +1,34 @@
+import type { Role } from '@rampart/db';
+
+/**
+ * What a route may require. Named `resource:action`; features add theirs when they land (flags,
+ * rollouts). The one place that says which role may do what is ROLE_PERMISSIONS below.
+ */
+export const Permission = {
+  /** The caller's own account: profile, password, MFA, sessions. */
+  SelfRead: 'self:read',
+  SelfWrite: 'self:write',
+  UsersRead: 'users:read',
+  UsersWrite: 'users:write',
+  AuditRead: 'audit:read',
+  QueuesRead: 'queues:read',
+  QueuesOperate: 'queues:operate',
+} as const;
+export type Permission = (typeof Permission)[keyof typeof Permission];
+
+const SELF: readonly Permission[] = [Permission.SelfRead, Permission.SelfWrite];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+  viewer: SELF,
+  operator: [...SELF, Permission.QueuesRead],
+  admin: Object.values(Permission),
+};
+
+export function roleHas(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+/** Beyond the caller's own account: for an admin such a route needs a session that passed MFA. */
+export function isAdministrative(permissions: readonly Permission[]): boolean {
+  return permissions.some((permission) => !SELF.includes(permission));
+}

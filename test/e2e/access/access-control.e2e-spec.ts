@@ -1,0 +1,137 @@
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from '../../../apps/api/src/access/access.decorators';
+import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
+import { type TestUser, createActiveUser } from '../support/factories';
+import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+
+type Caller = 'anonymous' | 'viewer' | 'operator' | 'admin without MFA' | 'admin with MFA';
+
+describe('access control: default deny, permissions per role, MFA for admin routes', () => {
+  let api: RunningApi;
+  const tokens = new Map<Caller, string | undefined>();
+
+  const json = async (
+    path: string,
+    init: RequestInit & { token?: string } = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const response = await fetch(`${api.url}${path}`, {
+      ...init,
+      headers: {
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      },
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+
+  async function signIn(user: TestUser): Promise<string> {
+    const { body } = await json('/v1/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    return body.accessToken as string;
+  }
+
+  async function signInWithMfa(user: TestUser): Promise<string> {
+    const token = await signIn(user);
+    const setup = await json('/v1/auth/mfa/totp/setup', { method: 'POST', token });
+    const secret = setup.body.secret as string;
+    await json('/v1/auth/mfa/totp/enable', {
+      method: 'POST',
+      token,
+      body: JSON.stringify({ code: totpCodeAt(secret, Date.now() - 30_000) }),
+    });
+    const challenge = await json('/v1/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    const verified = await json('/v1/auth/mfa/verify', {
+      method: 'POST',
+      body: JSON.stringify({ mfaToken: challenge.body.mfaToken, code: totpCodeAt(secret, Date.now()) }),
+    });
+    return verified.body.accessToken as string;
+  }
+
+  beforeAll(async () => {
+    api = await startApiInProcess();
+    tokens.set('anonymous', undefined);
+    tokens.set('viewer', await signIn(await createActiveUser(api.app)));
+    tokens.set('operator', await signIn(await createActiveUser(api.app, { role: 'operator' })));
+    tokens.set('admin without MFA', await signIn(await createActiveUser(api.app, { role: 'admin' })));
+    tokens.set('admin with MFA', await signInWithMfa(await createActiveUser(api.app, { role: 'admin' })));
+  });
+  afterAll(() => api.close());
+
+  it('marks every route of the API either @Public() or with the permissions it needs', () => {
+    const unmarked: string[] = [];
+    let routes = 0;
+    for (const module of api.app.get(ModulesContainer).values()) {
+      for (const { metatype } of module.controllers.values()) {
+        if (typeof metatype !== 'function') continue;
+        const controller = metatype as { name: string; prototype: Record<string, unknown> };
+        for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+          const handler = controller.prototype[name];
+          if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined)
+            continue;
+          routes += 1;
+          const marked = (key: string): unknown =>
+            Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller);
+          const permissions = marked(REQUIRED_PERMISSIONS) as string[] | undefined;
+          if (marked(PUBLIC_ROUTE) !== true && !permissions?.length) {
+            unmarked.push(
+              `${controller.name}.${name} (${String(Reflect.getMetadata(PATH_METADATA, handler))})`,
+            );
+          }
+        }
+      }
+    }
+    expect(routes).toBeGreaterThan(20);
+    expect(unmarked).toEqual([]);
+  });
+
+  const matrix: [string, string, Record<Caller, number>][] = [
+    [
+      'GET',
+      '/v1/auth/me',
+      { anonymous: 401, viewer: 200, operator: 200, 'admin without MFA': 200, 'admin with MFA': 200 },
+    ],
+    [
+      'GET',
+      '/v1/auth/csrf',
+      { anonymous: 401, viewer: 200, operator: 200, 'admin without MFA': 200, 'admin with MFA': 200 },
+    ],
+    [
+      'GET',
+      '/v1/admin/queues',
+      { anonymous: 401, viewer: 403, operator: 200, 'admin without MFA': 403, 'admin with MFA': 200 },
+    ],
+    [
+      'GET',
+      '/v1/auth/session',
+      { anonymous: 200, viewer: 200, operator: 200, 'admin without MFA': 200, 'admin with MFA': 200 },
+    ],
+    [
+      'GET',
+      '/__healthz',
+      { anonymous: 200, viewer: 200, operator: 200, 'admin without MFA': 200, 'admin with MFA': 200 },
+    ],
+  ];
+
+  it.each(matrix)('%s %s answers each role as expected', async (method, path, expected) => {
+    const actual: Partial<Record<Caller, number>> = {};
+    for (const caller of Object.keys(expected) as Caller[]) {
+      actual[caller] = (await json(path, { method, token: tokens.get(caller) })).status;
+    }
+    expect(actual).toEqual(expected);
+  });
+
+  it('tells an admin without MFA to enrol, and a viewer which permission is missing', async () => {
+    const admin = await json('/v1/admin/queues', { token: tokens.get('admin without MFA') });
+    expect(admin.body).toMatchObject({ code: 'mfa_required' });
+    expect(String(admin.body.detail)).toContain('/v1/auth/mfa/totp/setup');
+    const viewer = await json('/v1/admin/queues', { token: tokens.get('viewer') });
+    expect(viewer.body).toMatchObject({ code: 'forbidden', missing: ['queues:read'] });
+  });
+});
