@@ -9,6 +9,7 @@ import { EmailModule } from './email/email.module';
 import { HealthModule } from './health/health.module';
 import { MetaModule } from './meta/meta.module';
 import { QueuesModule } from './queues/queues.module';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class ApiModule {
@@ -26,6 +27,7 @@ export class ApiModule {
         HealthModule,
         MetaModule,
         QueuesModule,
+        UsersModule,
       ],
     };
   }

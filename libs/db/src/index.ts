@@ -14,6 +14,6 @@ export {
   type LoginAttemptRecord,
   type LoginOutcome,
 } from './auth/login-attempt.repository';
-export type { Role, User, UserStatus, UserWithPassword } from './users/user';
+export type { Role, User, UserListQuery, UserStatus, UserWithPassword } from './users/user';
 export { SessionRepository } from './sessions/session.repository';
 export type { NewSession, RefreshOutcome, Session } from './sessions/session';

@@ -1,9 +1,9 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from '../../../apps/api/src/access/access.decorators';
-import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { type TestUser, createActiveUser } from '../support/factories';
+import { createActiveUser } from '../support/factories';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { signIn, signInWithMfa } from '../support/sign-in';
 
 type Caller = 'anonymous' | 'viewer' | 'operator' | 'admin without MFA' | 'admin with MFA';
 
@@ -26,41 +26,17 @@ describe('access control: default deny, permissions per role, MFA for admin rout
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
 
-  async function signIn(user: TestUser): Promise<string> {
-    const { body } = await json('/v1/auth/login', {
-      method: 'POST',
-      body: JSON.stringify({ email: user.email, password: user.password }),
-    });
-    return body.accessToken as string;
-  }
-
-  async function signInWithMfa(user: TestUser): Promise<string> {
-    const token = await signIn(user);
-    const setup = await json('/v1/auth/mfa/totp/setup', { method: 'POST', token });
-    const secret = setup.body.secret as string;
-    await json('/v1/auth/mfa/totp/enable', {
-      method: 'POST',
-      token,
-      body: JSON.stringify({ code: totpCodeAt(secret, Date.now() - 30_000) }),
-    });
-    const challenge = await json('/v1/auth/login', {
-      method: 'POST',
-      body: JSON.stringify({ email: user.email, password: user.password }),
-    });
-    const verified = await json('/v1/auth/mfa/verify', {
-      method: 'POST',
-      body: JSON.stringify({ mfaToken: challenge.body.mfaToken, code: totpCodeAt(secret, Date.now()) }),
-    });
-    return verified.body.accessToken as string;
-  }
-
   beforeAll(async () => {
     api = await startApiInProcess();
     tokens.set('anonymous', undefined);
-    tokens.set('viewer', await signIn(await createActiveUser(api.app)));
-    tokens.set('operator', await signIn(await createActiveUser(api.app, { role: 'operator' })));
-    tokens.set('admin without MFA', await signIn(await createActiveUser(api.app, { role: 'admin' })));
-    tokens.set('admin with MFA', await signInWithMfa(await createActiveUser(api.app, { role: 'admin' })));
+    const token = async (role: 'viewer' | 'operator' | 'admin', mfa = false): Promise<string> => {
+      const user = await createActiveUser(api.app, { role });
+      return (await (mfa ? signInWithMfa : signIn)(api.url, user)).accessToken;
+    };
+    tokens.set('viewer', await token('viewer'));
+    tokens.set('operator', await token('operator'));
+    tokens.set('admin without MFA', await token('admin'));
+    tokens.set('admin with MFA', await token('admin', true));
   });
   afterAll(() => api.close());
 

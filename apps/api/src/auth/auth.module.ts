@@ -53,6 +53,6 @@ import { VerifyEmail } from './use-cases/verify-email';
     TotpEnrolment,
     CompleteMfaLogin,
   ],
-  exports: [Authenticator],
+  exports: [Authenticator, TokenState],
 })
 export class AuthModule {}

@@ -53,6 +53,19 @@ export class LoginThrottleRepository {
     return rows[0]?.locked_until ?? null;
   }
 
+  /** An administrator locks the address now, whatever its count; returns the end of the lock. */
+  async forceLock(email: string, lockMs: number): Promise<Date> {
+    const rows = await this.prisma.$queryRaw<{ locked_until: Date }[]>`
+      INSERT INTO login_throttles AS t (email, failed_count, locked_until, updated_at)
+      VALUES (${email}, 0, clock_timestamp() + make_interval(secs => ${lockMs / 1000}::float8), clock_timestamp())
+      ON CONFLICT (email) DO UPDATE
+        SET locked_until = EXCLUDED.locked_until, updated_at = EXCLUDED.updated_at
+      RETURNING locked_until`;
+    const row = rows[0];
+    if (!row) throw new Error('login throttle upsert returned no row');
+    return row.locked_until;
+  }
+
   /** A successful sign-in (or a password reset) clears the count. */
   async clear(email: string, tx?: DbTransaction): Promise<void> {
     await clientOf(this.prisma, tx).loginThrottle.deleteMany({ where: { email } });

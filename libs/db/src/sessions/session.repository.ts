@@ -44,6 +44,24 @@ export class SessionRepository {
     await clientOf(this.prisma, tx).refreshToken.create({ data: { sessionId, tokenHash, expiresAt } });
   }
 
+  /** The user's sessions that are still open, newest first. */
+  async listActiveOfUser(userId: string): Promise<Session[]> {
+    const rows = await this.prisma.session.findMany({
+      where: { userId, revokedAt: null, expiresAt: { gt: new Date() } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+    });
+    return rows.map(toSession);
+  }
+
+  /** Ends one session of this user; false when it is not theirs or already over. */
+  async revokeOfUser(userId: string, sessionId: string, reason: string): Promise<boolean> {
+    const { count } = await this.prisma.session.updateMany({
+      where: { id: sessionId, userId, revokedAt: null },
+      data: { revokedAt: new Date(), revokedReason: reason },
+    });
+    return count > 0;
+  }
+
   /** An unrevoked, unexpired session; null otherwise. */
   async findActive(id: string): Promise<Session | null> {
     const row = await this.prisma.session.findFirst({

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { User as UserRow } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type DbTransaction, clientOf } from '../transaction';
-import type { Role, User, UserWithPassword } from './user';
+import type { Role, User, UserListQuery, UserStatus, UserWithPassword } from './user';
 
 function toUser(row: UserRow): User {
   return {
@@ -51,6 +51,29 @@ export class UserRepository {
                 created_at AS "createdAt", password_hash AS "passwordHash", updated_at AS "updatedAt"`;
     const row = rows[0];
     return row ? toUser(row) : null;
+  }
+
+  /** A page of users, filtered, in a stable order (oldest first, then id), with the total count. */
+  async list(query: UserListQuery): Promise<{ items: User[]; total: number }> {
+    const where = {
+      ...(query.role ? { role: query.role } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.q ? { email: { contains: query.q.toLowerCase() } } : {}),
+    };
+    const [rows, total] = await this.prisma.$transaction([
+      this.prisma.user.findMany({
+        where,
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        skip: (query.page - 1) * query.pageSize,
+        take: query.pageSize,
+      }),
+      this.prisma.user.count({ where }),
+    ]);
+    return { items: rows.map(toUser), total };
+  }
+
+  async setStatus(id: string, status: UserStatus, tx?: DbTransaction): Promise<void> {
+    await clientOf(this.prisma, tx).user.update({ where: { id }, data: { status } });
   }
 
   async setRole(id: string, role: Role, tx?: DbTransaction): Promise<void> {

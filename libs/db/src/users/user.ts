@@ -17,3 +17,13 @@ export interface User {
 export interface UserWithPassword extends User {
   passwordHash: string;
 }
+
+export interface UserListQuery {
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+  /** Part of the e-mail address. */
+  q?: string;
+  role?: Role;
+  status?: UserStatus;
+}

@@ -1,0 +1,127 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequirePermission } from '../access/access.decorators';
+import { Permission } from '../access/permissions';
+import { CurrentPrincipal } from '../auth/tokens/authenticator';
+import type { Principal } from '../auth/tokens/principal';
+import { ListUsersQuery, SessionDto, UpdateUserDto, UserDto, UserPageDto } from './dto/user.dto';
+import { ManageUsers } from './manage-users';
+
+const id = new ParseUUIDPipe({ version: '4' });
+
+@ApiTags('admin')
+@Controller({ path: 'admin/users', version: '1' })
+export class AdminUsersController {
+  constructor(private readonly manage: ManageUsers) {}
+
+  @Get()
+  @RequirePermission(Permission.UsersRead)
+  @ApiOkResponse({ type: UserPageDto })
+  async list(@Query() query: ListUsersQuery): Promise<UserPageDto> {
+    const { items, total } = await this.manage.list({
+      page: query.page,
+      pageSize: query.page_size,
+      ...(query.q ? { q: query.q } : {}),
+      ...(query.role ? { role: query.role } : {}),
+      ...(query.status ? { status: query.status } : {}),
+    });
+    return {
+      items: items.map((user) => UserDto.of(user)),
+      page: query.page,
+      page_size: query.page_size,
+      total,
+    };
+  }
+
+  @Get(':id')
+  @RequirePermission(Permission.UsersRead)
+  @ApiOkResponse({ type: UserDto })
+  async get(@Param('id', id) userId: string): Promise<UserDto> {
+    return UserDto.of(await this.manage.get(userId));
+  }
+
+  @Patch(':id')
+  @RequirePermission(Permission.UsersWrite)
+  @ApiOkResponse({ type: UserDto })
+  async update(
+    @CurrentPrincipal() actor: Principal,
+    @Param('id', id) userId: string,
+    @Body() body: UpdateUserDto,
+  ): Promise<UserDto> {
+    return UserDto.of(
+      await this.manage.update(actor, userId, {
+        ...(body.role ? { role: body.role } : {}),
+        ...(body.status ? { status: body.status } : {}),
+      }),
+    );
+  }
+
+  @Post(':id/disable')
+  @RequirePermission(Permission.UsersWrite)
+  @ApiOkResponse({ type: UserDto })
+  async disable(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<UserDto> {
+    return UserDto.of(await this.manage.update(actor, userId, { status: 'disabled' }));
+  }
+
+  @Post(':id/enable')
+  @RequirePermission(Permission.UsersWrite)
+  @ApiOkResponse({ type: UserDto })
+  async enable(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<UserDto> {
+    return UserDto.of(await this.manage.update(actor, userId, { status: 'active' }));
+  }
+
+  @Post(':id/lock')
+  @RequirePermission(Permission.UsersWrite)
+  @HttpCode(HttpStatus.OK)
+  async lock(
+    @CurrentPrincipal() actor: Principal,
+    @Param('id', id) userId: string,
+  ): Promise<{ lockedUntil: string }> {
+    const { lockedUntil } = await this.manage.lock(actor, userId);
+    return { lockedUntil: lockedUntil.toISOString() };
+  }
+
+  @Post(':id/unlock')
+  @RequirePermission(Permission.UsersWrite)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async unlock(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<void> {
+    await this.manage.unlock(actor, userId);
+  }
+
+  @Post(':id/invalidate-tokens')
+  @RequirePermission(Permission.UsersWrite)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Every session and access token of the user ended.' })
+  async invalidateTokens(
+    @CurrentPrincipal() actor: Principal,
+    @Param('id', id) userId: string,
+  ): Promise<void> {
+    await this.manage.invalidateTokens(actor, userId);
+  }
+
+  @Get(':id/sessions')
+  @RequirePermission(Permission.UsersRead)
+  @ApiOkResponse({ type: [SessionDto] })
+  async sessions(@Param('id', id) userId: string): Promise<SessionDto[]> {
+    return (await this.manage.sessionsOf(userId)).map((session) => SessionDto.of(session));
+  }
+
+  @Delete(':id/sessions/:sid')
+  @RequirePermission(Permission.UsersWrite)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async endSession(@Param('id', id) userId: string, @Param('sid', id) sessionId: string): Promise<void> {
+    await this.manage.endSession(userId, sessionId, 'ended_by_admin');
+  }
+}

@@ -1,0 +1,105 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { Session, User } from '@rampart/db';
+
+const ROLES = ['admin', 'operator', 'viewer'] as const;
+const STATUSES = ['unverified', 'active', 'disabled'] as const;
+
+export class ListUsersQuery {
+  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page = 1;
+
+  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  page_size = 20;
+
+  @ApiPropertyOptional({ description: 'Part of the e-mail address.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: (typeof ROLES)[number];
+
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: (typeof STATUSES)[number];
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: (typeof ROLES)[number];
+
+  @ApiPropertyOptional({ enum: ['active', 'disabled'] })
+  @IsOptional()
+  @IsIn(['active', 'disabled'])
+  status?: 'active' | 'disabled';
+}
+
+export class UserDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ROLES }) role!: string;
+  @ApiProperty({ enum: STATUSES }) status!: string;
+  @ApiProperty() emailVerified!: boolean;
+  @ApiProperty() mfaEnabled!: boolean;
+  @ApiProperty() createdAt!: string;
+
+  static of(user: User): UserDto {
+    return {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      status: user.status,
+      emailVerified: user.emailVerifiedAt !== null,
+      mfaEnabled: user.mfaEnabledAt !== null,
+      createdAt: user.createdAt.toISOString(),
+    };
+  }
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserDto] }) items!: UserDto[];
+  @ApiProperty() page!: number;
+  @ApiProperty() page_size!: number;
+  @ApiProperty() total!: number;
+}
+
+export class SessionDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ type: [String] }) amr!: string[];
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() lastUsedAt!: string;
+  @ApiProperty() expiresAt!: string;
+  @ApiProperty({ nullable: true }) ipAddress!: string | null;
+  @ApiProperty({ nullable: true }) userAgent!: string | null;
+  @ApiProperty({ description: 'The session this request comes from.' }) current!: boolean;
+
+  static of(session: Session, currentSessionId?: string): SessionDto {
+    return {
+      id: session.id,
+      amr: session.amr,
+      createdAt: session.createdAt.toISOString(),
+      lastUsedAt: session.lastUsedAt.toISOString(),
+      expiresAt: session.expiresAt.toISOString(),
+      ipAddress: session.ipAddress,
+      userAgent: session.userAgent,
+      current: session.id === currentSessionId,
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequirePermission } from '../access/access.decorators';
+import { Permission } from '../access/permissions';
+import { CurrentPrincipal } from '../auth/tokens/authenticator';
+import type { Principal } from '../auth/tokens/principal';
+import { SessionDto } from './dto/user.dto';
+import { ManageUsers } from './manage-users';
+
+/** A user's own sign-ins: list them (which one is this), end any of them. */
+@ApiTags('auth')
+@Controller({ path: 'auth/sessions', version: '1' })
+export class OwnSessionsController {
+  constructor(private readonly manage: ManageUsers) {}
+
+  @Get()
+  @RequirePermission(Permission.SelfRead)
+  @ApiOkResponse({ type: [SessionDto] })
+  async list(@CurrentPrincipal() principal: Principal): Promise<SessionDto[]> {
+    return (await this.manage.sessionsOf(principal.userId)).map((session) =>
+      SessionDto.of(session, principal.sessionId),
+    );
+  }
+
+  @Delete(':sid')
+  @RequirePermission(Permission.SelfWrite)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async end(
+    @CurrentPrincipal() principal: Principal,
+    @Param('sid', new ParseUUIDPipe({ version: '4' })) sessionId: string,
+  ): Promise<void> {
+    await this.manage.endSession(principal.userId, sessionId, 'ended_by_user');
+  }
+}

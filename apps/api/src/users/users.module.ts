@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { AdminUsersController } from './admin-users.controller';
+import { ManageUsers } from './manage-users';
+import { OwnSessionsController } from './own-sessions.controller';
+
+@Module({
+  imports: [AuthModule],
+  controllers: [AdminUsersController, OwnSessionsController],
+  providers: [ManageUsers],
+})
+export class UsersModule {}
