@@ -39,6 +39,11 @@ describe('loadApiConfig', () => {
     expect(Buffer.from(first.jwt.secret, 'base64url').length).toBeGreaterThanOrEqual(32);
   });
 
+  it('gives development a fixed sealing key, so sealed TOTP secrets survive restarts and other processes', () => {
+    expect(loadApiConfig({}).mfa.encryptionKey).toBe(loadApiConfig({}).mfa.encryptionKey);
+    expect(EXAMPLE_SECRET_VALUES).toContain(loadApiConfig({}).mfa.encryptionKey);
+  });
+
   it('accepts a strong production configuration with secure defaults', () => {
     const config = loadApiConfig(production({ CORS_ORIGINS: 'https://a.example, https://b.example' }));
     expect(config.cookies).toEqual({ secure: true, secret: STRONG_COOKIE });

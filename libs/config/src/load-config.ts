@@ -57,13 +57,25 @@ function common(env: CommonEnv): RuntimeConfigShape {
 }
 
 /**
- * Secrets in staging and production must be set, long and not a documented example.
- * In development and test a missing secret gets a random per-process value, so nothing
- * predictable ever signs a token.
+ * Development's fixed key for data sealed at rest (TOTP secrets): it has to survive restarts and be
+ * shared by every process, unlike a signing secret. Listed in EXAMPLE_SECRET_VALUES, so staging and
+ * production refuse it.
+ */
+const DEVELOPMENT_SEALING_KEY = 'development-only-mfa-encryption-key-not-for-production';
+
+/**
+ * Secrets in staging and production must be set, long and not a documented example. In development
+ * and test a missing signing secret gets a random per-process value, so nothing predictable ever
+ * signs a token; the sealing key gets the fixed development one (see above).
  */
 function secret(env: ApiEnv, name: (typeof SECRET_VARIABLES)[number]): string {
   const value = env[name];
-  if (!isStrict(env.NODE_ENV)) return value ?? randomBytes(MIN_SECRET_BYTES).toString('base64url');
+  if (!isStrict(env.NODE_ENV)) {
+    if (value !== undefined) return value;
+    return name === 'MFA_ENCRYPTION_KEY'
+      ? DEVELOPMENT_SEALING_KEY
+      : randomBytes(MIN_SECRET_BYTES).toString('base64url');
+  }
   if (value === undefined) throw new ConfigError(`config: ${name} is required in ${env.NODE_ENV}`);
   if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
     throw new ConfigError(`config: ${name} must be at least ${MIN_SECRET_BYTES} bytes in ${env.NODE_ENV}`);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
 import { type TestUser, createActiveUser } from '../support/factories';
-import type { RunningApi } from '../support/in-process-api';
+import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { decodeJwt } from '../support/jwt';
 import { runDatabaseUrl } from '../support/run-settings';
 import { type MailStack, startMailStack } from '../support/mail-stack';
@@ -68,7 +68,8 @@ describe('TOTP multi-factor authentication', () => {
 
   beforeAll(async () => {
     await db.connect();
-    stack = await startMailStack({ api: { MFA_ISSUER: 'Rampart Test' } });
+    // A high limit here: the lockout's interplay with wrong codes has a test of its own, below.
+    stack = await startMailStack({ api: { MFA_ISSUER: 'Rampart Test', LOGIN_MAX_FAILURES: '20' } });
     ({ api, sink } = stack);
   });
 
@@ -170,6 +171,40 @@ describe('TOTP multi-factor authentication', () => {
     const right = await post('mfa/verify', { mfaToken, code: totpCodeAt(secret, Date.now()) });
     expect(right.status).toBe(401);
     expect(right.body.code).toBe('invalid_mfa_token');
+  });
+
+  it('counts wrong codes towards the sign-in lockout, so a known password buys no free guesses', async () => {
+    const { user, secret } = await enrolled();
+    const strict = await startApiInProcess({
+      REDIS_KEY_PREFIX: stack.env.REDIS_KEY_PREFIX,
+      LOGIN_MAX_FAILURES: '3',
+    });
+    try {
+      const start = await fetch(`${strict.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: user.email, password: user.password }),
+      });
+      const { mfaToken } = (await start.json()) as { mfaToken: string };
+      const verify = (code: string): Promise<number> =>
+        fetch(`${strict.url}/v1/auth/mfa/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ mfaToken, code }),
+        }).then((response) => response.status);
+      // The password step counted once; two wrong codes reach the limit of 3.
+      expect(await verify('000000')).toBe(401);
+      expect(await verify('000001')).toBe(401);
+      expect(await verify(totpCodeAt(secret, Date.now()))).toBe(429);
+      const again = await fetch(`${strict.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: user.email, password: user.password }),
+      });
+      expect(again.status).toBe(429);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('renews recovery codes and turns MFA off only with the password and a fresh code', async () => {

@@ -17,6 +17,7 @@ import { TokenState } from './tokens/token-state';
 import { ChangePassword } from './use-cases/change-password';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { LogIn } from './use-cases/log-in';
+import { LoginLockout } from './use-cases/login-lockout';
 import { LogOut } from './use-cases/log-out';
 import { PasswordReset } from './use-cases/password-reset';
 import { RefreshSession } from './use-cases/refresh-session';
@@ -44,6 +45,7 @@ import { VerifyEmail } from './use-cases/verify-email';
     VerifyEmail,
     ResendVerification,
     LogIn,
+    LoginLockout,
     RefreshSession,
     LogOut,
     PasswordReset,

@@ -12,11 +12,12 @@ import { hashRecoveryCode } from '../mfa/recovery-codes';
 import { TotpEnrolment } from '../mfa/totp-enrolment';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
 import type { ClientContext } from './log-in';
+import { LoginLockout } from './login-lockout';
 
 /**
  * The second step of a sign-in with MFA: the challenge from the password step plus a TOTP code
  * (accepted once per time step) or a recovery code (each usable once). The session it opens has
- * `amr: ["pwd", "mfa"]`.
+ * `amr: ["pwd", "mfa"]`. Wrong codes count towards the sign-in lockout.
  */
 @Injectable()
 export class CompleteMfaLogin {
@@ -29,6 +30,7 @@ export class CompleteMfaLogin {
     private readonly attempts: LoginAttemptRepository,
     private readonly database: Database,
     private readonly sessionTokens: SessionTokens,
+    private readonly lockout: LoginLockout,
   ) {}
 
   async execute(
@@ -44,6 +46,8 @@ export class CompleteMfaLogin {
     const user = userId ? await this.users.findById(userId) : null;
     if (!userId || !user) throw invalidChallenge;
 
+    // Codes count against the same lockout as passwords: a stolen password buys no free guesses.
+    const charge = await this.lockout.charge(user.email);
     let passed: boolean;
     if (input.recoveryCode) {
       passed = await this.mfa.useRecoveryCode(userId, hashRecoveryCode(input.recoveryCode));
@@ -58,10 +62,12 @@ export class CompleteMfaLogin {
     }
     if (!passed) {
       await this.challenges.fail(input.mfaToken);
+      await this.lockout.failed(user.email, user, charge.attempt);
       await this.attempts.record({ email: user.email, userId, outcome: 'invalid_mfa_code', ...client });
       throw new DomainError('invalid_mfa_code', 401, 'The code is wrong, expired or already used.');
     }
     if (!(await this.challenges.consume(input.mfaToken))) throw invalidChallenge;
+    await this.lockout.succeeded(user.email);
 
     const { session, refreshToken } = await this.database.transaction(async (tx) => {
       const created = await this.sessions.create(

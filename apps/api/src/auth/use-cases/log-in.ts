@@ -3,19 +3,19 @@ import { ApiConfig } from '@rampart/config';
 import {
   Database,
   LoginAttemptRepository,
-  type LoginOutcome,
   LoginThrottleRepository,
+  type LoginOutcome,
   SessionRepository,
   UserRepository,
   type UserWithPassword,
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { EmailOutbox } from '../../email/email-outbox.service';
 import { CaptchaGate } from '../captcha/captcha-gate';
 import { type MfaChallenge, MfaChallenges } from '../mfa/mfa-challenges';
 import { normaliseEmail } from '../email-address';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
+import { LoginLockout } from './login-lockout';
 
 export interface ClientContext {
   ipAddress: string | null;
@@ -41,11 +41,11 @@ export class LogIn {
     private readonly database: Database,
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
+    private readonly lockout: LoginLockout,
     private readonly throttles: LoginThrottleRepository,
     private readonly attempts: LoginAttemptRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessionTokens: SessionTokens,
-    private readonly outbox: EmailOutbox,
     private readonly config: ApiConfig,
     private readonly challenges: MfaChallenges,
     private readonly captcha: CaptchaGate,
@@ -68,24 +68,23 @@ export class LogIn {
     const record = (outcome: LoginOutcome, user: UserWithPassword | null): Promise<void> =>
       this.attempts.record({ email, userId: user?.id ?? null, outcome, ...client });
 
-    const charge = await this.throttles.charge(email, this.config.lockout.maxFailures);
     const user = await this.users.findByEmail(email);
-    if (charge.refused) {
+    const charge = await this.lockout.charge(email).catch(async (error: unknown) => {
       await record('account_locked', user);
-      throw this.lockedError(charge.lockedUntil);
-    }
+      throw error;
+    });
 
     const valid = user
       ? await this.hasher.verify(user.passwordHash, input.password)
       : await this.hasher.verifyAgainstDummy(input.password);
     if (!user || !valid) {
-      await this.failed(email, user, charge.attempt);
+      await this.lockout.failed(email, user, charge.attempt);
       await record('invalid_credentials', user);
       throw new DomainError('invalid_credentials', 401, INVALID_CREDENTIALS);
     }
 
-    await this.throttles.clear(email);
     if (user.status !== 'active') {
+      await this.lockout.succeeded(email);
       const outcome = user.status === 'unverified' ? 'email_not_verified' : 'account_disabled';
       await record(outcome, user);
       throw outcome === 'email_not_verified'
@@ -96,9 +95,11 @@ export class LogIn {
       await this.users.updatePasswordHash(user.id, await this.hasher.hash(input.password));
     }
     if (user.mfaEnabledAt) {
+      // The count is not reset yet: the second step's wrong codes add to it (LoginLockout).
       await record('mfa_required', user);
       return this.challenges.issue(user.id);
     }
+    await this.lockout.succeeded(email);
 
     const { session, refreshToken } = await this.database.transaction(async (tx) => {
       const created = await this.sessions.create(
@@ -109,38 +110,5 @@ export class LogIn {
       return { session: created, refreshToken: await this.sessionTokens.nextRefreshToken(created, tx) };
     });
     return this.sessionTokens.activate(session, user, refreshToken);
-  }
-
-  /** The failure that reaches the limit locks the address, and tells the owner (if there is one) by mail. */
-  private async failed(email: string, user: UserWithPassword | null, attempt: number): Promise<void> {
-    if (attempt < this.config.lockout.maxFailures) return;
-    const mails = await this.database.transaction(async (tx) => {
-      const lockedUntil = await this.throttles.lock(email, this.config.lockout.durationMs, tx);
-      if (!lockedUntil || !user) return [];
-      return this.outbox.stage(tx, [
-        {
-          to: user.email,
-          template: 'lockout-notice',
-          params: { lockedUntil: lockedUntil.toISOString(), failedAttempts: attempt },
-        },
-      ]);
-    });
-    await this.outbox.dispatch(mails);
-  }
-
-  private lockedError(lockedUntil: Date | null): DomainError {
-    const retryAfter = Math.max(
-      1,
-      Math.ceil(
-        ((lockedUntil?.getTime() ?? Date.now() + this.config.lockout.durationMs) - Date.now()) / 1_000,
-      ),
-    );
-    return new DomainError(
-      'account_locked',
-      429,
-      'Too many failed sign-ins for this address; try again later or reset the password.',
-      { retryAfterSeconds: retryAfter },
-      { 'retry-after': String(retryAfter) },
-    );
   }
 }
