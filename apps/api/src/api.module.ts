@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { type ApiConfigShape, ConfigModule } from '@rampart/config';
 import { DbModule } from '@rampart/db';
 import { JobsModule } from '@rampart/jobs';
@@ -9,6 +10,8 @@ import { EmailModule } from './email/email.module';
 import { HealthModule } from './health/health.module';
 import { MetaModule } from './meta/meta.module';
 import { QueuesModule } from './queues/queues.module';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -21,6 +24,8 @@ export class ApiModule {
         httpLoggerModule(config, 'api'),
         DbModule,
         JobsModule,
+        // Before AccessModule: Nest runs global guards in registration order, so rate limiting comes first.
+        RateLimitModule.forRoot(config.rateLimit),
         AccessModule,
         AuthModule,
         EmailModule,
@@ -29,6 +34,7 @@ export class ApiModule {
         QueuesModule,
         UsersModule,
       ],
+      providers: [{ provide: APP_GUARD, useExisting: RateLimitGuard }],
     };
   }
 }

@@ -10,3 +10,10 @@ export {
   workerEnvSchema,
 } from './schema';
 export type { Environment } from './schema';
+export {
+  RATE_LIMIT_TIERS,
+  parseRateLimit,
+  type RateLimitSettings,
+  type RateLimitTier,
+  type RateLimitWindow,
+} from './rate-limits';

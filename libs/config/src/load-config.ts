@@ -133,6 +133,15 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
     lockout: { maxFailures: env.LOGIN_MAX_FAILURES, durationMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 },
     passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
     mfa: { encryptionKey: secret(env, 'MFA_ENCRYPTION_KEY'), issuer: env.MFA_ISSUER },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      tiers: {
+        auth: env.RATE_LIMIT_AUTH,
+        login: env.RATE_LIMIT_LOGIN,
+        api: env.RATE_LIMIT_API,
+        expensive: env.RATE_LIMIT_EXPENSIVE,
+      },
+    },
     captcha: {
       provider: env.CAPTCHA_PROVIDER,
       secret: env.TURNSTILE_SECRET_KEY ?? null,

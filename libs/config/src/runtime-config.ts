@@ -1,3 +1,4 @@
+import type { RateLimitSettings } from './rate-limits';
 import type { Environment } from './schema';
 
 /** What both apps share: where the data lives, who they are, and how they log and stop. */
@@ -35,6 +36,8 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   passwordResetTtlMinutes: number;
   /** TOTP secrets are sealed at rest with a key derived from this secret; the issuer shown in authenticator apps. */
   mfa: { encryptionKey: string; issuer: string };
+  /** Requests per window per tier, counted in Redis across API processes. */
+  rateLimit: RateLimitSettings;
   /** CAPTCHA on sign-up, and on sign-in once an address has `loginAfterFailures` consecutive failures. */
   captcha: {
     provider: 'disabled' | 'turnstile';

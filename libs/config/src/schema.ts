@@ -1,6 +1,7 @@
 // The environment variables Rampart reads, their defaults and their validation.
 // Every variable here is documented in .env.production.example (a unit test checks both ways).
 import { z } from 'zod';
+import { parseRateLimit } from './rate-limits';
 
 export const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -19,6 +20,19 @@ export const SECRET_VARIABLES = ['JWT_SECRET', 'COOKIE_SECRET', 'MFA_ENCRYPTION_
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
+/** `<limit>/<seconds>`, e.g. `5/60`. */
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, context) => {
+      try {
+        return parseRateLimit(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
 const list = z.string().transform((value) =>
   value
     .split(',')
@@ -82,6 +96,11 @@ export const apiEnvSchema = commonEnvSchema.extend({
   TURNSTILE_EXPECTED_HOSTNAME: z.string().optional(),
   CAPTCHA_TIMEOUT_MS: positiveInt.default(3_000),
   CAPTCHA_LOGIN_AFTER_FAILURES: positiveInt.default(3),
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_AUTH: rateLimit('5/60'),
+  RATE_LIMIT_LOGIN: rateLimit('10/60'),
+  RATE_LIMIT_API: rateLimit('50/60'),
+  RATE_LIMIT_EXPENSIVE: rateLimit('20/60'),
 });
 
 export const workerEnvSchema = commonEnvSchema.extend({

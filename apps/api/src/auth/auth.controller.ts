@@ -20,6 +20,7 @@ import { ResendVerificationDto } from './dto/resend-verification.dto';
 import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
 import { Public, RequirePermission } from '../access/access.decorators';
 import { Permission } from '../access/permissions';
+import { RateLimit } from '../rate-limit/rate-limit.decorators';
 import { CurrentPrincipal, bearerToken } from './tokens/authenticator';
 import { AccessTokens } from './tokens/access-tokens';
 import { BrowserSession, type CookieSessionBody } from './tokens/browser-session';
@@ -78,6 +79,7 @@ export class AuthController {
 
   @Post('register')
   @Public()
+  @RateLimit('auth')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'The same answer for new and existing addresses.' })
   @ApiBadRequestResponse({
@@ -102,6 +104,7 @@ export class AuthController {
 
   @Post('resend-verification')
   @Public()
+  @RateLimit('auth')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedDto })
   async resend(@Body() body: ResendVerificationDto): Promise<AcceptedDto> {
@@ -111,6 +114,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @RateLimit('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: TokenPairDto,
@@ -131,6 +135,7 @@ export class AuthController {
   /** The second step of a sign-in with MFA. */
   @Post('mfa/verify')
   @Public()
+  @RateLimit('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokenPairDto })
   @ApiUnauthorizedResponse({
@@ -283,6 +288,7 @@ export class AuthController {
 
   @Post('password/forgot')
   @Public()
+  @RateLimit('auth')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202: known and unknown addresses alike.' })
   async forgotPassword(@Body() body: ForgotPasswordDto): Promise<AcceptedDto> {
@@ -292,6 +298,7 @@ export class AuthController {
 
   @Post('password/reset')
   @Public()
+  @RateLimit('auth')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password set; every session of the account ended.' })
   @ApiBadRequestResponse({ description: '`invalid_token`, or `validation_failed` naming the password rule.' })

@@ -1,0 +1,169 @@
+import { type ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '@rampart/http';
+import { AccessTokens } from '../auth/tokens/access-tokens';
+import { bearerToken } from '../auth/tokens/authenticator';
+import { BrowserSession } from '../auth/tokens/browser-session';
+import { type OptInRateLimitTier, RATE_LIMIT_TIER } from './rate-limit.decorators';
+import {
+  type ThrottlerStorageRecord,
+  mostRestrictive,
+  rateLimitHeaders,
+  retryAfterSeconds,
+} from './rate-limit.headers';
+import { RateLimitMetrics } from './rate-limit.metrics';
+import type { RateLimitTier } from './rate-limit.tiers';
+import { accountTracker, ipTracker, userTracker } from './rate-limit.trackers';
+
+/** Never limited, whatever their decorators say: probes and scrapers must always get through. */
+export const RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ['/health', '/__healthz', '/__version', '/metrics'];
+
+/** The path or one below it (`/health/live`), not a mere prefix (`/healthy`). */
+export function isExemptPath(path: string): boolean {
+  return RATE_LIMIT_EXEMPT_PATHS.some((exempt) => path === exempt || path.startsWith(`${exempt}/`));
+}
+
+function rateLimitUnavailable(): DomainError {
+  return new DomainError(
+    'rate_limit_unavailable',
+    503,
+    'Rate limiting is unavailable right now; try again shortly.',
+  );
+}
+
+/**
+ * @nestjs/throttler's guard with Rampart's rules, installed globally ahead of the AccessGuard:
+ * - One tier per route: the one named by @RateLimit, else `api` (see rate-limit.decorators.ts).
+ *   A tier's budget is shared by all its routes (the key is tier + tracker, not the route).
+ * - Counted against: `auth`, the IP and the target account (the body's e-mail), both counted on
+ *   every request and refused if either is over; `login`, the IP; `api` and `expensive`, the user
+ *   (see getTracker) or, anonymous, the IP.
+ * - Every answer of a limited route carries RateLimit-Policy and RateLimit; a refusal is a
+ *   DomainError 429 `rate_limited` with Retry-After too, which the problem+json filter sends.
+ * - Storage trouble (Redis away) is a 503 `rate_limit_unavailable`: fail closed, see
+ *   RedisThrottlerStorage.
+ * - Health, probe and metrics paths are never counted (shouldSkip).
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly metrics: RateLimitMetrics,
+    private readonly accessTokens: AccessTokens,
+    private readonly browser: BrowserSession,
+  ) {
+    super(options, storage, reflector);
+    this.logger = new Logger(RateLimitGuard.name);
+  }
+
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return Promise.resolve(true);
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // The matched route's pattern when there is one, so a query string or an odd spelling of the
+    // path cannot make a limited route look exempt.
+    const path = request.routeOptions?.url ?? request.url.split('?')[0] ?? '';
+    return Promise.resolve(isExemptPath(path));
+  }
+
+  /**
+   * The `api` and `expensive` tracker: the user when the request carries an access token (bearer,
+   * or the browser-mode cookie) whose signature and claims verify, the IP otherwise.
+   * This guard runs before the AccessGuard, so `request.principal` is not set yet; verifying the
+   * token here (an HMAC, no Redis) is what makes its `sub` safe to count against. An unverified
+   * claim, or a hash of whatever token was sent, would let a client pick a fresh bucket per
+   * request by sending made-up tokens. Revocation is not checked: a revoked token still names its
+   * user, and the AccessGuard refuses it right after.
+   */
+  protected override async getTracker(request: FastifyRequest): Promise<string> {
+    const token = bearerToken(request) ?? this.browser.accessTokenOf(request);
+    if (token) {
+      try {
+        return userTracker((await this.accessTokens.verify(token)).sub);
+      } catch {
+        // Invalid or expired: the request is anonymous as far as limits go.
+      }
+    }
+    return ipTracker(request.ip);
+  }
+
+  /** `<tier>:<tracker>`: one budget per tier and tracker across all the tier's routes. */
+  protected override generateKey(_context: ExecutionContext, tracker: string, tier: string): string {
+    return `${tier}:${tracker}`;
+  }
+
+  protected override async handleRequest(requestProps: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, blockDuration, throttler, getTracker, generateKey } = requestProps;
+    const tier = throttler.name as RateLimitTier;
+    if (tier !== this.tierOf(context)) return true;
+
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const trackers =
+      tier === 'auth'
+        ? [ipTracker(request.ip), accountTracker(request.body)].filter((tracker) => tracker !== undefined)
+        : tier === 'login'
+          ? [ipTracker(request.ip)]
+          : [await getTracker(request, context)];
+    // All counters are hit, even when the first already refuses: an attacker rotating addresses
+    // still spends the account's budget.
+    const records = await Promise.all(
+      trackers.map((tracker) =>
+        this.hit(generateKey(context, tracker, tier), ttl, limit, blockDuration, tier),
+      ),
+    );
+    const record = mostRestrictive(records);
+    const headers = rateLimitHeaders({ name: tier, limit, windowMs: ttl }, record);
+
+    if (record.isBlocked) {
+      this.metrics.record(tier);
+      const retryAfter = retryAfterSeconds(record);
+      throw new DomainError(
+        'rate_limited',
+        429,
+        `Too many requests; retry after ${retryAfter} seconds.`,
+        { tier, retryAfterSeconds: retryAfter },
+        headers,
+      );
+    }
+    void http.getResponse<FastifyReply>().headers(headers);
+    return true;
+  }
+
+  /** The route's tier: its own @RateLimit, else its controller's, else `api`. */
+  private tierOf(context: ExecutionContext): RateLimitTier {
+    return (
+      this.reflector.getAllAndOverride<OptInRateLimitTier | undefined>(RATE_LIMIT_TIER, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 'api'
+    );
+  }
+
+  private async hit(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    tier: RateLimitTier,
+  ): Promise<ThrottlerStorageRecord> {
+    try {
+      return await this.storageService.increment(key, ttl, limit, blockDuration, tier);
+    } catch (error) {
+      this.logger.warn(
+        `rate-limit storage failed, refusing the request: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw rateLimitUnavailable();
+    }
+  }
+}
