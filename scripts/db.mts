@@ -103,12 +103,15 @@ const PG_TEXT_OID = 25;
  */
 function charAsTextPool(url: string): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
-  const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+  const query = pool.query.bind(pool) as (config: pg.QueryConfig | string) => Promise<pg.QueryResult>;
   Object.assign(pool, {
-    async query(config: pg.QueryConfig): Promise<pg.QueryResult> {
+    async query(config: pg.QueryConfig | string): Promise<pg.QueryResult> {
       const result = await query(config);
-      for (const field of result.fields) {
-        if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+      // A multi-statement script (see wholeScripts) answers with one result per statement.
+      for (const each of Array.isArray(result) ? (result as pg.QueryResult[]) : [result]) {
+        for (const field of each.fields ?? []) {
+          if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+        }
       }
       return result;
     },
@@ -116,10 +119,40 @@ function charAsTextPool(url: string): pg.Pool {
   return pool;
 }
 
+interface ScriptAdapter {
+  executeScript(script: string): Promise<void>;
+  onError(error: unknown): never;
+}
+
+/**
+ * @prisma/adapter-pg 7.10 runs a migration script by splitting it on every `;`, which breaks any
+ * statement with a `;` inside it (a PL/pgSQL function body, a string). Prisma's native engine
+ * sends the script whole; so does this: one simple-protocol query, which PostgreSQL itself splits.
+ */
+function wholeScripts(factory: PrismaPg, pool: pg.Pool): PrismaPg {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    const scripted = adapter as unknown as ScriptAdapter;
+    scripted.executeScript = async (script: string) => {
+      try {
+        await pool.query(script);
+      } catch (error) {
+        if (process.env.DB_DEBUG) console.error('executeScript failed:', error);
+        scripted.onError(error);
+      }
+    };
+    return adapter;
+  };
+  return factory;
+}
+
 async function openEngine(url: string, schema: string): Promise<SchemaEngine> {
+  const pool = charAsTextPool(url);
   const adapter = bindMigrationAwareSqlAdapterFactory(
-    new PrismaPg(charAsTextPool(url), { disposeExternalPool: true }),
+    wholeScripts(new PrismaPg(pool, { disposeExternalPool: true }), pool),
   );
+
   const log = (line: string): void => {
     if (process.env.DB_DEBUG) process.stderr.write(`${line}\n`);
   };

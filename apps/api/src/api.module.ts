@@ -5,6 +5,7 @@ import { DbModule } from '@rampart/db';
 import { JobsModule } from '@rampart/jobs';
 import { httpLoggerModule } from '@rampart/observability';
 import { AccessModule } from './access/access.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EmailModule } from './email/email.module';
 import { HealthModule } from './health/health.module';
@@ -27,6 +28,7 @@ export class ApiModule {
         // Before AccessModule: Nest runs global guards in registration order, so rate limiting comes first.
         RateLimitModule.forRoot(config.rateLimit),
         AccessModule,
+        AuditModule,
         AuthModule,
         EmailModule,
         HealthModule,

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditLogRepository } from './audit/audit-log.repository';
 import { LoginAttemptRepository } from './auth/login-attempt.repository';
 import { LoginThrottleRepository } from './auth/login-throttle.repository';
 import { MfaRepository } from './auth/mfa.repository';
@@ -23,6 +24,7 @@ const REPOSITORIES = [
   LoginAttemptRepository,
   MfaRepository,
   SessionRepository,
+  AuditLogRepository,
 ];
 
 /** PostgreSQL access for an app. Needs RuntimeConfig (from ConfigModule) in scope. */

@@ -17,3 +17,5 @@ export {
 export type { Role, User, UserListQuery, UserStatus, UserWithPassword } from './users/user';
 export { SessionRepository } from './sessions/session.repository';
 export type { NewSession, RefreshOutcome, Session } from './sessions/session';
+export { AuditLogRepository } from './audit/audit-log.repository';
+export type { AuditEntry, AuditQuery, AuditVerification, NewAuditEntry } from './audit/audit-entry';

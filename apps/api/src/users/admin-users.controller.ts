@@ -121,7 +121,11 @@ export class AdminUsersController {
   @Delete(':id/sessions/:sid')
   @RequirePermission(Permission.UsersWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
-  async endSession(@Param('id', id) userId: string, @Param('sid', id) sessionId: string): Promise<void> {
-    await this.manage.endSession(userId, sessionId, 'ended_by_admin');
+  async endSession(
+    @CurrentPrincipal() actor: Principal,
+    @Param('id', id) userId: string,
+    @Param('sid', id) sessionId: string,
+  ): Promise<void> {
+    await this.manage.endSession(actor, userId, sessionId, 'ended_by_admin');
   }
 }

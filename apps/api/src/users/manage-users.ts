@@ -11,6 +11,7 @@ import {
   UserRepository,
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
+import { AuditLog } from '../audit/audit-log.service';
 import type { Principal } from '../auth/tokens/principal';
 import { TokenState } from '../auth/tokens/token-state';
 
@@ -21,7 +22,8 @@ function notFound(): DomainError {
 /**
  * What administrators do to accounts. Every change reaches the token state at once (forgetUser,
  * endSessions), so a new role or a disable applies to the user's very next request, on every API
- * process. An administrator cannot change or lock their own account here (no accidental self-lockout).
+ * process. Each change commits with its audit entry. An administrator cannot change or lock their own
+ * account here (no accidental self-lockout).
  */
 @Injectable()
 export class ManageUsers {
@@ -32,6 +34,7 @@ export class ManageUsers {
     private readonly throttles: LoginThrottleRepository,
     private readonly state: TokenState,
     private readonly config: ApiConfig,
+    private readonly audit: AuditLog,
   ) {}
 
   list(query: UserListQuery): Promise<{ items: User[]; total: number }> {
@@ -51,12 +54,24 @@ export class ManageUsers {
   ): Promise<User> {
     const user = await this.target(actor, id);
     const ended = await this.database.transaction(async (tx) => {
-      if (change.role && change.role !== user.role) await this.users.setRole(id, change.role, tx);
+      const before: Record<string, string> = {};
+      const after: Record<string, string> = {};
+      let revoked: string[] = [];
+      if (change.role && change.role !== user.role) {
+        await this.users.setRole(id, change.role, tx);
+        [before.role, after.role] = [user.role, change.role];
+      }
       if (change.status && change.status !== user.status) {
         await this.users.setStatus(id, change.status, tx);
-        if (change.status === 'disabled') return this.sessions.revokeAllOfUser(id, 'account_disabled', tx);
+        [before.status, after.status] = [user.status, change.status];
+        if (change.status === 'disabled')
+          revoked = await this.sessions.revokeAllOfUser(id, 'account_disabled', tx);
       }
-      return [];
+      await this.audit.record(
+        { actor, action: 'user.updated', target: { type: 'user', id }, changes: { before, after } },
+        tx,
+      );
+      return revoked;
     });
     await this.state.forgetUser(id);
     await this.state.endSessions(ended);
@@ -66,12 +81,28 @@ export class ManageUsers {
   /** A temporary sign-in lock (the lockout's, for LOGIN_LOCKOUT_MINUTES); open sessions stay. */
   async lock(actor: Principal, id: string): Promise<{ lockedUntil: Date }> {
     const user = await this.target(actor, id);
-    return { lockedUntil: await this.throttles.forceLock(user.email, this.config.lockout.durationMs) };
+    const lockedUntil = await this.database.transaction(async (tx) => {
+      const until = await this.throttles.forceLock(user.email, this.config.lockout.durationMs, tx);
+      await this.audit.record(
+        {
+          actor,
+          action: 'user.locked',
+          target: { type: 'user', id },
+          changes: { after: { lockedUntil: until } },
+        },
+        tx,
+      );
+      return until;
+    });
+    return { lockedUntil };
   }
 
   async unlock(actor: Principal, id: string): Promise<void> {
     const user = await this.target(actor, id);
-    await this.throttles.clear(user.email);
+    await this.database.transaction(async (tx) => {
+      await this.throttles.clear(user.email, tx);
+      await this.audit.record({ actor, action: 'user.unlocked', target: { type: 'user', id } }, tx);
+    });
   }
 
   /** The seeds' incident response: every session and every access token of the user, now. */
@@ -79,7 +110,17 @@ export class ManageUsers {
     await this.target(actor, id);
     const ended = await this.database.transaction(async (tx) => {
       await this.users.bumpTokenVersion(id, tx);
-      return this.sessions.revokeAllOfUser(id, 'invalidated_by_admin', tx);
+      const revoked = await this.sessions.revokeAllOfUser(id, 'invalidated_by_admin', tx);
+      await this.audit.record(
+        {
+          actor,
+          action: 'user.tokens_invalidated',
+          target: { type: 'user', id },
+          changes: { after: { sessionsEnded: revoked.length } },
+        },
+        tx,
+      );
+      return revoked;
     });
     await this.state.forgetUser(id);
     await this.state.endSessions(ended);
@@ -91,10 +132,22 @@ export class ManageUsers {
   }
 
   /** Ends one session of a user (an admin for anyone, a user for themselves). */
-  async endSession(userId: string, sessionId: string, reason: string): Promise<void> {
-    if (!(await this.sessions.revokeOfUser(userId, sessionId, reason))) {
+  async endSession(actor: Principal, userId: string, sessionId: string, reason: string): Promise<void> {
+    const ended = await this.database.transaction(async (tx) => {
+      if (!(await this.sessions.revokeOfUser(userId, sessionId, reason, tx))) return false;
+      await this.audit.record(
+        {
+          actor,
+          action: 'session.ended',
+          target: { type: 'session', id: sessionId },
+          changes: { after: { userId, reason } },
+        },
+        tx,
+      );
+      return true;
+    });
+    if (!ended)
       throw new DomainError('session_not_found', 404, 'There is no open session with this id for this user.');
-    }
     await this.state.endSessions([sessionId]);
   }
 

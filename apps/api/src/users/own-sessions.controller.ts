@@ -29,6 +29,6 @@ export class OwnSessionsController {
     @CurrentPrincipal() principal: Principal,
     @Param('sid', new ParseUUIDPipe({ version: '4' })) sessionId: string,
   ): Promise<void> {
-    await this.manage.endSession(principal.userId, sessionId, 'ended_by_user');
+    await this.manage.endSession(principal, principal.userId, sessionId, 'ended_by_user');
   }
 }

@@ -54,8 +54,8 @@ export class LoginThrottleRepository {
   }
 
   /** An administrator locks the address now, whatever its count; returns the end of the lock. */
-  async forceLock(email: string, lockMs: number): Promise<Date> {
-    const rows = await this.prisma.$queryRaw<{ locked_until: Date }[]>`
+  async forceLock(email: string, lockMs: number, tx?: DbTransaction): Promise<Date> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<{ locked_until: Date }[]>`
       INSERT INTO login_throttles AS t (email, failed_count, locked_until, updated_at)
       VALUES (${email}, 0, clock_timestamp() + make_interval(secs => ${lockMs / 1000}::float8), clock_timestamp())
       ON CONFLICT (email) DO UPDATE

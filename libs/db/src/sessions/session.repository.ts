@@ -54,8 +54,13 @@ export class SessionRepository {
   }
 
   /** Ends one session of this user; false when it is not theirs or already over. */
-  async revokeOfUser(userId: string, sessionId: string, reason: string): Promise<boolean> {
-    const { count } = await this.prisma.session.updateMany({
+  async revokeOfUser(
+    userId: string,
+    sessionId: string,
+    reason: string,
+    tx?: DbTransaction,
+  ): Promise<boolean> {
+    const { count } = await clientOf(this.prisma, tx).session.updateMany({
       where: { id: sessionId, userId, revokedAt: null },
       data: { revokedAt: new Date(), revokedReason: reason },
     });

@@ -9,6 +9,7 @@ import { totpQrSvg } from './qr-code';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import { SecretBox, TOTP_SECRET_PURPOSE } from './secret-box';
 import { generateTotpSecret, matchTotpStep, totpKeyUri } from './totp';
+import { AuditLog } from '../../audit/audit-log.service';
 
 export interface TotpSetup {
   secret: string;
@@ -32,6 +33,7 @@ export class TotpEnrolment {
     private readonly hasher: PasswordHasher,
     private readonly outbox: EmailOutbox,
     private readonly config: ApiConfig,
+    private readonly audit: AuditLog,
   ) {}
 
   async setup(principal: Principal): Promise<TotpSetup> {
@@ -107,6 +109,14 @@ export class TotpEnrolment {
   ): Promise<OutboxEmail[]> {
     const user = await this.users.findById(userId);
     if (!user) return [];
+    await this.audit.record(
+      {
+        actor: { userId },
+        action: `auth.mfa_${change.replaceAll('-', '_')}`,
+        target: { type: 'user', id: userId },
+      },
+      tx,
+    );
     return this.outbox.stage(tx, [
       { to: user.email, template: 'mfa-changed', params: { change, occurredAt: new Date().toISOString() } },
     ]);

@@ -5,6 +5,7 @@ import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
 import type { Principal } from '../tokens/principal';
 import { TokenState } from '../tokens/token-state';
+import { AuditLog } from '../../audit/audit-log.service';
 
 /** A signed-in user changes their password: the current one is required, and every other session ends. */
 @Injectable()
@@ -15,6 +16,7 @@ export class ChangePassword {
     private readonly sessions: SessionRepository,
     private readonly hasher: PasswordHasher,
     private readonly state: TokenState,
+    private readonly audit: AuditLog,
   ) {}
 
   async execute(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
@@ -28,6 +30,10 @@ export class ChangePassword {
     const passwordHash = await this.hasher.hash(newPassword);
     const ended = await this.database.transaction(async (tx) => {
       await this.users.updatePasswordHash(user.id, passwordHash, tx);
+      await this.audit.record(
+        { actor: principal, action: 'auth.password_changed', target: { type: 'user', id: user.id } },
+        tx,
+      );
       return this.sessions.revokeAllOfUserExcept(user.id, principal.sessionId, 'password_changed', tx);
     });
     await this.state.endSessions(ended);

@@ -16,6 +16,7 @@ import { normaliseEmail } from '../email-address';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
 import { LoginLockout } from './login-lockout';
+import { AuditLog } from '../../audit/audit-log.service';
 
 export interface ClientContext {
   ipAddress: string | null;
@@ -49,6 +50,7 @@ export class LogIn {
     private readonly config: ApiConfig,
     private readonly challenges: MfaChallenges,
     private readonly captcha: CaptchaGate,
+    private readonly audit: AuditLog,
   ) {}
 
   /** The token pair, or, for an account with MFA on, the challenge to finish at POST /mfa/verify. */
@@ -71,6 +73,11 @@ export class LogIn {
     const user = await this.users.findByEmail(email);
     const charge = await this.lockout.charge(email).catch(async (error: unknown) => {
       await record('account_locked', user);
+      await this.audit.record({
+        actor: user ? { userId: user.id } : 'anonymous',
+        action: 'auth.login',
+        outcome: 'denied',
+      });
       throw error;
     });
 
@@ -80,6 +87,11 @@ export class LogIn {
     if (!user || !valid) {
       await this.lockout.failed(email, user, charge.attempt);
       await record('invalid_credentials', user);
+      await this.audit.record({
+        actor: user ? { userId: user.id } : 'anonymous',
+        action: 'auth.login',
+        outcome: 'failure',
+      });
       throw new DomainError('invalid_credentials', 401, INVALID_CREDENTIALS);
     }
 
@@ -107,6 +119,14 @@ export class LogIn {
         tx,
       );
       await this.attempts.record({ email, userId: user.id, outcome: 'ok', ...client }, tx);
+      await this.audit.record(
+        {
+          actor: { userId: user.id, role: user.role },
+          action: 'auth.login',
+          target: { type: 'session', id: created.id },
+        },
+        tx,
+      );
       return { session: created, refreshToken: await this.sessionTokens.nextRefreshToken(created, tx) };
     });
     return this.sessionTokens.activate(session, user, refreshToken);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, SessionRepository, UserRepository } from '@rampart/db';
 import type { Principal } from '../tokens/principal';
 import { TokenState } from '../tokens/token-state';
+import { AuditLog } from '../../audit/audit-log.service';
 
 /** Ending sessions: this one (logout) or all of the user's at once (logout-all). */
 @Injectable()
@@ -11,6 +12,7 @@ export class LogOut {
     private readonly sessions: SessionRepository,
     private readonly users: UserRepository,
     private readonly state: TokenState,
+    private readonly audit: AuditLog,
   ) {}
 
   /** This session: its refresh tokens stop working and this access token is denied until it expires. */
@@ -24,7 +26,12 @@ export class LogOut {
   async everywhere(principal: Principal): Promise<void> {
     const ended = await this.database.transaction(async (tx) => {
       await this.users.bumpTokenVersion(principal.userId, tx);
-      return this.sessions.revokeAllOfUser(principal.userId, 'logout_all', tx);
+      const revoked = await this.sessions.revokeAllOfUser(principal.userId, 'logout_all', tx);
+      await this.audit.record(
+        { actor: principal, action: 'auth.logout_all', target: { type: 'user', id: principal.userId } },
+        tx,
+      );
+      return revoked;
     });
     await this.state.forgetUser(principal.userId);
     await this.state.endSessions(ended);

@@ -3,6 +3,7 @@ import { ApiConfig } from '@rampart/config';
 import { Database, type LoginCharge, LoginThrottleRepository, type UserWithPassword } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '../../email/email-outbox.service';
+import { AuditLog } from '../../audit/audit-log.service';
 
 /**
  * The lockout shared by both steps of a sign-in: wrong passwords and wrong second-factor codes
@@ -16,6 +17,7 @@ export class LoginLockout {
     private readonly throttles: LoginThrottleRepository,
     private readonly outbox: EmailOutbox,
     private readonly config: ApiConfig,
+    private readonly audit: AuditLog,
   ) {}
 
   /** Counts an attempt; refuses it (429 account_locked) when the address is locked or over the limit. */
@@ -26,11 +28,24 @@ export class LoginLockout {
   }
 
   /** The failure that reaches the limit locks the address, and tells the owner (if there is one) by mail. */
-  async failed(email: string, user: Pick<UserWithPassword, 'email'> | null, attempt: number): Promise<void> {
+  async failed(
+    email: string,
+    user: Pick<UserWithPassword, 'email' | 'id'> | null,
+    attempt: number,
+  ): Promise<void> {
     if (attempt < this.config.lockout.maxFailures) return;
     const mails = await this.database.transaction(async (tx) => {
       const lockedUntil = await this.throttles.lock(email, this.config.lockout.durationMs, tx);
       if (!lockedUntil || !user) return [];
+      await this.audit.record(
+        {
+          actor: 'system:lockout',
+          action: 'auth.lockout',
+          target: { type: 'user', id: user.id },
+          changes: { after: { lockedUntil, failedAttempts: attempt } },
+        },
+        tx,
+      );
       return this.outbox.stage(tx, [
         {
           to: user.email,

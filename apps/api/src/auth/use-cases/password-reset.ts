@@ -14,6 +14,7 @@ import { hashOneTimeToken, newOneTimeToken } from '../one-time-token';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
 import { TokenState } from '../tokens/token-state';
+import { AuditLog } from '../../audit/audit-log.service';
 
 /**
  * Forgotten passwords: a one-time link by mail (PASSWORD_RESET_TTL_MINUTES), and setting a new
@@ -32,6 +33,7 @@ export class PasswordReset {
     private readonly outbox: EmailOutbox,
     private readonly state: TokenState,
     private readonly config: ApiConfig,
+    private readonly audit: AuditLog,
   ) {}
 
   async request(rawEmail: string): Promise<void> {
@@ -71,6 +73,10 @@ export class PasswordReset {
       if (user.status === 'unverified') await this.users.markEmailVerified(userId, tx);
       const ended = await this.sessions.revokeAllOfUser(userId, 'password_reset', tx);
       await this.throttles.clear(user.email, tx);
+      await this.audit.record(
+        { actor: { userId }, action: 'auth.password_reset', target: { type: 'user', id: userId } },
+        tx,
+      );
       return { userId, ended };
     });
     if (!result) throw new DomainError('invalid_token', 400, 'The reset link is invalid, used or expired.');

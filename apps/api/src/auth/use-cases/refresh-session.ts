@@ -4,6 +4,7 @@ import { DomainError } from '@rampart/http';
 import { hashOneTimeToken } from '../one-time-token';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
 import { TokenState } from '../tokens/token-state';
+import { AuditLog } from '../../audit/audit-log.service';
 
 /**
  * Refresh-token rotation (RFC 9700 section 4.14): each refresh token works once and yields the next.
@@ -20,6 +21,7 @@ export class RefreshSession {
     private readonly users: UserRepository,
     private readonly sessionTokens: SessionTokens,
     private readonly state: TokenState,
+    private readonly audit: AuditLog,
   ) {}
 
   async execute(refreshToken: string): Promise<TokenPair> {
@@ -40,6 +42,12 @@ export class RefreshSession {
     const { outcome } = result;
     if (outcome.kind === 'reused') {
       await this.state.endSessions([outcome.sessionId]);
+      await this.audit.record({
+        actor: { userId: outcome.userId },
+        action: 'auth.refresh_token_reused',
+        target: { type: 'session', id: outcome.sessionId },
+        outcome: 'denied',
+      });
       this.logger.warn(
         { sessionId: outcome.sessionId, userId: outcome.userId },
         'refresh token reuse: session revoked',

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfigShape } from '@rampart/config';
 import type { TracedRequest } from '@rampart/observability';
+import { requestContext } from './request-context';
 
 /** Pages with a browser UI (OpenAPI, queue dashboard) that need scripts and styles from the API itself. */
 const UI_PREFIXES = ['/docs', '/admin/queues'];
@@ -11,7 +12,7 @@ const DOCS_CSP =
 /**
  * Only JSON bodies are parsed. Hooks every response passes through: the release headers the seeds require on every answer
  * (errors included), the request id, the route template for the request log, and a CSP that lets
- * the OpenAPI and queue dashboard UIs render while the rest of the API keeps `default-src 'none'`.
+ * the OpenAPI and queue dashboard UIs render, and the request context (id, client address) for the audit log while the rest of the API keeps `default-src 'none'`.
  */
 export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
   fastify.removeContentTypeParser(['text/plain']);
@@ -24,7 +25,15 @@ export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigS
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(release).header('x-request-id', request.id);
     (request.raw as TracedRequest).routeTemplate = request.routeOptions.url;
-    done();
+    const userAgent = request.headers['user-agent'];
+    requestContext.run(
+      {
+        requestId: request.id,
+        ipAddress: request.ip,
+        userAgent: typeof userAgent === 'string' ? userAgent : null,
+      },
+      done,
+    );
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (UI_PREFIXES.some((prefix) => request.url === prefix || request.url.startsWith(`${prefix}/`))) {
