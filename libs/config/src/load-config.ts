@@ -93,12 +93,6 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
   if (strict && env.CORS_ORIGINS.includes('*')) {
     throw new ConfigError(`config: CORS_ORIGINS must list origins, not "*", in ${env.NODE_ENV}`);
   }
-  if (strict && env.QUEUE_DASHBOARD_ENABLED) {
-    // Until access control guards it, the dashboard would let anyone retry or delete jobs.
-    throw new ConfigError(
-      `config: QUEUE_DASHBOARD_ENABLED must be false in ${env.NODE_ENV} until access control lands`,
-    );
-  }
   if (env.CAPTCHA_PROVIDER === 'turnstile' && !env.TURNSTILE_SECRET_KEY) {
     throw new ConfigError('config: TURNSTILE_SECRET_KEY is required when CAPTCHA_PROVIDER is turnstile');
   }

@@ -48,7 +48,7 @@ export interface ApiConfigShape extends RuntimeConfigShape {
     loginAfterFailures: number;
   };
   health: { workerHeartbeatMaxAgeMs: number };
-  /** The bull-board UI at /admin/queues (development and test only: it has no login of its own yet). */
+  /** The bull-board UI at /admin/queues, behind the API's authentication and queue permissions. */
   queueDashboardEnabled: boolean;
 }
 

@@ -57,15 +57,33 @@ describe('queue operations', () => {
       });
     });
 
-    it('serves the bull-board dashboard at /admin/queues with a CSP that lets it run', async () => {
-      const page = await fetch(`${api.url}/admin/queues`);
+    it('serves the bull-board dashboard at /admin/queues only to signed-in operators, read-only for them', async () => {
+      expect((await fetch(`${api.url}/admin/queues`)).status).toBe(401);
+      const operator = await createActiveUser(api.app, { role: 'operator' });
+      const login = await fetch(`${api.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: operator.email, password: operator.password }),
+      });
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const auth = { authorization: `Bearer ${accessToken}` };
+
+      const page = await fetch(`${api.url}/admin/queues`, { headers: auth });
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
-      const queues = await fetch(`${api.url}/admin/queues/api/queues`);
+      const queues = await fetch(`${api.url}/admin/queues/api/queues`, { headers: auth });
       expect(queues.status).toBe(200);
       const body = (await queues.json()) as { queues: { name: string }[] };
       expect(body.queues.map((queue) => queue.name).sort()).toEqual([QueueName.Email, QueueName.Maintenance]);
+
+      const retry = await fetch(`${api.url}/admin/queues/api/queues/${QueueName.Email}/retry/failed`, {
+        method: 'PUT',
+        headers: auth,
+      });
+      expect(retry.status).toBe(403);
+      expect(retry.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await retry.json()) as { code: string }).code).toBe('forbidden');
     });
   });
 

@@ -2,24 +2,69 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, PROBLEM_CONTENT_TYPE, problemType, titleFor } from '@rampart/http';
 import { JobProducer, QueueName } from '@rampart/jobs';
+import { Permission, isAdministrative, roleHas } from '../access/permissions';
+import { Authenticator } from '../auth/tokens/authenticator';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+async function answerProblem(reply: FastifyReply, error: unknown, requestId: string): Promise<void> {
+  if (!(error instanceof DomainError)) throw error;
+  await reply
+    .code(error.status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send({
+      type: problemType(error.code),
+      title: titleFor(error.status),
+      status: error.status,
+      detail: error.detail,
+      code: error.code,
+      requestId,
+    });
+}
+
 /**
- * Mounts the bull-board UI (inspect, retry and remove jobs, the dead-letter view of failed jobs)
- * at /admin/queues. Called only when QUEUE_DASHBOARD_ENABLED is true, which the configuration
- * allows in development and test only until access control can guard it.
+ * Mounts the bull-board UI (inspect, retry and remove jobs; the failed list is the dead-letter view)
+ * at /admin/queues, behind the same rules as the API: it is a Fastify plugin, outside Nest's guards,
+ * so a hook of its own authenticates every request (bearer or the browser-mode cookie) and requires
+ * `queues:read` to look and `queues:operate` to change anything (operators read, admins operate;
+ * an admin needs an MFA session). Only mounted with QUEUE_DASHBOARD_ENABLED.
  */
 export async function mountQueueDashboard(app: NestFastifyApplication): Promise<void> {
   const producer = app.get(JobProducer);
+  const authenticator = app.get(Authenticator);
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
     queues: Object.values(QueueName).map((name) => new BullMQAdapter(producer.queue(name))),
     serverAdapter,
   });
-  await app.register(serverAdapter.registerPlugin(), {
-    prefix: QUEUE_DASHBOARD_PATH,
-  });
+  const guarded = async (scope: FastifyInstance): Promise<void> => {
+    scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const principal = await authenticator.authenticate(request);
+        const needed = READ_METHODS.has(request.method) ? Permission.QueuesRead : Permission.QueuesOperate;
+        if (!roleHas(principal.role, needed)) {
+          throw new DomainError('forbidden', 403, `Your role (${principal.role}) lacks ${needed}.`);
+        }
+        if (principal.role === 'admin' && isAdministrative([needed]) && !principal.amr.includes('mfa')) {
+          throw new DomainError(
+            'mfa_required',
+            403,
+            'The queue dashboard needs a session signed in with two-factor authentication.',
+          );
+        }
+      } catch (error) {
+        await answerProblem(reply, error, request.id);
+      }
+    });
+    await scope.register(serverAdapter.registerPlugin() as Parameters<FastifyInstance['register']>[0], {
+      prefix: QUEUE_DASHBOARD_PATH,
+    });
+  };
+  await app.register(guarded);
 }
