@@ -67,38 +67,52 @@ describe('access control: default deny, permissions per role, MFA for admin rout
     expect(unmarked).toEqual([]);
   });
 
+  /** Expected statuses, in the order anonymous, viewer, operator, admin without MFA, admin with MFA. */
+  const row = (
+    method: string,
+    path: string,
+    ...codes: [number, number, number, number, number]
+  ): [string, string, Record<Caller, number>] => [
+    method,
+    path,
+    {
+      anonymous: codes[0],
+      viewer: codes[1],
+      operator: codes[2],
+      'admin without MFA': codes[3],
+      'admin with MFA': codes[4],
+    },
+  ];
+  // `ghost` ids do not exist: a caller the guard lets through gets 404, so nothing changes.
+  const ghost = '6f1c1a6e-8d2a-4a8e-9a5e-2f4f0e0b7c11';
   const matrix: [string, string, Record<Caller, number>][] = [
-    [
-      'GET',
-      '/v1/auth/me',
-      { anonymous: 401, viewer: 200, operator: 200, 'admin without MFA': 200, 'admin with MFA': 200 },
-    ],
-    [
-      'GET',
-      '/v1/auth/csrf',
-      { anonymous: 401, viewer: 200, operator: 200, 'admin without MFA': 200, 'admin with MFA': 200 },
-    ],
-    [
-      'GET',
-      '/v1/admin/queues',
-      { anonymous: 401, viewer: 403, operator: 200, 'admin without MFA': 403, 'admin with MFA': 200 },
-    ],
-    [
-      'GET',
-      '/v1/auth/session',
-      { anonymous: 200, viewer: 200, operator: 200, 'admin without MFA': 200, 'admin with MFA': 200 },
-    ],
-    [
-      'GET',
-      '/__healthz',
-      { anonymous: 200, viewer: 200, operator: 200, 'admin without MFA': 200, 'admin with MFA': 200 },
-    ],
+    row('GET', '/__healthz', 200, 200, 200, 200, 200),
+    row('GET', '/v1/auth/session', 200, 200, 200, 200, 200),
+    row('GET', '/v1/auth/me', 401, 200, 200, 200, 200),
+    row('GET', '/v1/auth/csrf', 401, 200, 200, 200, 200),
+    row('GET', '/v1/auth/sessions', 401, 200, 200, 200, 200),
+    row('DELETE', `/v1/auth/sessions/${ghost}`, 401, 404, 404, 404, 404),
+    row('GET', '/v1/admin/queues', 401, 403, 200, 403, 200),
+    row('GET', '/v1/admin/users', 401, 403, 403, 403, 200),
+    row('GET', `/v1/admin/users/${ghost}`, 401, 403, 403, 403, 404),
+    row('PATCH', `/v1/admin/users/${ghost}`, 401, 403, 403, 403, 404),
+    row('POST', `/v1/admin/users/${ghost}/lock`, 401, 403, 403, 403, 404),
+    row('POST', `/v1/admin/users/${ghost}/unlock`, 401, 403, 403, 403, 404),
+    row('POST', `/v1/admin/users/${ghost}/disable`, 401, 403, 403, 403, 404),
+    row('POST', `/v1/admin/users/${ghost}/enable`, 401, 403, 403, 403, 404),
+    row('POST', `/v1/admin/users/${ghost}/invalidate-tokens`, 401, 403, 403, 403, 404),
+    row('GET', `/v1/admin/users/${ghost}/sessions`, 401, 403, 403, 403, 404),
+    row('DELETE', `/v1/admin/users/${ghost}/sessions/${ghost}`, 401, 403, 403, 403, 404),
+    row('GET', '/v1/admin/audit-logs?limit=1', 401, 403, 403, 403, 200),
+    row('GET', '/v1/admin/audit-logs/verify', 401, 403, 403, 403, 200),
+    row('GET', '/v1/admin/audit-logs/export?action=none', 401, 403, 403, 403, 200),
   ];
 
   it.each(matrix)('%s %s answers each role as expected', async (method, path, expected) => {
     const actual: Partial<Record<Caller, number>> = {};
     for (const caller of Object.keys(expected) as Caller[]) {
-      actual[caller] = (await json(path, { method, token: tokens.get(caller) })).status;
+      const body = method === 'PATCH' ? { body: JSON.stringify({ role: 'viewer' }) } : {};
+      actual[caller] = (await json(path, { method, token: tokens.get(caller), ...body })).status;
     }
     expect(actual).toEqual(expected);
   });
