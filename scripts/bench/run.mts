@@ -30,6 +30,20 @@
 //             throttles, and the API's Redis keys. Prints the targets (login p95 < 150 ms in the seed,
 //             /me >= 5,000 req/s aimed) as PASS/FAIL without failing the run. About 55 s with the defaults.
 //
+//   access    Authorization, rate limiting and the audit log. A bench admin (bench-access-<random>@example.test,
+//             inserted into PostgreSQL) enrols TOTP through the API and signs in with a code; with its MFA
+//             access token, over 64 connections: GET /v1/auth/me and GET /v1/admin/users?page=1&page_size=20
+//             (users:read: admin + MFA) against an API whose limiter is on but raised (RATE_LIMIT_API=
+//             1000000/60, RATE_LIMIT_LOGIN=1000/60), then GET /v1/auth/me against a second API process with
+//             RATE_LIMIT_ENABLED=false; 3 s warm-up + BENCH_DURATION seconds per target, RSS and CPU as in
+//             healthz, plus server CPU per request. Prints admin ÷ /me (cost of authorization and the admin
+//             route) and /me limiter on ÷ off (cost of rate limiting). Then AuditLogRepository.append from
+//             the compiled API application in this process, BENCH_AUDIT_COUNT appends at concurrency 1, 8
+//             and 32 (appends/s, p50/p95/p99; serialised by an advisory lock, so it scales little), and
+//             verify() over the whole chain (entries, time). Deletes the admin (sessions cascade), its login
+//             attempts and throttles, and the Redis keys; the audit entries stay (the log is append-only).
+//             About 65 s with the defaults (up to 8 s more when the TOTP step is about to end).
+//
 // Needs PostgreSQL and Redis answering on 127.0.0.1 (the servers check their ports at startup); all
 // traffic stays on 127.0.0.1.
 //
@@ -37,9 +51,10 @@
 //   node scripts/bench/run.mts                      (uses the existing dist/)
 //
 // Environment:
-//   BENCH_DURATION=10         seconds of each measured HTTP run (healthz, auth)
+//   BENCH_DURATION=10         seconds of each measured HTTP run (healthz, auth, access)
 //   BENCH_EMAIL_COUNT=2000    mails of the email throughput run
 //   BENCH_EMAIL_CONCURRENCY=8 the worker's WORKER_EMAIL_CONCURRENCY (and SMTP pool size) in the email run
+//   BENCH_AUDIT_COUNT=2000    audit appends per concurrency in the access run
 //   BENCH_SCENARIOS=healthz   comma-separated scenarios to run (default: all)
 //   BENCH_JSON=1              also print the results as one JSON line at the end
 //   BENCH_DATABASE_URL        DATABASE_URL of the servers (default postgresql://postgres@127.0.0.1:5432/rampart_bench)
@@ -50,7 +65,9 @@
 // email: a mail missing or accepted twice (120 s limit), an outbox row not marked sent, or an unloaded
 // p95 over the seed SLO of 30 s (over the 1 s aim prints FAIL on the SLO line but does not fail the run);
 // auth: a bench sign-in or /me check that does not answer as expected, or any request error, timeout or
-// non-2xx under load.
+// non-2xx under load; access: the admin's sign-in with MFA or a route check that does not answer as
+// expected (including the admin route refusing a password-only session with 403 mfa_required), any
+// request error, timeout or non-2xx under load, a failed audit append, or verify() finding the chain broken.
 // To add a benchmark, write scripts/bench/scenarios/<name>.mts exporting a Scenario and list it below.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -62,11 +79,12 @@ import {
   type Scenario,
   type ScenarioReport,
 } from './lib.mts';
+import { accessScenario } from './scenarios/access.mts';
 import { authScenario } from './scenarios/auth.mts';
 import { emailScenario } from './scenarios/email.mts';
 import { healthzScenario } from './scenarios/healthz.mts';
 
-const SCENARIOS: Scenario[] = [healthzScenario, emailScenario, authScenario];
+const SCENARIOS: Scenario[] = [healthzScenario, emailScenario, authScenario, accessScenario];
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/rampart_bench';

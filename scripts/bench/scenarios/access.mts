@@ -1,0 +1,630 @@
+// Authorization, rate limiting and the audit log of the real API (dist/):
+//   me on      GET /v1/auth/me over 64 connections with an admin's MFA access token (permission
+//              self:read), the rate limiter on (tier `api` raised to 1,000,000/60 so it counts every
+//              request in Redis but refuses none)
+//   admin on   GET /v1/admin/users?page=1&page_size=20 with the same token (permission users:read: role
+//              admin and a session that passed MFA), the limiter on as above
+//   me off     GET /v1/auth/me again, against a second API process with RATE_LIMIT_ENABLED=false (same
+//              JWT_SECRET and Redis key prefix, so the same token and cached state work), started after
+//              the first one stopped
+//   audit      AuditLogRepository.append (the compiled API application, initialised in this process
+//              without HTTP) BENCH_AUDIT_COUNT times at concurrency 1, 8 and 32 (a promise pool), then
+//              AuditLogRepository.verify() over the whole chain, which must be valid
+// Prints admin ÷ /me (the cost of authorization and of the admin route) and /me limiter on ÷ off (the
+// cost of rate limiting) as req/s ratios, with server CPU per request. The admin user
+// (bench-access-<random>@example.test) is inserted straight into PostgreSQL, enrols TOTP through the API
+// and signs in with a code; it is deleted afterwards (sessions, MFA state cascade) with its login attempts
+// and throttles, as are the Redis keys of the run's prefix. Audit entries cannot be deleted (append-only by
+// a trigger): they stay in the bench database. Any request error, timeout or non-2xx, a failed append, or
+// a broken chain fails the scenario.
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import argon2 from 'argon2';
+import pg from 'pg';
+import {
+  DATA_STORE_COMMANDS,
+  cpuSecondsBetween,
+  fixed,
+  formatTable,
+  httpRequest,
+  loadFailures,
+  measureServer,
+  percentile,
+  readCpuTicksByPid,
+  sleep,
+  targetTable,
+  type BenchSettings,
+  type HttpResponse,
+  type Scenario,
+  type ScenarioReport,
+  type ServerProcess,
+  type TargetResult,
+} from '../lib.mts';
+import { API_LOG_LEVEL, deleteRedisKeys, migrateDatabase, startApi } from '../servers.mts';
+
+/** The API's ARGON2_PARAMS (apps/api/src/auth/passwords/password-hasher.ts). */
+const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const EMAIL_PREFIX = 'bench-access-';
+const CONNECTIONS = 64;
+const ME_PATH = '/v1/auth/me';
+const ADMIN_PATH = '/v1/admin/users?page=1&page_size=20';
+/** The limiter stays on (its Redis round trip is measured) but never refuses at these rates. */
+const RATE_LIMIT_ENV = { RATE_LIMIT_API: '1000000/60', RATE_LIMIT_LOGIN: '1000/60' };
+const CHECK_TIMEOUT_MS = 10_000;
+/** TOTP: RFC 6238 steps of 30 s; a code is accepted once per step and account. */
+const TOTP_STEP_MS = 30_000;
+/** Seconds into a step after which the enrolment waits for the next step (test/e2e/auth/mfa.e2e-spec.ts). */
+const TOTP_SAFE_SECONDS = 22;
+const AUDIT_CONCURRENCY = [1, 8, 32];
+const AUDIT_WARMUP = 50;
+/** The in-process application's PostgreSQL pool (DATABASE_POOL_MAX; the API's default). */
+const AUDIT_POOL_MAX = 10;
+/** CPU of processes other than the API, the loader and the data stores that makes a run suspect (%). */
+const OTHER_CPU_WARNING_PERCENT = 20;
+
+// ---------------------------------------------------------------------------------------------------------
+// The compiled API modules (CommonJS in dist/), seen through the little this scenario uses of them.
+
+interface NewAuditEntry {
+  actor: string;
+  action: string;
+  outcome: 'success' | 'failure' | 'denied';
+}
+
+interface AuditVerification {
+  valid: boolean;
+  checked: number;
+  firstBroken: { seq: string; id: string; reason: 'hash' | 'link' } | null;
+}
+
+interface AuditLogRepository {
+  append(entry: NewAuditEntry): Promise<unknown>;
+  verify(): Promise<AuditVerification>;
+}
+
+type ClassToken<T> = abstract new (...args: never[]) => T;
+
+interface NestApp {
+  init(): Promise<unknown>;
+  get<T>(token: ClassToken<T>): T;
+  close(): Promise<void>;
+}
+
+interface ConfigModule {
+  loadApiConfig: (env: Record<string, string>) => unknown;
+}
+
+interface CreateApiAppModule {
+  createApiApp: (config: unknown) => Promise<NestApp>;
+}
+
+interface DbModule {
+  AuditLogRepository: ClassToken<AuditLogRepository>;
+}
+
+interface TotpModule {
+  totpCodeAt: (secret: string, timeMs: number) => string;
+}
+
+function distRequire(settings: BenchSettings): <T>(file: string) => T {
+  const require = createRequire(import.meta.url);
+  return <T,>(file: string): T => require(path.join(settings.root, 'dist', file)) as T;
+}
+
+/** The API's Nest application without HTTP (init, no listen) and its AuditLogRepository. */
+async function createAuditApp(
+  settings: BenchSettings,
+  redisKeyPrefix: string,
+): Promise<{ app: NestApp; audit: AuditLogRepository }> {
+  createRequire(import.meta.url)('reflect-metadata');
+  const load = distRequire(settings);
+  const { loadApiConfig } = load<ConfigModule>('libs/config/src/index.js');
+  const { createApiApp } = load<CreateApiAppModule>('apps/api/src/create-api-app.js');
+  const { AuditLogRepository } = load<DbModule>('libs/db/src/index.js');
+  const app = await createApiApp(
+    loadApiConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      LOG_PRETTY: 'false',
+      DATABASE_URL: settings.databaseUrl,
+      DATABASE_POOL_MAX: String(AUDIT_POOL_MAX),
+      REDIS_URL: settings.redisUrl,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
+    }),
+  );
+  try {
+    await app.init();
+    return { app, audit: app.get(AuditLogRepository) };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The admin user and its MFA session, through HTTP
+
+interface JsonResponse {
+  status: number;
+  headers: HttpResponse['headers'];
+  text: string;
+  body: Record<string, unknown>;
+}
+
+async function call(
+  api: ServerProcess,
+  method: 'GET' | 'POST',
+  route: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<JsonResponse> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await httpRequest(`${api.url}${route}`, {
+    method,
+    headers,
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    timeoutMs: CHECK_TIMEOUT_MS,
+  });
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(response.body);
+    if (parsed !== null && typeof parsed === 'object') body = parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON: the callers check the fields they need and report the text.
+  }
+  return { status: response.status, headers: response.headers, text: response.body, body };
+}
+
+/** Throws with the answer when `response` is not `status` or lacks a string field `field`. */
+function expectAnswer(what: string, response: JsonResponse, status: number, field?: string): string {
+  const value = field === undefined ? '' : response.body[field];
+  if (response.status !== status || (field !== undefined && typeof value !== 'string')) {
+    throw new Error(
+      `${what} answered ${response.status} (expected ${status}${field ? ` with ${field}` : ''}): ` +
+        response.text.slice(0, 300),
+    );
+  }
+  return typeof value === 'string' ? value : '';
+}
+
+interface BenchAdmin {
+  email: string;
+  password: string;
+}
+
+async function createAdmin(db: pg.Client): Promise<BenchAdmin> {
+  const email = `${EMAIL_PREFIX}${randomBytes(6).toString('hex')}@example.test`;
+  const password = `Bench-${randomBytes(12).toString('base64url')}-pw`;
+  await db.query(
+    `INSERT INTO users (id, email, password_hash, status, role, email_verified_at, updated_at)
+     VALUES (gen_random_uuid(), $1, $2, 'active', 'admin', now(), now())`,
+    [email, await argon2.hash(password, ARGON2_PARAMS)],
+  );
+  return { email, password };
+}
+
+/** Waits for the next TOTP step when the current one is about to end, so a code stays current. */
+async function awayFromStepEnd(): Promise<void> {
+  const intoStep = (Date.now() % TOTP_STEP_MS) / 1000;
+  if (intoStep > TOTP_SAFE_SECONDS) await sleep((30.5 - intoStep) * 1000);
+}
+
+/**
+ * Signs the admin in with a password, checks that the admin route refuses that session (mfa_required),
+ * enrols TOTP, signs in again and completes the MFA challenge; returns the MFA session's access token.
+ */
+async function adminMfaToken(
+  api: ServerProcess,
+  admin: BenchAdmin,
+  settings: BenchSettings,
+): Promise<string> {
+  const { totpCodeAt } = distRequire(settings)<TotpModule>('apps/api/src/auth/mfa/totp.js');
+  const credentials = { email: admin.email, password: admin.password };
+  const first = await call(api, 'POST', '/v1/auth/login', { body: credentials });
+  const passwordToken = expectAnswer('POST /v1/auth/login (no MFA yet)', first, 200, 'accessToken');
+
+  const refused = await call(api, 'GET', ADMIN_PATH, { token: passwordToken });
+  if (refused.status !== 403 || refused.body.code !== 'mfa_required') {
+    throw new Error(
+      `GET ${ADMIN_PATH} with a password-only admin session answered ${refused.status} ` +
+        `(expected 403 mfa_required): ${refused.text.slice(0, 300)}`,
+    );
+  }
+
+  await awayFromStepEnd();
+  const setup = await call(api, 'POST', '/v1/auth/mfa/totp/setup', { token: passwordToken, body: {} });
+  const secret = expectAnswer('POST /v1/auth/mfa/totp/setup', setup, 200, 'secret');
+  const enable = await call(api, 'POST', '/v1/auth/mfa/totp/enable', {
+    token: passwordToken,
+    body: { code: totpCodeAt(secret, Date.now()) },
+  });
+  expectAnswer('POST /v1/auth/mfa/totp/enable', enable, 200);
+
+  const second = await call(api, 'POST', '/v1/auth/login', { body: credentials });
+  const mfaToken = expectAnswer('POST /v1/auth/login (MFA enrolled)', second, 200, 'mfaToken');
+  if (second.body.mfaRequired !== true) {
+    throw new Error(`POST /v1/auth/login (MFA enrolled) did not ask for MFA: ${second.text.slice(0, 300)}`);
+  }
+  // The enable used the current step's code; a code is accepted once per step, so the next step's.
+  const verify = await call(api, 'POST', '/v1/auth/mfa/verify', {
+    body: { mfaToken, code: totpCodeAt(secret, Date.now() + TOTP_STEP_MS) },
+  });
+  return expectAnswer('POST /v1/auth/mfa/verify', verify, 200, 'accessToken');
+}
+
+/**
+ * /me answers the admin, the admin route answers a page of users, and the rate-limit headers are there
+ * (limiter on) or not (off). Returns the RateLimit-Policy header seen, '' when none.
+ */
+async function checkRoutes(
+  api: ServerProcess,
+  token: string,
+  admin: BenchAdmin,
+  limiterOn: boolean,
+  withAdminRoute: boolean,
+): Promise<string> {
+  const me = await call(api, 'GET', ME_PATH, { token });
+  expectAnswer(`GET ${ME_PATH}`, me, 200);
+  if (me.body.email !== admin.email || me.body.role !== 'admin') {
+    throw new Error(`GET ${ME_PATH} answered another account: ${me.text.slice(0, 300)}`);
+  }
+  const policy = me.headers['ratelimit-policy'];
+  const policyText = Array.isArray(policy) ? policy.join(', ') : (policy ?? '');
+  if (limiterOn !== (policyText !== '')) {
+    throw new Error(
+      `GET ${ME_PATH} ${limiterOn ? 'has no' : 'has a'} RateLimit-Policy header with the limiter ` +
+        `${limiterOn ? 'on' : 'off'} (${policyText || 'none'})`,
+    );
+  }
+  if (withAdminRoute) {
+    const page = await call(api, 'GET', ADMIN_PATH, { token });
+    expectAnswer(`GET ${ADMIN_PATH}`, page, 200);
+    if (!Array.isArray(page.body.items) || typeof page.body.total !== 'number' || page.body.total < 1) {
+      throw new Error(`GET ${ADMIN_PATH} answered an unexpected shape: ${page.text.slice(0, 300)}`);
+    }
+  }
+  return policyText;
+}
+
+async function deleteBenchUsers(db: pg.Client): Promise<Record<string, number>> {
+  const deleted: Record<string, number> = {};
+  for (const table of ['users', 'login_attempts', 'login_throttles']) {
+    const result = await db.query(`DELETE FROM ${table} WHERE email LIKE $1`, [`${EMAIL_PREFIX}%`]);
+    deleted[table] = result.rowCount ?? 0;
+  }
+  return deleted;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Audit appends
+
+interface AppendRun {
+  concurrency: number;
+  appends: number;
+  errors: number;
+  firstError: string;
+  wallSec: number;
+  perSec: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  /** CPU seconds this process (the application) used. */
+  benchCpuSec: number;
+  /** CPU seconds the local PostgreSQL and Redis processes used. */
+  dataStoresCpuSec: number;
+}
+
+const AUDIT_ENTRY: NewAuditEntry = { actor: 'system:bench', action: 'bench.append', outcome: 'success' };
+
+/** `count` appends, `concurrency` in flight at a time; latency = call to resolve of each append. */
+async function appendRun(audit: AuditLogRepository, count: number, concurrency: number): Promise<AppendRun> {
+  const latencies: number[] = [];
+  let issued = 0;
+  let errors = 0;
+  let firstError = '';
+  const cpuBefore = process.cpuUsage();
+  const dataStoresBefore = await readCpuTicksByPid(DATA_STORE_COMMANDS);
+  const startedAt = performance.now();
+  const lane = async (): Promise<void> => {
+    while (issued < count) {
+      issued += 1;
+      const before = performance.now();
+      try {
+        await audit.append(AUDIT_ENTRY);
+        latencies.push(performance.now() - before);
+      } catch (error) {
+        errors += 1;
+        if (!firstError) firstError = error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const wallSec = (performance.now() - startedAt) / 1000;
+  const dataStoresCpuSec = cpuSecondsBetween(dataStoresBefore, await readCpuTicksByPid(DATA_STORE_COMMANDS));
+  const cpu = process.cpuUsage(cpuBefore);
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    concurrency,
+    appends: latencies.length,
+    errors,
+    firstError,
+    wallSec,
+    perSec: latencies.length / wallSec,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
+    benchCpuSec: (cpu.user + cpu.system) / 1e6,
+    dataStoresCpuSec,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The scenario
+
+function positiveInteger(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/** CPU per request in microseconds. */
+function microsPerRequest(cpuSec: number, target: TargetResult): number {
+  return target.load.completed > 0 ? (cpuSec / target.load.completed) * 1e6 : 0;
+}
+
+function cpuLines(targets: TargetResult[]): string[] {
+  const lines: string[] = [];
+  for (const target of targets) {
+    const seconds = target.load.durationSec || 1;
+    const share = (cpuSec: number): number => (cpuSec / seconds) * 100;
+    const others = share(
+      target.machineCpuSec - target.serverCpuSec - target.load.loaderCpuSec - target.dataStoresCpuSec,
+    );
+    lines.push(
+      `CPU during ${target.name}: machine ${fixed(share(target.machineCpuSec), 0)}% of ` +
+        `${os.availableParallelism() * 100}% = api ${fixed(share(target.serverCpuSec), 0)}% + loader ` +
+        `${fixed(share(target.load.loaderCpuSec), 0)}% + PostgreSQL/Redis ` +
+        `${fixed(share(target.dataStoresCpuSec), 0)}% + other processes ${fixed(Math.max(0, others), 0)}%`,
+    );
+    if (others > OTHER_CPU_WARNING_PERCENT) {
+      lines.push(
+        `warning: other processes took ${fixed(others, 0)}% CPU during ${target.name}: its numbers are ` +
+          'lower than this machine can do (run again on a quiet machine).',
+      );
+    }
+  }
+  return lines;
+}
+
+export const accessScenario: Scenario = {
+  name: 'access',
+  description: `GET ${ADMIN_PATH} (admin + MFA) vs GET ${ME_PATH}, limiter on/off, and audit appends/s`,
+  async run(settings: BenchSettings): Promise<ScenarioReport> {
+    const auditCount = positiveInteger('BENCH_AUDIT_COUNT', 2000);
+    const prefix = `rampart-bench-access-${randomBytes(4).toString('hex')}`;
+    // One signing secret for both API processes, so the limiter-off one accepts the same token.
+    const jwtSecret = randomBytes(32).toString('base64url');
+    const apiEnv = { REDIS_KEY_PREFIX: prefix, JWT_SECRET: jwtSecret };
+    const failures: string[] = [];
+    const targets: TargetResult[] = [];
+    const db = new pg.Client({ connectionString: settings.databaseUrl });
+    const http = { ...settings, connections: CONNECTIONS };
+    let api: ServerProcess | undefined;
+    let app: NestApp | undefined;
+    let connected = false;
+    let createdUser = false;
+
+    try {
+      settings.log(`access: migrating ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
+      await migrateDatabase(settings, settings.databaseUrl);
+      await db.connect();
+      connected = true;
+      const admin = await createAdmin(db);
+      createdUser = true;
+
+      // --- limiter on: /me and the admin route -------------------------------------------------------
+      settings.log('access: starting dist/apps/api/src/main.js (rate limiter on, api tier 1000000/60)');
+      api = await startApi(settings, { ...apiEnv, ...RATE_LIMIT_ENV });
+      settings.log('access: enrolling the bench admin in TOTP and signing in with a code');
+      const token = await adminMfaToken(api, admin, settings);
+      const policyOn = await checkRoutes(api, token, admin, true, true);
+      const auth = { authorization: `Bearer ${token}` };
+      const meOn: TargetResult = {
+        ...(await measureServer(api, { path: ME_PATH, headers: auth }, http)),
+        name: `GET ${ME_PATH}, limiter on`,
+      };
+      targets.push(meOn);
+      const adminOn: TargetResult = {
+        ...(await measureServer(api, { path: ADMIN_PATH, headers: auth }, http)),
+        name: 'GET /v1/admin/users, limiter on',
+      };
+      targets.push(adminOn);
+      if (!api.isRunning) failures.push(`the API (limiter on) exited during the run\n${api.output()}`);
+      await api.stop();
+
+      // --- limiter off: /me ----------------------------------------------------------------------------
+      settings.log('access: starting a second API process with RATE_LIMIT_ENABLED=false');
+      api = await startApi(settings, { ...apiEnv, RATE_LIMIT_ENABLED: 'false' });
+      await checkRoutes(api, token, admin, false, false);
+      const meOff: TargetResult = {
+        ...(await measureServer(api, { path: ME_PATH, headers: auth }, http)),
+        name: `GET ${ME_PATH}, limiter off`,
+      };
+      targets.push(meOff);
+      if (!api.isRunning) failures.push(`the API (limiter off) exited during the run\n${api.output()}`);
+      await api.stop();
+      for (const target of targets) failures.push(...loadFailures(target));
+      const usersListed = (await db.query<{ count: number }>('SELECT count(*)::int AS count FROM users'))
+        .rows[0]?.count;
+
+      // --- audit appends ---------------------------------------------------------------------------------
+      settings.log('access: starting the API application in this process (AuditLogRepository)');
+      const created = await createAuditApp(settings, prefix);
+      app = created.app;
+      const { audit } = created;
+      settings.log(`access: audit warm-up, ${AUDIT_WARMUP} appends (discarded)`);
+      const warmup = await appendRun(audit, AUDIT_WARMUP, 1);
+      const runs: AppendRun[] = [];
+      for (const concurrency of AUDIT_CONCURRENCY) {
+        settings.log(`access: ${auditCount} audit appends, ${concurrency} at a time`);
+        runs.push(await appendRun(audit, auditCount, concurrency));
+      }
+      for (const run of [warmup, ...runs]) {
+        if (run.errors > 0) {
+          failures.push(
+            `audit appends ${run.concurrency} at a time: ${run.errors} failed (first: ${run.firstError})`,
+          );
+        }
+      }
+      settings.log('access: verifying the audit chain');
+      const verifyStart = performance.now();
+      const verification = await audit.verify();
+      const verifyMs = performance.now() - verifyStart;
+      if (!verification.valid) {
+        failures.push(
+          `audit chain broken after ${verification.checked} entries: ${JSON.stringify(verification.firstBroken)}`,
+        );
+      }
+
+      // --- report -----------------------------------------------------------------------------------------
+      const authorizationRatio = adminOn.load.requestsPerSec / meOn.load.requestsPerSec;
+      const limiterRatio = meOn.load.requestsPerSec / meOff.load.requestsPerSec;
+      const costTable = formatTable(
+        ['target', 'req/s', 'api CPU µs/req', 'PostgreSQL+Redis CPU µs/req', '1 ÷ (req/s) µs'],
+        targets.map((target) => [
+          target.name,
+          fixed(target.load.requestsPerSec, 0),
+          fixed(microsPerRequest(target.serverCpuSec, target), 0),
+          fixed(microsPerRequest(target.dataStoresCpuSec, target), 0),
+          fixed(target.load.requestsPerSec > 0 ? 1e6 / target.load.requestsPerSec : 0, 0),
+        ]),
+      );
+      const first = runs[0];
+      const auditTable = formatTable(
+        [
+          'audit append',
+          'appends',
+          'wall s',
+          'appends/s',
+          'x 1 at a time',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'max ms',
+          'errors',
+          'bench CPU',
+          'PostgreSQL+Redis CPU',
+        ],
+        runs.map((run) => [
+          `${run.concurrency} at a time`,
+          String(run.appends),
+          fixed(run.wallSec),
+          fixed(run.perSec, 0),
+          first && first.perSec > 0 ? fixed(run.perSec / first.perSec) : '-',
+          fixed(run.p50),
+          fixed(run.p95),
+          fixed(run.p99),
+          fixed(run.max),
+          String(run.errors),
+          `${fixed((run.benchCpuSec / run.wallSec) * 100, 0)}%`,
+          `${fixed((run.dataStoresCpuSec / run.wallSec) * 100, 0)}%`,
+        ]),
+      );
+      const meCpu = microsPerRequest(meOn.serverCpuSec, meOn);
+      const meOffCpu = microsPerRequest(meOff.serverCpuSec, meOff);
+      const adminCpu = microsPerRequest(adminOn.serverCpuSec, adminOn);
+      const summary = [
+        targetTable(targets),
+        '',
+        costTable,
+        '',
+        auditTable,
+        '',
+        `note: one admin user whose session passed TOTP MFA (amr includes mfa), one access token for every ` +
+          `connection of all three targets; ${CONNECTIONS} connections. The API runs with NODE_ENV=test, ` +
+          `LOG_LEVEL=${API_LOG_LEVEL}; limiter on = RATE_LIMIT_API=${RATE_LIMIT_ENV.RATE_LIMIT_API} (every ` +
+          `request counted in Redis, none refused; RateLimit-Policy seen: ${policyOn || 'none'}), limiter off = ` +
+          'RATE_LIMIT_ENABLED=false in a second API process started after the first stopped.',
+        `note: both routes pass the same authentication (token, Redis revocation state) and the same ` +
+          `access guard; /me then reads one user, the admin route counts and lists a page of users ` +
+          `(${usersListed ?? '?'} in the table), so admin ÷ /me is the cost of the admin route as a whole ` +
+          '(permission + MFA check and its query), not of the permission check alone.',
+        `note: audit appends call AuditLogRepository.append in this process (the API's Nest application, ` +
+          `PostgreSQL pool of ${AUDIT_POOL_MAX}), each in its own transaction; a ${AUDIT_WARMUP}-append ` +
+          'warm-up ran first and is not shown. Appends take turns on a PostgreSQL advisory lock by design ' +
+          '(each links to the hash of the one before), so concurrency adds queueing rather than throughput; ' +
+          `at 32 at a time the appends also queue for the pool's ${AUDIT_POOL_MAX} connections. Latency = call ` +
+          'to resolve of each append, waiting included.',
+        `note: the audit log is append-only (a trigger refuses UPDATE, DELETE and TRUNCATE), so the ` +
+          `${AUDIT_WARMUP + runs.reduce((sum, run) => sum + run.appends, 0)} bench entries of this run ` +
+          '(actor system:bench, action bench.append) stay in the bench database, and verify() walks every ' +
+          'run so far; the bench admin and its sessions are deleted.',
+        'note: req/s ratios are only as good as the machine is quiet (see the CPU lines); api CPU per request ' +
+          '(server CPU time / responses) is less sensitive to other load.',
+        ...cpuLines(targets),
+        `authorization: admin route ÷ /me = ${fixed(authorizationRatio)} req/s ` +
+          `(${fixed(adminOn.load.requestsPerSec, 0)} ÷ ${fixed(meOn.load.requestsPerSec, 0)}); api CPU per ` +
+          `request ${fixed(adminCpu, 0)} vs ${fixed(meCpu, 0)} µs (x ${fixed(meCpu > 0 ? adminCpu / meCpu : 0)})`,
+        `rate limiting: /me limiter on ÷ off = ${fixed(limiterRatio)} req/s ` +
+          `(${fixed(meOn.load.requestsPerSec, 0)} ÷ ${fixed(meOff.load.requestsPerSec, 0)}); api CPU per ` +
+          `request ${fixed(meCpu, 0)} vs ${fixed(meOffCpu, 0)} µs (x ${fixed(meOffCpu > 0 ? meCpu / meOffCpu : 0)})`,
+        `audit: ${runs.map((run) => `${fixed(run.perSec, 0)} appends/s ${run.concurrency} at a time`).join(', ')}; ` +
+          `verify(): ${verification.valid ? 'valid' : 'BROKEN'}, ${verification.checked} entries in ` +
+          `${fixed(verifyMs, 0)} ms (${fixed(verifyMs > 0 ? (verification.checked / verifyMs) * 1000 : 0, 0)} entries/s)`,
+      ];
+      const extra: Record<string, number | string> = {
+        meLimiterOnRequestsPerSec: meOn.load.requestsPerSec,
+        adminRequestsPerSec: adminOn.load.requestsPerSec,
+        meLimiterOffRequestsPerSec: meOff.load.requestsPerSec,
+        adminToMeRatio: authorizationRatio,
+        limiterOnToOffRatio: limiterRatio,
+        meLimiterOnCpuMicrosPerRequest: meCpu,
+        adminCpuMicrosPerRequest: adminCpu,
+        meLimiterOffCpuMicrosPerRequest: meOffCpu,
+        auditVerifyValid: verification.valid ? 'yes' : 'no',
+        auditVerifyEntries: verification.checked,
+        auditVerifyMs: verifyMs,
+      };
+      for (const run of runs) {
+        extra[`auditAppendsPerSecC${run.concurrency}`] = run.perSec;
+        extra[`auditAppendP50MsC${run.concurrency}`] = run.p50;
+        extra[`auditAppendP95MsC${run.concurrency}`] = run.p95;
+      }
+      return {
+        scenario: accessScenario.name,
+        description: accessScenario.description,
+        setup:
+          `HTTP ${CONNECTIONS} connections, pipelining 1, ${settings.warmupSec} s warm-up (discarded) + ` +
+          `${settings.durationSec} s measured per target; audit ${auditCount} appends per concurrency ` +
+          `(${AUDIT_CONCURRENCY.join(', ')})`,
+        targets,
+        summary,
+        failures,
+        extra,
+      };
+    } finally {
+      await api?.stop();
+      await app?.close();
+      try {
+        const rows = connected && createdUser ? await deleteBenchUsers(db) : {};
+        const keys = await deleteRedisKeys(settings.redisUrl, prefix);
+        const counts = Object.entries(rows)
+          .map(([table, count]) => `${count} ${table}`)
+          .join(', ');
+        settings.log(`access: cleaned up ${counts || 'no rows'} and ${keys} Redis keys`);
+      } catch (error) {
+        settings.log(`access: clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        if (connected) await db.end();
+      }
+    }
+  },
+};
