@@ -106,11 +106,19 @@ async function main(): Promise<void> {
     COMMIT_SHA: process.env.COMMIT_SHA ?? gitCommit(),
     BUILD_ID: process.env.BUILD_ID ?? `local-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`,
   };
+  // Each child in a process group of its own: Ctrl-C reaches only this script, which then asks
+  // each app once (SIGTERM) to drain and stop. Sharing the terminal's group, they would get Ctrl-C's
+  // SIGINT and then the SIGTERM, and treat the second signal as "exit now".
   const children = {
-    api: spawn(process.execPath, [path.join(ROOT, 'dist/apps/api/src/main.js')], { env, stdio: 'inherit' }),
+    api: spawn(process.execPath, [path.join(ROOT, 'dist/apps/api/src/main.js')], {
+      env,
+      stdio: 'inherit',
+      detached: true,
+    }),
     worker: spawn(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], {
       env,
       stdio: 'inherit',
+      detached: true,
     }),
   };
 
