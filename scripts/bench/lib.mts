@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import autocannon, { type Result as AutocannonResult } from 'autocannon';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -593,4 +594,32 @@ export function targetTable(targets: TargetResult[]): string {
     ];
   });
   return formatTable(header, rows);
+}
+
+/** CPU of processes other than the API, the loader and the data stores that makes a run suspect (%). */
+export const OTHER_CPU_WARNING_PERCENT = 20;
+
+/** Per target: how the machine's CPU split between the API, the loader, the data stores and anything else. */
+export function cpuLines(targets: TargetResult[]): string[] {
+  const lines: string[] = [];
+  for (const target of targets) {
+    const seconds = target.load.durationSec || 1;
+    const share = (cpuSec: number): number => (cpuSec / seconds) * 100;
+    const others = share(
+      target.machineCpuSec - target.serverCpuSec - target.load.loaderCpuSec - target.dataStoresCpuSec,
+    );
+    lines.push(
+      `CPU during ${target.name}: machine ${fixed(share(target.machineCpuSec), 0)}% of ` +
+        `${os.availableParallelism() * 100}% = api ${fixed(share(target.serverCpuSec), 0)}% + loader ` +
+        `${fixed(share(target.load.loaderCpuSec), 0)}% + PostgreSQL/Redis ` +
+        `${fixed(share(target.dataStoresCpuSec), 0)}% + other processes ${fixed(Math.max(0, others), 0)}%`,
+    );
+    if (others > OTHER_CPU_WARNING_PERCENT) {
+      lines.push(
+        `warning: other processes took ${fixed(others, 0)}% CPU during ${target.name}: its numbers are ` +
+          'lower than this machine can do (run again on a quiet machine).',
+      );
+    }
+  }
+  return lines;
 }

@@ -1,6 +1,7 @@
 // The servers the benchmarks run against, each as its own child process on a free 127.0.0.1 port,
 // and the database they need.
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -145,4 +146,58 @@ export async function startWorker(
     throw error;
   }
   return server;
+}
+
+// The compiled API (CommonJS in dist/), seen through the little the scenarios use of it.
+export type ClassToken<T> = abstract new (...args: never[]) => T;
+
+export interface NestApp {
+  init(): Promise<unknown>;
+  get<T>(token: ClassToken<T>): T;
+  close(): Promise<void>;
+}
+
+interface ConfigModule {
+  loadApiConfig: (env: Record<string, string>) => unknown;
+}
+
+interface CreateApiAppModule {
+  createApiApp: (config: unknown) => Promise<NestApp>;
+}
+
+/** Loads a module of the build (`file` relative to dist/). */
+export function requireDist<T>(settings: BenchSettings, file: string): T {
+  return createRequire(import.meta.url)(path.join(settings.root, 'dist', file)) as T;
+}
+
+/**
+ * The API's Nest application in this process, initialised but not listening: the real services
+ * (outbox, repositories) for scenarios that drive them directly. Configured from `env` only.
+ */
+export async function startApiInProcess(
+  settings: BenchSettings,
+  redisKeyPrefix: string,
+  env: Record<string, string> = {},
+): Promise<NestApp> {
+  createRequire(import.meta.url)('reflect-metadata');
+  const { loadApiConfig } = requireDist<ConfigModule>(settings, 'libs/config/src/index.js');
+  const { createApiApp } = requireDist<CreateApiAppModule>(settings, 'apps/api/src/create-api-app.js');
+  const app = await createApiApp(
+    loadApiConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      LOG_PRETTY: 'false',
+      DATABASE_URL: settings.databaseUrl,
+      REDIS_URL: settings.redisUrl,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
+      ...env,
+    }),
+  );
+  try {
+    await app.init();
+    return app;
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
 }

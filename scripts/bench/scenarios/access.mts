@@ -18,13 +18,11 @@
 // a trigger): they stay in the bench database. Any request error, timeout or non-2xx, a failed append, or
 // a broken chain fails the scenario.
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import argon2 from 'argon2';
 import pg from 'pg';
 import {
   DATA_STORE_COMMANDS,
+  cpuLines,
   cpuSecondsBetween,
   fixed,
   formatTable,
@@ -42,7 +40,16 @@ import {
   type ServerProcess,
   type TargetResult,
 } from '../lib.mts';
-import { API_LOG_LEVEL, deleteRedisKeys, migrateDatabase, startApi } from '../servers.mts';
+import {
+  API_LOG_LEVEL,
+  deleteRedisKeys,
+  migrateDatabase,
+  requireDist,
+  startApi,
+  startApiInProcess,
+  type ClassToken,
+  type NestApp,
+} from '../servers.mts';
 
 /** The API's ARGON2_PARAMS (apps/api/src/auth/passwords/password-hasher.ts). */
 const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -61,8 +68,6 @@ const AUDIT_CONCURRENCY = [1, 8, 32];
 const AUDIT_WARMUP = 50;
 /** The in-process application's PostgreSQL pool (DATABASE_POOL_MAX; the API's default). */
 const AUDIT_POOL_MAX = 10;
-/** CPU of processes other than the API, the loader and the data stores that makes a run suspect (%). */
-const OTHER_CPU_WARNING_PERCENT = 20;
 
 // ---------------------------------------------------------------------------------------------------------
 // The compiled API modules (CommonJS in dist/), seen through the little this scenario uses of them.
@@ -84,22 +89,6 @@ interface AuditLogRepository {
   verify(): Promise<AuditVerification>;
 }
 
-type ClassToken<T> = abstract new (...args: never[]) => T;
-
-interface NestApp {
-  init(): Promise<unknown>;
-  get<T>(token: ClassToken<T>): T;
-  close(): Promise<void>;
-}
-
-interface ConfigModule {
-  loadApiConfig: (env: Record<string, string>) => unknown;
-}
-
-interface CreateApiAppModule {
-  createApiApp: (config: unknown) => Promise<NestApp>;
-}
-
 interface DbModule {
   AuditLogRepository: ClassToken<AuditLogRepository>;
 }
@@ -108,39 +97,16 @@ interface TotpModule {
   totpCodeAt: (secret: string, timeMs: number) => string;
 }
 
-function distRequire(settings: BenchSettings): <T>(file: string) => T {
-  const require = createRequire(import.meta.url);
-  return <T,>(file: string): T => require(path.join(settings.root, 'dist', file)) as T;
-}
-
 /** The API's Nest application without HTTP (init, no listen) and its AuditLogRepository. */
 async function createAuditApp(
   settings: BenchSettings,
   redisKeyPrefix: string,
 ): Promise<{ app: NestApp; audit: AuditLogRepository }> {
-  createRequire(import.meta.url)('reflect-metadata');
-  const load = distRequire(settings);
-  const { loadApiConfig } = load<ConfigModule>('libs/config/src/index.js');
-  const { createApiApp } = load<CreateApiAppModule>('apps/api/src/create-api-app.js');
-  const { AuditLogRepository } = load<DbModule>('libs/db/src/index.js');
-  const app = await createApiApp(
-    loadApiConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      LOG_PRETTY: 'false',
-      DATABASE_URL: settings.databaseUrl,
-      DATABASE_POOL_MAX: String(AUDIT_POOL_MAX),
-      REDIS_URL: settings.redisUrl,
-      REDIS_KEY_PREFIX: redisKeyPrefix,
-    }),
-  );
-  try {
-    await app.init();
-    return { app, audit: app.get(AuditLogRepository) };
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
+  const app = await startApiInProcess(settings, redisKeyPrefix, {
+    DATABASE_POOL_MAX: String(AUDIT_POOL_MAX),
+  });
+  const { AuditLogRepository } = requireDist<DbModule>(settings, 'libs/db/src/index.js');
+  return { app, audit: app.get(AuditLogRepository) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -221,7 +187,7 @@ async function adminMfaToken(
   admin: BenchAdmin,
   settings: BenchSettings,
 ): Promise<string> {
-  const { totpCodeAt } = distRequire(settings)<TotpModule>('apps/api/src/auth/mfa/totp.js');
+  const { totpCodeAt } = requireDist<TotpModule>(settings, 'apps/api/src/auth/mfa/totp.js');
   const credentials = { email: admin.email, password: admin.password };
   const first = await call(api, 'POST', '/v1/auth/login', { body: credentials });
   const passwordToken = expectAnswer('POST /v1/auth/login (no MFA yet)', first, 200, 'accessToken');
@@ -378,30 +344,6 @@ function positiveInteger(name: string, fallback: number): number {
 /** CPU per request in microseconds. */
 function microsPerRequest(cpuSec: number, target: TargetResult): number {
   return target.load.completed > 0 ? (cpuSec / target.load.completed) * 1e6 : 0;
-}
-
-function cpuLines(targets: TargetResult[]): string[] {
-  const lines: string[] = [];
-  for (const target of targets) {
-    const seconds = target.load.durationSec || 1;
-    const share = (cpuSec: number): number => (cpuSec / seconds) * 100;
-    const others = share(
-      target.machineCpuSec - target.serverCpuSec - target.load.loaderCpuSec - target.dataStoresCpuSec,
-    );
-    lines.push(
-      `CPU during ${target.name}: machine ${fixed(share(target.machineCpuSec), 0)}% of ` +
-        `${os.availableParallelism() * 100}% = api ${fixed(share(target.serverCpuSec), 0)}% + loader ` +
-        `${fixed(share(target.load.loaderCpuSec), 0)}% + PostgreSQL/Redis ` +
-        `${fixed(share(target.dataStoresCpuSec), 0)}% + other processes ${fixed(Math.max(0, others), 0)}%`,
-    );
-    if (others > OTHER_CPU_WARNING_PERCENT) {
-      lines.push(
-        `warning: other processes took ${fixed(others, 0)}% CPU during ${target.name}: its numbers are ` +
-          'lower than this machine can do (run again on a quiet machine).',
-      );
-    }
-  }
-  return lines;
 }
 
 export const accessScenario: Scenario = {

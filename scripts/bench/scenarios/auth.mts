@@ -13,10 +13,11 @@
 // keys (its own REDIS_KEY_PREFIX). Any request error, timeout or non-2xx fails the scenario; the targets
 // (login p95 < 150 ms in the seed, /me >= 5,000 req/s aimed) are printed, not enforced.
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import argon2 from 'argon2';
 import pg from 'pg';
 import {
+  OTHER_CPU_WARNING_PERCENT,
+  cpuLines,
   fixed,
   formatTable,
   httpRequest,
@@ -44,8 +45,6 @@ const ME_PATH = '/v1/auth/me';
 const SEED_LOGIN_P95_MS = 150;
 const AIM_ME_REQUESTS_PER_SEC = 5_000;
 const CHECK_TIMEOUT_MS = 10_000;
-/** CPU of processes other than the API, the loader and the data stores that makes a run suspect (%). */
-const OTHER_CPU_WARNING_PERCENT = 20;
 
 interface BenchUser {
   email: string;
@@ -307,25 +306,7 @@ export const authScenario: Scenario = {
           `access token. The API runs with NODE_ENV=test, LOG_LEVEL=${API_LOG_LEVEL} and the default libuv ` +
           'threadpool (4 threads), and shares the cores with autocannon (loader CPU).',
       ];
-      for (const target of targets) {
-        const seconds = target.load.durationSec || 1;
-        const share = (cpuSec: number): number => (cpuSec / seconds) * 100;
-        const others = share(
-          target.machineCpuSec - target.serverCpuSec - target.load.loaderCpuSec - target.dataStoresCpuSec,
-        );
-        summary.push(
-          `CPU during ${target.name}: machine ${fixed(share(target.machineCpuSec), 0)}% of ` +
-            `${os.availableParallelism() * 100}% = api ${fixed(share(target.serverCpuSec), 0)}% + loader ` +
-            `${fixed(share(target.load.loaderCpuSec), 0)}% + PostgreSQL/Redis ` +
-            `${fixed(share(target.dataStoresCpuSec), 0)}% + other processes ${fixed(Math.max(0, others), 0)}%`,
-        );
-        if (others > OTHER_CPU_WARNING_PERCENT) {
-          summary.push(
-            `warning: other processes took ${fixed(others, 0)}% CPU during ${target.name}: its numbers are ` +
-              'lower than this machine can do (run again on a quiet machine).',
-          );
-        }
-      }
+      summary.push(...cpuLines(targets));
       for (const rate of rates) {
         const others = (rate.machineCores - rate.cpuCores) * 100;
         if (others > OTHER_CPU_WARNING_PERCENT || rate.cpuCores < 0.75 * rate.concurrency) {

@@ -12,9 +12,7 @@
 // Every Message-ID must reach the sink exactly once, and every outbox row must end up 'sent'; anything
 // else fails the scenario, as does an unloaded p95 over the seed SLO.
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import pg from 'pg';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import {
@@ -29,7 +27,15 @@ import {
   type ScenarioReport,
   type ServerProcess,
 } from '../lib.mts';
-import { deleteRedisKeys, migrateDatabase, startWorker } from '../servers.mts';
+import {
+  deleteRedisKeys,
+  migrateDatabase,
+  requireDist,
+  startApiInProcess,
+  startWorker,
+  type ClassToken,
+  type NestApp,
+} from '../servers.mts';
 
 const BATCH_SIZE = 100;
 const WARMUP_COUNT = 50;
@@ -62,22 +68,6 @@ interface EmailOutbox {
   send(requests: EmailRequest[]): Promise<OutboxRow[]>;
 }
 
-type ClassToken<T> = abstract new (...args: never[]) => T;
-
-interface NestApp {
-  init(): Promise<unknown>;
-  get<T>(token: ClassToken<T>): T;
-  close(): Promise<void>;
-}
-
-interface ConfigModule {
-  loadApiConfig: (env: Record<string, string>) => unknown;
-}
-
-interface CreateApiAppModule {
-  createApiApp: (config: unknown) => Promise<NestApp>;
-}
-
 interface EmailOutboxModule {
   EmailOutbox: ClassToken<EmailOutbox>;
 }
@@ -87,29 +77,12 @@ async function createProducer(
   settings: BenchSettings,
   redisKeyPrefix: string,
 ): Promise<{ app: NestApp; outbox: EmailOutbox }> {
-  const require = createRequire(import.meta.url);
-  const dist = (file: string): string => path.join(settings.root, 'dist', file);
-  require('reflect-metadata');
-  const { loadApiConfig } = require(dist('libs/config/src/index.js')) as ConfigModule;
-  const { createApiApp } = require(dist('apps/api/src/create-api-app.js')) as CreateApiAppModule;
-  const { EmailOutbox } = require(dist('apps/api/src/email/email-outbox.service.js')) as EmailOutboxModule;
-  const app = await createApiApp(
-    loadApiConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      LOG_PRETTY: 'false',
-      DATABASE_URL: settings.databaseUrl,
-      REDIS_URL: settings.redisUrl,
-      REDIS_KEY_PREFIX: redisKeyPrefix,
-    }),
+  const app = await startApiInProcess(settings, redisKeyPrefix);
+  const { EmailOutbox } = requireDist<EmailOutboxModule>(
+    settings,
+    'apps/api/src/email/email-outbox.service.js',
   );
-  try {
-    await app.init();
-    return { app, outbox: app.get(EmailOutbox) };
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
+  return { app, outbox: app.get(EmailOutbox) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
