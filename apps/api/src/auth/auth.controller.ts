@@ -10,7 +10,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { LogInDto, MeDto, RefreshDto, SessionStatusDto, TokenPairDto } from './dto/log-in.dto';
+import { LogInDto, RefreshDto, SessionStatusDto, TokenPairDto } from './dto/log-in.dto';
 import { DisableTotpDto, MfaVerifyDto, RecoveryCodesDto, TotpCodeDto, TotpSetupDto } from './dto/mfa.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
 import type { MfaChallenge } from './mfa/mfa-challenges';
@@ -21,6 +21,7 @@ import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
 import { Public, RequirePermission } from '../access/access.decorators';
 import { Permission } from '../access/permissions';
 import { RateLimit } from '../rate-limit/rate-limit.decorators';
+import { UserDto } from '../users/dto/user.dto';
 import { CurrentPrincipal, bearerToken } from './tokens/authenticator';
 import { AccessTokens } from './tokens/access-tokens';
 import { BrowserSession, type CookieSessionBody } from './tokens/browser-session';
@@ -250,18 +251,11 @@ export class AuthController {
 
   @Get('me')
   @RequirePermission(Permission.SelfRead)
-  @ApiOkResponse({ type: MeDto })
-  async me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
+  @ApiOkResponse({ type: UserDto })
+  async me(@CurrentPrincipal() principal: Principal): Promise<UserDto> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
-    return {
-      id: user.id,
-      email: user.email,
-      role: user.role,
-      status: user.status,
-      emailVerified: user.emailVerifiedAt !== null,
-      createdAt: user.createdAt.toISOString(),
-    };
+    return UserDto.of(user);
   }
 
   /** Whether the request's access token is good right now (the seeds' check_session); never 401. */

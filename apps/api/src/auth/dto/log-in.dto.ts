@@ -48,15 +48,6 @@ export class TokenPairDto {
   refreshTokenExpiresAt!: string;
 }
 
-export class MeDto {
-  @ApiProperty() id!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty({ enum: ['admin', 'operator', 'viewer'] }) role!: string;
-  @ApiProperty({ enum: ['unverified', 'active', 'disabled'] }) status!: string;
-  @ApiProperty() emailVerified!: boolean;
-  @ApiProperty() createdAt!: string;
-}
-
 export class SessionStatusDto {
   @ApiProperty() authenticated!: boolean;
   @ApiProperty({ required: false }) userId?: string;
