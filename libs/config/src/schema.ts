@@ -85,7 +85,8 @@ export const apiEnvSchema = commonEnvSchema.extend({
   SESSION_IDLE_TIMEOUT_MINUTES: positiveInt.default(10_080),
   ADMIN_SESSION_IDLE_TIMEOUT_MINUTES: positiveInt.default(15),
   LOGIN_MAX_FAILURES: positiveInt.max(100).default(5),
-  LOGIN_LOCKOUT_MINUTES: positiveInt.max(1_440).default(15),
+  // Fractions allowed (0.05 is 3 s), so tests can watch a lock end.
+  LOGIN_LOCKOUT_MINUTES: z.coerce.number().positive().max(1_440).default(15),
   PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1_440).default(60),
   MFA_ISSUER: z.string().min(1).max(64).default('Rampart'),
   CAPTCHA_PROVIDER: z.enum(['disabled', 'turnstile']).default('disabled'),

@@ -7,7 +7,11 @@ export { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 export type { Heartbeat } from './heartbeats/heartbeat';
 export { UserRepository } from './users/user.repository';
 export { OneTimeTokenRepository, type OneTimeTokenKind } from './auth/one-time-tokens';
-export { LoginThrottleRepository, type LoginCharge } from './auth/login-throttle.repository';
+export {
+  LoginThrottleRepository,
+  type LockoutPolicy,
+  type LoginCharge,
+} from './auth/login-throttle.repository';
 export { MfaRepository, type MfaState } from './auth/mfa.repository';
 export {
   LoginAttemptRepository,

@@ -192,9 +192,10 @@ describe('TOTP multi-factor authentication', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ mfaToken, code }),
         }).then((response) => response.status);
-      // The password step counted once; two wrong codes reach the limit of 3.
+      // The right password was taken back; three wrong codes reach the limit of 3 and lock.
       expect(await verify('000000')).toBe(401);
       expect(await verify('000001')).toBe(401);
+      expect(await verify('000002')).toBe(401);
       expect(await verify(totpCodeAt(secret, Date.now()))).toBe(429);
       const again = await fetch(`${strict.url}/v1/auth/login`, {
         method: 'POST',

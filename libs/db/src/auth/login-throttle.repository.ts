@@ -4,53 +4,129 @@ import { type DbTransaction, clientOf } from '../transaction';
 
 /** What charging an attempt found. */
 export interface LoginCharge {
-  /** This attempt's number among the consecutive failures (1 for the first). */
+  /** This attempt's number among the unresolved attempts (1 for the first). */
   attempt: number;
-  /** The attempt may not even check the password: the address is locked, or over the limit. */
+  /** The attempt may not even check the password (see `lockedUntil` and `retryAfterMs`). */
   refused: boolean;
+  /** The end of the lock that refused it; null when nothing is locked. */
   lockedUntil: Date | null;
+  /**
+   * A refusal without a lock: `maxFailures` attempts are still being checked, and one of them
+   * either fails (then the address locks) or succeeds (then the count falls). Worth a retry soon.
+   */
+  retryAfterMs: number | null;
 }
 
+/** The lockout's numbers, from configuration. */
+export interface LockoutPolicy {
+  maxFailures: number;
+  lockMs: number;
+}
+
+/**
+ * How long an attempt may stay charged but unresolved before it is taken as a failure: far longer
+ * than a password check, so only an attempt whose process died mid-way ages out.
+ */
+const UNRESOLVED_ATTEMPT_MS = 60_000;
+/** What a refusal without a lock tells the client to wait: in-flight attempts resolve within a second. */
+const IN_FLIGHT_RETRY_MS = 1_000;
+
+interface ThrottleRow {
+  failed_count: number;
+  locked_until: Date | null;
+  updated_at: Date;
+  now: Date;
+}
+
+/**
+ * One row per address: `failed_count` is the number of attempts charged and not resolved (a
+ * failure stays charged; a success is refunded or clears the row), `locked_until` the end of a
+ * lock, and `updated_at` the time of the last charge.
+ *
+ * Invariants the lockout relies on (each tested in the e2e lockout suite):
+ * - every refusal either names a lock with an end, or is a short in-flight refusal; a count at the
+ *   limit without a lock never outlives UNRESOLVED_ATTEMPT_MS, so no address is refused for ever;
+ * - refused attempts are not counted, so the count never exceeds the limit and a refund after a
+ *   correct password always brings the address back under it;
+ * - an expired lock starts a new count.
+ */
 @Injectable()
 export class LoginThrottleRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Counts an attempt before its password is checked, in one atomic statement: N parallel
-   * attempts get the numbers 1..N, so no more than `maxFailures` of them ever reach the password
-   * check (Zitadel GHSA-7h8m-vrxx-vr4m raced exactly this). An expired lock starts a new count.
+   * Counts an attempt before its password (or code) is checked, atomically under the row's lock:
+   * N parallel attempts get the numbers 1..N up to the limit, so no more than `maxFailures` of them
+   * ever reach the check (Zitadel GHSA-7h8m-vrxx-vr4m raced exactly this).
    */
-  async charge(email: string, maxFailures: number): Promise<LoginCharge> {
-    const rows = await this.prisma.$queryRaw<
-      { failed_count: number; locked_until: Date | null; now: Date }[]
-    >`
-      INSERT INTO login_throttles AS t (email, failed_count, locked_until, updated_at)
-      VALUES (${email}, 1, NULL, clock_timestamp())
-      ON CONFLICT (email) DO UPDATE SET
-        failed_count = CASE WHEN t.locked_until IS NOT NULL AND t.locked_until <= clock_timestamp() THEN 1
-                            ELSE t.failed_count + 1 END,
-        locked_until = CASE WHEN t.locked_until IS NOT NULL AND t.locked_until <= clock_timestamp() THEN NULL
-                            ELSE t.locked_until END,
-        updated_at = clock_timestamp()
-      RETURNING failed_count, locked_until, clock_timestamp() AS now`;
+  async charge(email: string, { maxFailures, lockMs }: LockoutPolicy, tx: DbTransaction): Promise<LoginCharge> {
+    const client = clientOf(this.prisma, tx);
+    await client.$executeRaw`
+      INSERT INTO login_throttles (email, failed_count, locked_until, updated_at)
+      VALUES (${email}, 0, NULL, clock_timestamp())
+      ON CONFLICT (email) DO NOTHING`;
+    const rows = await client.$queryRaw<ThrottleRow[]>`
+      SELECT failed_count, locked_until, updated_at, clock_timestamp() AS now
+        FROM login_throttles WHERE email = ${email} FOR UPDATE`;
     const row = rows[0];
-    if (!row) throw new Error('login throttle upsert returned no row');
-    const locked = row.locked_until !== null && row.locked_until > row.now;
-    return {
-      attempt: row.failed_count,
-      refused: locked || row.failed_count > maxFailures,
-      lockedUntil: locked ? row.locked_until : null,
-    };
+    if (!row) throw new Error('login throttle row vanished under its lock');
+    const now = row.now.getTime();
+    if (row.locked_until && row.locked_until.getTime() > now) {
+      return { attempt: row.failed_count, refused: true, lockedUntil: row.locked_until, retryAfterMs: null };
+    }
+    // An expired lock starts a new count.
+    let count = row.locked_until ? 0 : row.failed_count;
+    if (count >= maxFailures) {
+      const unresolvedFor = now - row.updated_at.getTime();
+      if (unresolvedFor < UNRESOLVED_ATTEMPT_MS) {
+        return { attempt: count, refused: true, lockedUntil: null, retryAfterMs: IN_FLIGHT_RETRY_MS };
+      }
+      // Attempts that never resolved (their process died) count as the failures they may have been:
+      // the lock they would have caused, measured from the last of them.
+      const locked = await client.$queryRaw<{ locked_until: Date }[]>`
+        UPDATE login_throttles
+           SET locked_until = updated_at + make_interval(secs => ${lockMs / 1000}::float8)
+         WHERE email = ${email} AND updated_at + make_interval(secs => ${lockMs / 1000}::float8) > clock_timestamp()
+        RETURNING locked_until`;
+      const lockedUntil = locked[0]?.locked_until;
+      if (lockedUntil) return { attempt: count, refused: true, lockedUntil, retryAfterMs: null };
+      count = 0;
+    }
+    await client.$executeRaw`
+      UPDATE login_throttles
+         SET failed_count = ${count + 1}, locked_until = NULL, updated_at = clock_timestamp()
+       WHERE email = ${email}`;
+    return { attempt: count + 1, refused: false, lockedUntil: null, retryAfterMs: null };
   }
 
-  /** Locks the address for `lockMs`; returns the end of the lock, or null if another attempt locked it first. */
-  async lock(email: string, lockMs: number, tx?: DbTransaction): Promise<Date | null> {
-    const rows = await clientOf(this.prisma, tx).$queryRaw<{ locked_until: Date }[]>`
+  /**
+   * After a failure: locks the address for `lockMs` if its unresolved attempts reached the limit.
+   * Returns the lock's end and the count, or null when nothing was locked now (under the limit, or
+   * another attempt locked it first).
+   */
+  async lockIfOverLimit(
+    email: string,
+    policy: LockoutPolicy,
+    tx: DbTransaction,
+  ): Promise<{ lockedUntil: Date; failedAttempts: number } | null> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<{ locked_until: Date; failed_count: number }[]>`
       UPDATE login_throttles
-         SET locked_until = clock_timestamp() + make_interval(secs => ${lockMs / 1000}::float8)
-       WHERE email = ${email} AND (locked_until IS NULL OR locked_until <= clock_timestamp())
-      RETURNING locked_until`;
-    return rows[0]?.locked_until ?? null;
+         SET locked_until = clock_timestamp() + make_interval(secs => ${policy.lockMs / 1000}::float8)
+       WHERE email = ${email} AND failed_count >= ${policy.maxFailures}
+         AND (locked_until IS NULL OR locked_until <= clock_timestamp())
+      RETURNING locked_until, failed_count`;
+    const row = rows[0];
+    return row ? { lockedUntil: row.locked_until, failedAttempts: row.failed_count } : null;
+  }
+
+  /**
+   * Resolves one charged attempt as not a failure (a correct password before the second factor, a
+   * correct password confirming a sensitive change): the count it added is taken back.
+   */
+  async refund(email: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE login_throttles SET failed_count = GREATEST(failed_count - 1, 0)
+       WHERE email = ${email} AND failed_count > 0`;
   }
 
   /** An administrator locks the address now, whatever its count; returns the end of the lock. */

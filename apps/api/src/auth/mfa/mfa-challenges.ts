@@ -9,6 +9,13 @@ import { hashOneTimeToken, newOneTimeToken } from '../one-time-token';
 export const MFA_CHALLENGE_TTL_S = 300;
 export const MFA_CHALLENGE_MAX_FAILURES = 5;
 
+/** KEYS[1] the challenge, ARGV[1] the limit: count a failure on a live challenge, end it at the limit. */
+const FAIL_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+if failures >= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) end
+return failures`;
+
 export interface MfaChallenge {
   mfaRequired: true;
   mfaToken: string;
@@ -63,11 +70,13 @@ export class MfaChallenges implements OnModuleDestroy {
     return this.guarded(async () => (await this.redis.hget(this.key(token), 'userId')) ?? null);
   }
 
-  /** A wrong code: counts it, and ends the challenge at the limit. */
+  /**
+   * A wrong code: counts it, and ends the challenge at the limit. One script, so a challenge that
+   * ended meanwhile (used, expired, at its limit) is never brought back as a key without expiry.
+   */
   fail(token: string): Promise<void> {
     return this.guarded(async () => {
-      const failures = await this.redis.hincrby(this.key(token), 'failures', 1);
-      if (failures >= MFA_CHALLENGE_MAX_FAILURES) await this.redis.del(this.key(token));
+      await this.redis.eval(FAIL_SCRIPT, 1, this.key(token), MFA_CHALLENGE_MAX_FAILURES);
     });
   }
 

@@ -47,7 +47,7 @@ export class CompleteMfaLogin {
     if (!userId || !user) throw invalidChallenge;
 
     // Codes count against the same lockout as passwords: a stolen password buys no free guesses.
-    const charge = await this.lockout.charge(user.email);
+    await this.lockout.charge(user.email);
     let passed: boolean;
     if (input.recoveryCode) {
       passed = await this.mfa.useRecoveryCode(userId, hashRecoveryCode(input.recoveryCode));
@@ -62,11 +62,15 @@ export class CompleteMfaLogin {
     }
     if (!passed) {
       await this.challenges.fail(input.mfaToken);
-      await this.lockout.failed(user.email, user, charge.attempt);
+      await this.lockout.failed(user.email, user);
       await this.attempts.record({ email: user.email, userId, outcome: 'invalid_mfa_code', ...client });
       throw new DomainError('invalid_mfa_code', 401, 'The code is wrong, expired or already used.');
     }
-    if (!(await this.challenges.consume(input.mfaToken))) throw invalidChallenge;
+    if (!(await this.challenges.consume(input.mfaToken))) {
+      // A parallel request with a good code finished this sign-in first: not a guess.
+      await this.lockout.resolved(user.email);
+      throw invalidChallenge;
+    }
     await this.lockout.succeeded(user.email);
 
     const { session, refreshToken } = await this.database.transaction(async (tx) => {

@@ -29,9 +29,9 @@ const INVALID_CREDENTIALS = 'The e-mail address or the password is wrong.';
  * Password sign-in.
  * - No enumeration: an unknown address and a wrong password get the same answer and take the same
  *   time (a dummy hash is checked); lockouts apply to every address, known or not.
- * - Lockout: LOGIN_MAX_FAILURES consecutive failures lock the address for LOGIN_LOCKOUT_MINUTES and
- *   mail the owner; it unlocks by itself and a success resets the count. Attempts are counted
- *   before the password check, so parallel guesses cannot exceed the limit.
+ * - Lockout (LoginLockout): LOGIN_MAX_FAILURES consecutive failures lock the address for
+ *   LOGIN_LOCKOUT_MINUTES and mail the owner; it unlocks by itself and a success resets the count.
+ *   Attempts are counted before the password check, so parallel guesses cannot exceed the limit.
  * - Every attempt is recorded (login_attempts). Account state is only told after the right password.
  * - With MFA on, the password only earns a challenge; CompleteMfaLogin opens the session.
  * - With CAPTCHA on, an address with CAPTCHA_LOGIN_AFTER_FAILURES failures needs a solved CAPTCHA.
@@ -71,7 +71,7 @@ export class LogIn {
       this.attempts.record({ email, userId: user?.id ?? null, outcome, ...client });
 
     const user = await this.users.findByEmail(email);
-    const charge = await this.lockout.charge(email).catch(async (error: unknown) => {
+    await this.lockout.charge(email).catch(async (error: unknown) => {
       await record('account_locked', user);
       await this.audit.record({
         actor: user ? { userId: user.id } : 'anonymous',
@@ -85,7 +85,7 @@ export class LogIn {
       ? await this.hasher.verify(user.passwordHash, input.password)
       : await this.hasher.verifyAgainstDummy(input.password);
     if (!user || !valid) {
-      await this.lockout.failed(email, user, charge.attempt);
+      await this.lockout.failed(email, user);
       await record('invalid_credentials', user);
       await this.audit.record({
         actor: user ? { userId: user.id } : 'anonymous',
@@ -107,7 +107,9 @@ export class LogIn {
       await this.users.updatePasswordHash(user.id, await this.hasher.hash(input.password));
     }
     if (user.mfaEnabledAt) {
-      // The count is not reset yet: the second step's wrong codes add to it (LoginLockout).
+      // The right password is taken back, but the count is not reset: the second step's wrong codes
+      // add to the failures before it, so a known password buys no fresh guesses at the code.
+      await this.lockout.resolved(email);
       await record('mfa_required', user);
       return this.challenges.issue(user.id);
     }

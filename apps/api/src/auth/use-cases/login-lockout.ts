@@ -1,48 +1,61 @@
 import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
-import { Database, type LoginCharge, LoginThrottleRepository, type UserWithPassword } from '@rampart/db';
+import {
+  Database,
+  type LockoutPolicy,
+  type LoginCharge,
+  LoginThrottleRepository,
+  type UserWithPassword,
+} from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '../../email/email-outbox.service';
 import { AuditLog } from '../../audit/audit-log.service';
 
 /**
- * The lockout shared by both steps of a sign-in: wrong passwords and wrong second-factor codes
- * count against the same LOGIN_MAX_FAILURES, so knowing the password does not buy unlimited
- * guesses at the code. Attempts are charged before they are checked, atomically.
+ * The lockout shared by every check of an account's secrets: sign-in passwords, second-factor codes
+ * and the current password that confirms a sensitive change all count against the same
+ * LOGIN_MAX_FAILURES, so knowing one secret buys no free guesses at another.
+ *
+ * Each attempt is charged before it is checked, atomically, and then resolved exactly one way:
+ * - failed(): it stays counted; at the limit the address locks for LOGIN_LOCKOUT_MINUTES;
+ * - resolved(): a correct password that is not yet a sign-in (MFA pending, a confirmation) is
+ *   taken back, so the owner typing the right password never moves towards a lock;
+ * - succeeded(): a completed sign-in (or reset) clears the count.
+ * Every refusal carries a Retry-After that is true: a lock's end, or a second while attempts at the
+ * limit are still being checked.
  */
 @Injectable()
 export class LoginLockout {
+  private readonly policy: LockoutPolicy;
+
   constructor(
     private readonly database: Database,
     private readonly throttles: LoginThrottleRepository,
     private readonly outbox: EmailOutbox,
-    private readonly config: ApiConfig,
+    config: ApiConfig,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    this.policy = { maxFailures: config.lockout.maxFailures, lockMs: config.lockout.durationMs };
+  }
 
-  /** Counts an attempt; refuses it (429 account_locked) when the address is locked or over the limit. */
+  /** Counts an attempt; refuses it (429 account_locked with Retry-After) when the address is locked or at the limit. */
   async charge(email: string): Promise<LoginCharge> {
-    const charge = await this.throttles.charge(email, this.config.lockout.maxFailures);
-    if (charge.refused) throw this.lockedError(charge.lockedUntil);
+    const charge = await this.database.transaction((tx) => this.throttles.charge(email, this.policy, tx));
+    if (charge.refused) throw this.lockedError(charge);
     return charge;
   }
 
-  /** The failure that reaches the limit locks the address, and tells the owner (if there is one) by mail. */
-  async failed(
-    email: string,
-    user: Pick<UserWithPassword, 'email' | 'id'> | null,
-    attempt: number,
-  ): Promise<void> {
-    if (attempt < this.config.lockout.maxFailures) return;
+  /** A wrong secret: it stays counted; the failure that reaches the limit locks the address and mails the owner. */
+  async failed(email: string, user: Pick<UserWithPassword, 'email' | 'id'> | null): Promise<void> {
     const mails = await this.database.transaction(async (tx) => {
-      const lockedUntil = await this.throttles.lock(email, this.config.lockout.durationMs, tx);
-      if (!lockedUntil || !user) return [];
+      const lock = await this.throttles.lockIfOverLimit(email, this.policy, tx);
+      if (!lock || !user) return [];
       await this.audit.record(
         {
           actor: 'system:lockout',
           action: 'auth.lockout',
           target: { type: 'user', id: user.id },
-          changes: { after: { lockedUntil, failedAttempts: attempt } },
+          changes: { after: { lockedUntil: lock.lockedUntil, failedAttempts: lock.failedAttempts } },
         },
         tx,
       );
@@ -50,11 +63,16 @@ export class LoginLockout {
         {
           to: user.email,
           template: 'lockout-notice',
-          params: { lockedUntil: lockedUntil.toISOString(), failedAttempts: attempt },
+          params: { lockedUntil: lock.lockedUntil.toISOString(), failedAttempts: lock.failedAttempts },
         },
       ]);
     });
     await this.outbox.dispatch(mails);
+  }
+
+  /** A correct secret that does not finish a sign-in: the attempt is taken back. */
+  resolved(email: string): Promise<void> {
+    return this.throttles.refund(email);
   }
 
   /** A completed sign-in resets the count. */
@@ -62,9 +80,11 @@ export class LoginLockout {
     return this.throttles.clear(email);
   }
 
-  private lockedError(lockedUntil: Date | null): DomainError {
-    const until = lockedUntil?.getTime() ?? Date.now() + this.config.lockout.durationMs;
-    const retryAfter = Math.max(1, Math.ceil((until - Date.now()) / 1_000));
+  private lockedError(charge: LoginCharge): DomainError {
+    const untilMs = charge.lockedUntil
+      ? charge.lockedUntil.getTime() - Date.now()
+      : (charge.retryAfterMs ?? this.policy.lockMs);
+    const retryAfter = Math.max(1, Math.ceil(untilMs / 1_000));
     return new DomainError(
       'account_locked',
       429,
