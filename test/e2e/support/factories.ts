@@ -1,5 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Database, type Role, UserRepository } from '@rampart/db';
+import { Database, MfaRepository, type Role, UserRepository } from '@rampart/db';
+import { generateRecoveryCodes, hashRecoveryCode } from '../../../apps/api/src/auth/mfa/recovery-codes';
+import { SecretBox, TOTP_SECRET_PURPOSE } from '../../../apps/api/src/auth/mfa/secret-box';
+import { generateTotpSecret, totpTimeStep } from '../../../apps/api/src/auth/mfa/totp';
 import { PasswordHasher } from '../../../apps/api/src/auth/passwords/password-hasher';
 import { randomSuffix } from './run-settings';
 
@@ -31,4 +34,28 @@ export async function createActiveUser(
     return created;
   });
   return { id: user.id, email, password };
+}
+
+export interface TotpEnrolled {
+  secret: string;
+  recoveryCodes: string[];
+}
+
+/**
+ * TOTP turned on for the user through the application's repositories (no enrolment round trip),
+ * with ten recovery codes. Codes of the current time step and later are accepted; the app that
+ * seals must share MFA_ENCRYPTION_KEY with the API under test (the test default does).
+ */
+export async function enrolTotp(app: NestFastifyApplication, user: TestUser): Promise<TotpEnrolled> {
+  const secret = generateTotpSecret();
+  const sealed = app.get(SecretBox).seal(secret, TOTP_SECRET_PURPOSE);
+  const recoveryCodes = generateRecoveryCodes(10);
+  const mfa = app.get(MfaRepository);
+  await mfa.setPendingSecret(user.id, sealed);
+  await app.get(Database).transaction(async (tx) => {
+    if (!(await mfa.enable(user.id, sealed, totpTimeStep() - 2, tx)))
+      throw new Error('factory: enrol failed');
+    await mfa.replaceRecoveryCodes(user.id, recoveryCodes.map(hashRecoveryCode), tx);
+  });
+  return { secret, recoveryCodes };
 }

@@ -1,12 +1,39 @@
 import net from 'node:net';
 
 /**
+ * Writes chunks to a socket after a delay that may change at any time, never out of order: a chunk
+ * leaves no earlier than the one before it.
+ */
+class DelayedWriter {
+  private releaseAt = 0;
+
+  constructor(
+    private readonly target: net.Socket,
+    private readonly delayMs: () => number,
+  ) {}
+
+  write(chunk: Buffer): void {
+    const delay = this.delayMs();
+    const now = Date.now();
+    if (delay <= 0 && this.releaseAt <= now) {
+      this.target.write(chunk);
+      return;
+    }
+    this.releaseAt = Math.max(now + delay, this.releaseAt);
+    setTimeout(() => this.target.write(chunk), this.releaseAt - now);
+  }
+}
+
+/**
  * A TCP proxy in front of PostgreSQL or Redis that a test can break on purpose: `cut()` drops every
- * connection and refuses new ones (the dependency is "down"), `restore()` brings it back, and
- * `latencyMs` delays each chunk from the server (a slow dependency keeps requests in flight).
+ * connection and refuses new ones (the dependency is "down"), `restore()` brings it back,
+ * `latencyMs` delays each chunk from the server (a slow dependency keeps requests in flight), and
+ * `requestLatencyMs` delays each chunk to the server (an app's next read or write arrives late, so
+ * a test can act between an app's steps).
  */
 export class TcpProxy {
   latencyMs = 0;
+  requestLatencyMs = 0;
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private listenPort = 0;
@@ -54,11 +81,10 @@ export class TcpProxy {
       client.destroy();
       upstream.destroy();
     };
-    client.on('data', (chunk) => upstream.write(chunk));
-    upstream.on('data', (chunk) => {
-      if (this.latencyMs > 0) setTimeout(() => client.write(chunk), this.latencyMs);
-      else client.write(chunk);
-    });
+    const toServer = new DelayedWriter(upstream, () => this.requestLatencyMs);
+    const toClient = new DelayedWriter(client, () => this.latencyMs);
+    client.on('data', (chunk: Buffer) => toServer.write(chunk));
+    upstream.on('data', (chunk: Buffer) => toClient.write(chunk));
     client.on('close', forget).on('error', forget);
     upstream.on('close', forget).on('error', forget);
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
-import { type DbTransaction, type Role, type Session, SessionRepository, type UserStatus } from '@rampart/db';
+import { type DbTransaction, type Role, type Session, SessionRepository } from '@rampart/db';
+import { DomainError } from '@rampart/http';
 import { newOneTimeToken } from '../one-time-token';
 import { AccessTokens } from './access-tokens';
 import { TokenState } from './token-state';
@@ -19,7 +20,6 @@ export interface TokenPair {
 interface SessionUser {
   id: string;
   role: Role;
-  status: UserStatus;
   tokenVersion: number;
 }
 
@@ -44,9 +44,15 @@ export class SessionTokens {
     return token;
   }
 
-  /** Marks the session active for every API process and signs the access token. */
+  /**
+   * Marks the session active for every API process and signs the access token. Refuses (401) when
+   * the session was ended while the sign-in or refresh ran: an admin disabling the account, a logout
+   * everywhere, or refresh-token reuse detected by a racing request.
+   */
   async activate(session: Session, user: SessionUser, refreshToken: string): Promise<TokenPair> {
-    await this.state.activateSession(session.id, session.expiresAt, user);
+    if (!(await this.state.activateSession(session.id, session.expiresAt, user.role))) {
+      throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
+    }
     const access = await this.accessTokens.sign({
       userId: user.id,
       sessionId: session.id,

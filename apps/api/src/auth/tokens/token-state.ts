@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ApiConfig } from '@rampart/config';
@@ -8,6 +9,37 @@ import type { AccessClaims, Principal } from './principal';
 
 /** How long cached user state lives; code that changes it calls forgetUser(), this bounds anything else. */
 const USER_STATE_TTL_S = 300;
+/** How long a user's change marker lives: far longer than any read-then-fill of the cache takes. */
+const USER_EPOCH_TTL_S = 86_400;
+/** How long an ended session stays marked as ended beyond the longest access token (`exp` plus skew). */
+const ENDED_MARGIN_MS = 120_000;
+
+/**
+ * KEYS: session, idle, ended marker. ARGV: session TTL ms, idle TTL ms, 'nx' to keep an existing
+ * inactivity window. Marks a session active unless it has ended: checked and written in one step, so
+ * a sign-in or refresh that finishes after the session was ended (by an admin, logout, reuse
+ * detection) cannot bring it back, whatever order the API processes run in.
+ */
+const ACTIVATE_SESSION_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+if ARGV[3] == 'nx' then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX')
+else
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+end
+return 1`;
+
+/**
+ * KEYS: user state, user change marker. ARGV: state JSON, TTL s, the marker seen before PostgreSQL
+ * was read ('' for none). Caches what was read only if no change was acknowledged since: a reader
+ * that read the old role or status before an admin's change committed can never cache it after.
+ */
+const FILL_USER_SCRIPT = `
+local current = redis.call('GET', KEYS[2]) or ''
+if current ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
 
 /** The user facts every request needs: cached in Redis, rebuilt from PostgreSQL on a miss. */
 interface UserState {
@@ -36,6 +68,7 @@ export class TokenState implements OnModuleDestroy {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly idle: { userMs: number; adminMs: number };
+  private readonly endedMarkerMs: number;
 
   constructor(
     config: ApiConfig,
@@ -45,6 +78,7 @@ export class TokenState implements OnModuleDestroy {
     this.redis = createRedisConnection(config.redis.url, 'state', 'auth-state');
     this.prefix = `${config.redis.keyPrefix}:auth`;
     this.idle = config.sessionIdleTimeout;
+    this.endedMarkerMs = config.jwt.accessTokenTtlSeconds * 1_000 + ENDED_MARGIN_MS;
   }
 
   private denyKey(jti: string): string {
@@ -57,6 +91,16 @@ export class TokenState implements OnModuleDestroy {
 
   private userKey(userId: string): string {
     return `${this.prefix}:user:${userId}`;
+  }
+
+  /** Changes whenever the user's version, status or role changed (forgetUser): the cache's fence. */
+  private userEpochKey(userId: string): string {
+    return `${this.prefix}:user-epoch:${userId}`;
+  }
+
+  /** Present for a while after a session ended, so nothing can mark it active again. */
+  private endedKey(sessionId: string): string {
+    return `${this.prefix}:ended:${sessionId}`;
   }
 
   /** Present while the session has been used recently; every request slides it. */
@@ -77,22 +121,35 @@ export class TokenState implements OnModuleDestroy {
     }
   }
 
-  /** Records a new or refreshed session as active until its absolute end. */
-  activateSession(sessionId: string, expiresAt: Date, user: UserState & { id: string }): Promise<void> {
+  /**
+   * Records a new or refreshed session as active until its absolute end; false when the session
+   * was ended meanwhile. It does not cache the user's role or status: those were read at the start
+   * of the sign-in and may be older than an admin's change, so only authorize() fills that cache.
+   */
+  activateSession(sessionId: string, expiresAt: Date, role: Role): Promise<boolean> {
     return this.guarded(async () => {
       const ttlMs = Math.max(1, expiresAt.getTime() - Date.now());
-      await this.redis
-        .multi()
-        .set(this.sessionKey(sessionId), '1', 'PX', ttlMs)
-        .set(this.idleKey(sessionId), '1', 'PX', Math.min(ttlMs, this.idleMs(user.role)))
-        .set(
-          this.userKey(user.id),
-          JSON.stringify({ tokenVersion: user.tokenVersion, status: user.status, role: user.role }),
-          'EX',
-          USER_STATE_TTL_S,
-        )
-        .exec();
+      return this.markActive(sessionId, ttlMs, Math.min(ttlMs, this.idleMs(role)), false);
     });
+  }
+
+  private async markActive(
+    sessionId: string,
+    ttlMs: number,
+    idleMs: number,
+    keepIdle: boolean,
+  ): Promise<boolean> {
+    const activated = await this.redis.eval(
+      ACTIVATE_SESSION_SCRIPT,
+      3,
+      this.sessionKey(sessionId),
+      this.idleKey(sessionId),
+      this.endedKey(sessionId),
+      ttlMs,
+      idleMs,
+      keepIdle ? 'nx' : '',
+    );
+    return activated === 1;
   }
 
   /** True when the session exists but has been idle past its timeout (checked before a refresh). */
@@ -115,35 +172,54 @@ export class TokenState implements OnModuleDestroy {
     });
   }
 
+  /** Call after the sessions were ended in PostgreSQL: every process refuses them from now on, for good. */
   endSessions(sessionIds: string[]): Promise<void> {
     if (!sessionIds.length) return Promise.resolve();
     return this.guarded(async () => {
-      await this.redis.del(...sessionIds.map((id) => this.sessionKey(id)));
+      const multi = this.redis.multi();
+      for (const id of sessionIds) {
+        multi
+          .set(this.endedKey(id), '1', 'PX', this.endedMarkerMs)
+          .del(this.sessionKey(id), this.idleKey(id));
+      }
+      await multi.exec();
     });
   }
 
-  /** Forgets the cached user state, so the next request reads the new version, status or role from PostgreSQL. */
+  /**
+   * Call after a change of the user's version, status or role committed: the cached state goes, and
+   * the change marker moves on, so a request that read the user before the commit cannot cache
+   * what it read (see FILL_USER_SCRIPT).
+   */
   forgetUser(userId: string): Promise<void> {
     return this.guarded(async () => {
-      await this.redis.del(this.userKey(userId));
+      await this.redis
+        .multi()
+        .set(this.userEpochKey(userId), randomUUID(), 'EX', USER_EPOCH_TTL_S)
+        .del(this.userKey(userId))
+        .exec();
     });
   }
 
   /** Turns verified claims into a principal, or refuses them as revoked. */
   authorize(claims: AccessClaims): Promise<Principal> {
     return this.guarded(async () => {
-      const [denied, session, cachedUser, idle] = await this.redis.mget(
+      const [denied, session, cachedUser, idle, userEpoch, ended] = await this.redis.mget(
         this.denyKey(claims.jti),
         this.sessionKey(claims.sid),
         this.userKey(claims.sub),
         this.idleKey(claims.sid),
+        this.userEpochKey(claims.sub),
+        this.endedKey(claims.sid),
       );
       const revoked = (): DomainError =>
         new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
-      if (denied) throw revoked();
+      if (denied || ended) throw revoked();
       const restored = !session;
       if (restored && !(await this.restoreSession(claims.sid, claims.sub))) throw revoked();
-      const user = cachedUser ? (JSON.parse(cachedUser) as UserState) : await this.restoreUser(claims.sub);
+      const user = cachedUser
+        ? (JSON.parse(cachedUser) as UserState)
+        : await this.restoreUser(claims.sub, userEpoch ?? '');
       if (!user || user.tokenVersion !== claims.ver || user.status !== 'active') throw revoked();
       if (!idle && !restored) {
         await this.expireIdle(claims.sid);
@@ -169,9 +245,7 @@ export class TokenState implements OnModuleDestroy {
   /** An idle session ends for good: in PostgreSQL (its refresh tokens die) and for every API process. */
   async expireIdle(sessionId: string): Promise<void> {
     await this.sessions.revoke(sessionId, 'idle_timeout');
-    await this.guarded(async () => {
-      await this.redis.del(this.sessionKey(sessionId), this.idleKey(sessionId));
-    });
+    await this.endSessions([sessionId]);
   }
 
   /** After a Redis loss: the session's state comes back from PostgreSQL, with a fresh inactivity window. */
@@ -179,19 +253,23 @@ export class TokenState implements OnModuleDestroy {
     const session = await this.sessions.findActive(sessionId);
     if (!session || session.userId !== userId) return false;
     const ttlMs = Math.max(1, session.expiresAt.getTime() - Date.now());
-    await this.redis
-      .multi()
-      .set(this.sessionKey(sessionId), '1', 'PX', ttlMs)
-      .set(this.idleKey(sessionId), '1', 'PX', Math.min(ttlMs, this.idle.userMs), 'NX')
-      .exec();
-    return true;
+    return this.markActive(sessionId, ttlMs, Math.min(ttlMs, this.idle.userMs), true);
   }
 
-  private async restoreUser(userId: string): Promise<UserState | null> {
+  /** A cache miss: the user as PostgreSQL has it now, cached unless a change was acknowledged meanwhile. */
+  private async restoreUser(userId: string, epochSeen: string): Promise<UserState | null> {
     const user = await this.users.findById(userId);
     if (!user) return null;
     const state: UserState = { tokenVersion: user.tokenVersion, status: user.status, role: user.role };
-    await this.redis.set(this.userKey(userId), JSON.stringify(state), 'EX', USER_STATE_TTL_S);
+    await this.redis.eval(
+      FILL_USER_SCRIPT,
+      2,
+      this.userKey(userId),
+      this.userEpochKey(userId),
+      JSON.stringify(state),
+      USER_STATE_TTL_S,
+      epochSeen,
+    );
     return state;
   }
 
