@@ -59,7 +59,11 @@ export class LoginThrottleRepository {
    * N parallel attempts get the numbers 1..N up to the limit, so no more than `maxFailures` of them
    * ever reach the check (Zitadel GHSA-7h8m-vrxx-vr4m raced exactly this).
    */
-  async charge(email: string, { maxFailures, lockMs }: LockoutPolicy, tx: DbTransaction): Promise<LoginCharge> {
+  async charge(
+    email: string,
+    { maxFailures, lockMs }: LockoutPolicy,
+    tx: DbTransaction,
+  ): Promise<LoginCharge> {
     const client = clientOf(this.prisma, tx);
     await client.$executeRaw`
       INSERT INTO login_throttles (email, failed_count, locked_until, updated_at)
