@@ -36,6 +36,7 @@ function isClaims(value: unknown): value is AccessClaims {
     typeof claims.jti === 'string' &&
     typeof claims.ver === 'number' &&
     typeof claims.exp === 'number' &&
+    typeof claims.iat === 'number' &&
     typeof claims.role === 'string' &&
     ROLES.includes(claims.role) &&
     Array.isArray(claims.amr) &&
@@ -88,9 +89,13 @@ export class AccessTokens {
     };
   }
 
-  /** Checks signature, algorithm, `iss`, `aud`, `exp` (30 s skew) and the claims' shape. Not the revocation state. */
+  /**
+   * Checks signature, algorithm, `iss`, `aud`, `exp` and `iat` (30 s skew: not issued in the future,
+   * not older than the configured lifetime), that the token claims no longer a lifetime than
+   * Rampart issues, and the claims' shape. Not the revocation state.
+   */
   async verify(token: string): Promise<AccessClaims> {
-    const { issuer, audience } = this.config.jwt;
+    const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -98,6 +103,7 @@ export class AccessTokens {
         issuer,
         audience,
         clockTolerance: CLOCK_TOLERANCE_S,
+        maxTokenAge: accessTokenTtlSeconds,
         requiredClaims: ['sub', 'jti', 'iat', 'exp'],
       }));
     } catch (error) {
@@ -106,7 +112,8 @@ export class AccessTokens {
       }
       throw invalid();
     }
-    if (!isClaims(payload)) throw invalid();
+    // Only the signing key can mint a longer-lived token; still, Rampart never issues one.
+    if (!isClaims(payload) || payload.exp - payload.iat > accessTokenTtlSeconds) throw invalid();
     return payload;
   }
 }
