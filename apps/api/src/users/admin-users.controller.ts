@@ -70,6 +70,7 @@ export class AdminUsersController {
 
   @Post(':id/disable')
   @RequirePermission(Permission.UsersWrite)
+  @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto })
   async disable(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<UserDto> {
     return UserDto.of(await this.manage.update(actor, userId, { status: 'disabled' }));
@@ -77,6 +78,7 @@ export class AdminUsersController {
 
   @Post(':id/enable')
   @RequirePermission(Permission.UsersWrite)
+  @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto })
   async enable(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<UserDto> {
     return UserDto.of(await this.manage.update(actor, userId, { status: 'active' }));
