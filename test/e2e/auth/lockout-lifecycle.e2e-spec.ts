@@ -1,9 +1,11 @@
 import fc from 'fast-check';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { ApiConfig } from '@rampart/config';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
 import { type TestUser, createActiveUser, enrolTotp } from '../support/factories';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { runDatabaseUrl } from '../support/run-settings';
+import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
 
 const MAX_FAILURES = 3;
 /** One second (LOGIN_LOCKOUT_MINUTES accepts fractions), so the suite can watch locks end. */
@@ -25,6 +27,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 describe('sign-in lock lifecycle', () => {
   let api: RunningApi;
   let db: pg.Client;
+  const redis = new Redis(REDIS_URL);
 
   const post = async (path: string, body: unknown): Promise<Answer> => {
     const response = await fetch(`${api.url}/v1/auth/${path}`, {
@@ -63,6 +66,7 @@ describe('sign-in lock lifecycle', () => {
   });
   afterAll(async () => {
     await db.end();
+    redis.disconnect();
     await api.close();
   });
 
@@ -153,6 +157,12 @@ describe('sign-in lock lifecycle', () => {
     }
     const row = await throttleRow(user.email);
     expect(row?.locked_until ?? null).toBeNull();
+    // The replays failed on a challenge that had just ended: none of them may bring it back as a
+    // key that never expires.
+    const prefix = api.app.get(ApiConfig).redis.keyPrefix;
+    const keys = await redis.keys(`${prefix}:auth:mfa:*`);
+    const ttls = await Promise.all(keys.map((key) => redis.ttl(key)));
+    expect(ttls.filter((ttl) => ttl < 0)).toEqual([]);
     expect((await password(user)).status).toBe(200);
   });
 
