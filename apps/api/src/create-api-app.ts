@@ -10,6 +10,8 @@ import { Logger } from 'nestjs-pino';
 import type { ApiConfigShape } from '@rampart/config';
 import { ApiModule } from './api.module';
 import { compileTrust, requestIdGenerator } from './common/http/client-address';
+import { clientErrorHandler, frameworkErrorHandler } from './common/http/edge-errors';
+import { helmetOptions, releaseHeaders, securityHeaders } from './common/http/edge-headers';
 import { installHttpPipeline } from './common/http/http-pipeline';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 import { ProblemDetailsFilter, validationProblem } from '@rampart/http';
@@ -32,12 +34,18 @@ function fieldErrors(errors: ValidationError[], prefix = ''): Record<string, str
  */
 export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyApplication> {
   const trust = compileTrust(config.http.trustProxy);
+  const strict = config.env === 'production' || config.env === 'staging';
+  // What the router and Node's HTTP parser reject never reaches a hook; these answer it with the
+  // same headers and problem+json as everything else.
+  const edgeHeaders = { ...releaseHeaders(config), ...securityHeaders(strict) };
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: trust,
     requestIdHeader: false,
     genReqId: requestIdGenerator(trust),
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler(edgeHeaders),
+    clientErrorHandler: clientErrorHandler(edgeHeaders),
   });
   // A JSON API: no form-body parser (bodyParser: false), and Fastify's text/plain parser goes too
   // (installHttpPipeline), so any other content type gets 415 instead of a string body.
@@ -46,23 +54,10 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  const strict = config.env === 'production' || config.env === 'staging';
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'none'"],
-      },
-    },
-    hsts: strict ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
+  // First, so its request hook runs before helmet's and CORS's (a preflight is answered in CORS's).
+  installHttpPipeline(app.getHttpAdapter().getInstance(), config);
+  await app.register(helmet, helmetOptions(strict));
   await app.register(cors, {
     origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
     credentials: true,
@@ -71,7 +66,6 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
   });
   // Cookies are only read here (browser mode sets its own, unsigned: their values are tokens or HMACs).
   await app.register(cookie);
-  installHttpPipeline(app.getHttpAdapter().getInstance(), config);
 
   app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
   app.useGlobalFilters(new ProblemDetailsFilter());

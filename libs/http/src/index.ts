@@ -1,5 +1,13 @@
 export { DomainError, type FieldErrors } from './domain-error';
-export { PROBLEM_CONTENT_TYPE, defaultCodeFor, problemType, titleFor, type Problem } from './problem';
-export { ProblemDetailsFilter, validationProblem } from './problem-details.filter';
+export {
+  PROBLEM_CONTENT_TYPE,
+  defaultCodeFor,
+  problemOf,
+  problemType,
+  titleFor,
+  type Problem,
+} from './problem';
+export { unsafeStringFields } from './unsafe-strings';
+export { ProblemDetailsFilter, fastifyProblemCode, validationProblem } from './problem-details.filter';
 export { CheckFailed, probe, readiness } from './readiness';
 export { withTimeout } from './with-timeout';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type FieldErrors } from './domain-error';
-import { PROBLEM_CONTENT_TYPE, type Problem, defaultCodeFor, problemType, titleFor } from './problem';
+import { PROBLEM_CONTENT_TYPE, type Problem, defaultCodeFor, problemOf } from './problem';
 
 interface FastifyLikeError {
   statusCode?: number;
@@ -10,14 +10,21 @@ interface FastifyLikeError {
   message?: string;
 }
 
-/** Fastify's own error codes that reach us (body parsing, limits), mapped to stable Rampart codes. */
+/** Fastify's own error codes that reach us (routing, body parsing, limits), mapped to stable Rampart codes. */
 const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'malformed_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_body',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_body',
 };
+
+/** The stable code for one of Fastify's (or Node's) error codes, by status when it has none of its own. */
+export function fastifyProblemCode(code: string | undefined, status: number): string {
+  return FASTIFY_CODES[code ?? ''] ?? defaultCodeFor(status);
+}
 
 function isFastifyError(error: unknown): error is FastifyLikeError & Error {
   return (
@@ -70,7 +77,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return this.problem(status, code ?? defaultCodeFor(status), detail);
     }
     if (isFastifyError(exception) && exception.statusCode && exception.statusCode < 500) {
-      const code = FASTIFY_CODES[exception.code ?? ''] ?? defaultCodeFor(exception.statusCode);
+      const code = fastifyProblemCode(exception.code, exception.statusCode);
       return this.problem(exception.statusCode, code, exception.message);
     }
     return this.problem(
@@ -86,14 +93,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     detail?: string,
     extensions: Record<string, unknown> = {},
   ): Problem {
-    return {
-      type: problemType(code),
-      title: titleFor(status),
-      status,
-      ...(detail ? { detail } : {}),
-      code,
-      ...extensions,
-    };
+    return problemOf(status, code, detail, extensions);
   }
 }
 

@@ -22,11 +22,14 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -39,11 +42,14 @@ const CODES: Record<number, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable',
   429: 'rate_limited',
+  431: 'headers_too_large',
   500: 'internal_error',
   503: 'service_unavailable',
 };
@@ -58,4 +64,25 @@ export function defaultCodeFor(status: number): string {
 
 export function problemType(code: string): string {
   return `urn:rampart:problem:${code}`;
+}
+
+/**
+ * A problem document without its per-request parts (`instance`, `requestId`, `errorId`): the one
+ * place that shapes the body, for the exception filter and for the answers the HTTP edge writes
+ * before Nest sees a request (framework errors, socket-level client errors, 405).
+ */
+export function problemOf(
+  status: number,
+  code: string,
+  detail?: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
+  return {
+    type: problemType(code),
+    title: titleFor(status),
+    status,
+    ...(detail ? { detail } : {}),
+    code,
+    ...extensions,
+  };
 }

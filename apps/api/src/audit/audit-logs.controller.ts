@@ -2,9 +2,10 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { type AuditEntry, AuditLogRepository, type AuditQuery, type AuditVerification } from '@rampart/db';
 import { RequirePermission } from '../access/access.decorators';
+import { IsBigIntString, IsStorableDate } from '../common/validation/bounded-values';
 import { Permission } from '../access/permissions';
 
 export class AuditLogQuery {
@@ -25,21 +26,21 @@ export class AuditLogQuery {
   @Matches(/^[a-z_]{1,64}:[A-Za-z0-9._:-]{1,128}$/, { message: 'target must be <type>:<id>' })
   target?: string;
 
-  @ApiPropertyOptional({ description: 'ISO 8601, inclusive.' })
+  @ApiPropertyOptional({ description: 'ISO 8601, inclusive; years 1 to 9999.' })
   @IsOptional()
   @Type(() => Date)
-  @IsDate()
+  @IsStorableDate()
   from?: Date;
 
-  @ApiPropertyOptional({ description: 'ISO 8601, exclusive.' })
+  @ApiPropertyOptional({ description: 'ISO 8601, exclusive; years 1 to 9999.' })
   @IsOptional()
   @Type(() => Date)
-  @IsDate()
+  @IsStorableDate()
   to?: Date;
 
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'cursor must be a number' })
+  @IsBigIntString()
   cursor?: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 500 })

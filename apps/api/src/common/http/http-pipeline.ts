@@ -1,6 +1,16 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfigShape } from '@rampart/config';
+import {
+  PROBLEM_CONTENT_TYPE,
+  defaultCodeFor,
+  problemOf,
+  unsafeStringFields,
+  validationProblem,
+} from '@rampart/http';
 import type { TracedRequest } from '@rampart/observability';
+import { AllowedMethods } from './allowed-methods';
+import { releaseHeaders, securityHeaders } from './edge-headers';
+import { installJsonBodyParser } from './json-body';
 import { requestContext } from './request-context';
 
 /** Pages with a browser UI (OpenAPI, queue dashboard) that need scripts and styles from the API itself. */
@@ -9,21 +19,80 @@ const UI_PREFIXES = ['/docs', '/admin/queues'];
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? request.url;
+}
+
+function isProblem(reply: FastifyReply): boolean {
+  const type = reply.getHeader('content-type');
+  return typeof type === 'string' && type.startsWith('application/problem+json');
+}
+
+/** What a plugin's own error answer said, kept as the problem's detail when it is short plain text or JSON. */
+function detailOf(payload: unknown): string | undefined {
+  if (typeof payload !== 'string' || payload.length > 200) return undefined;
+  if (!payload.startsWith('{')) return payload || undefined;
+  try {
+    const message = (JSON.parse(payload) as { message?: unknown }).message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function problemBody(request: FastifyRequest, status: number, code: string, detail?: string): string {
+  return JSON.stringify({
+    ...problemOf(status, code, detail),
+    instance: pathOf(request),
+    requestId: request.id,
+  });
+}
+
 /**
- * Only JSON bodies are parsed. Hooks every response passes through: the release headers the seeds require on every answer
- * (errors included), the request id, the route template for the request log, and a CSP that lets
- * the OpenAPI and queue dashboard UIs render, and the request context (id, client address) for the audit log while the rest of the API keeps `default-src 'none'`.
+ * The API's HTTP edge, in front of Nest. Installed before helmet and CORS, so its request hook runs
+ * first and even a CORS preflight carries the release headers and the request id. It:
+ *
+ * - parses only JSON (Fastify's text/plain parser goes, so other types get 415), with a nesting
+ *   bound checked before parsing;
+ * - stamps the release headers the seeds require and the request id on every answer, and the
+ *   security headers on answers that ended before helmet's hook ran;
+ * - answers a known path with the wrong method 405 with `Allow`, not 404;
+ * - refuses NUL and lone surrogates anywhere in the query, path parameters or body (400
+ *   `validation_failed` by field) before any guard, pipe or query sees them: PostgreSQL rejects NUL
+ *   in text and a lone surrogate has no UTF-8 form, so either would otherwise surface as a 500;
+ * - turns any error answer that is not problem+json yet (plugins answer for themselves, e.g.
+ *   @fastify/cors's 400 text/plain) into one, keeping its status;
+ * - records the route template for the request log and the request context (id, client address)
+ *   for the audit log, and relaxes the CSP for the OpenAPI and queue dashboard UIs.
  */
 export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
   fastify.removeContentTypeParser(['text/plain']);
-  const release = {
-    'x-commit-sha': config.release.commitSha,
-    'x-ruleset-version': config.release.rulesetVersion,
-    'x-env': config.env,
-    'x-build-id': config.release.buildId,
-  };
+  installJsonBodyParser(fastify, config.http.bodyLimitBytes);
+  const release = releaseHeaders(config);
+  const security = securityHeaders(config.env === 'production' || config.env === 'staging');
+  const allowedMethods = new AllowedMethods();
+  allowedMethods.collectFrom(fastify);
+
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(release).header('x-request-id', request.id);
+    if (request.is404) {
+      const allow = allowedMethods.for(pathOf(request), request.method);
+      if (allow.length) {
+        void reply
+          .code(405)
+          .header('allow', allow.join(', '))
+          .header('content-type', PROBLEM_CONTENT_TYPE)
+          .send(
+            problemBody(
+              request,
+              405,
+              'method_not_allowed',
+              `${request.method} is not allowed here; see the Allow header.`,
+            ),
+          );
+        return;
+      }
+    }
     (request.raw as TracedRequest).routeTemplate = request.routeOptions.url;
     const userAgent = request.headers['user-agent'];
     requestContext.run(
@@ -35,10 +104,37 @@ export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigS
       done,
     );
   });
+
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const errors = {
+      ...unsafeStringFields(request.params),
+      ...unsafeStringFields(request.query),
+      ...unsafeStringFields(request.body),
+    };
+    done(Object.keys(errors).length ? validationProblem(errors) : undefined);
+  });
+
   fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.headers(release).header('x-request-id', request.id);
+    if (!reply.hasHeader('x-content-type-options')) void reply.headers(security);
     if (UI_PREFIXES.some((prefix) => request.url === prefix || request.url.startsWith(`${prefix}/`))) {
       void reply.header('content-security-policy', DOCS_CSP);
     }
-    done(null, payload);
+    if (reply.statusCode < 400 || isProblem(reply)) {
+      done(null, payload);
+      return;
+    }
+    if (
+      payload &&
+      typeof payload === 'object' &&
+      'destroy' in payload &&
+      typeof payload.destroy === 'function'
+    ) {
+      // An error answered with a stream (a static file plugin's error page): replaced, so released.
+      (payload as { destroy(): void }).destroy();
+    }
+    const status = reply.statusCode;
+    void reply.removeHeader('content-length').header('content-type', PROBLEM_CONTENT_TYPE);
+    done(null, problemBody(request, status, defaultCodeFor(status), detailOf(payload)));
   });
 }

@@ -5,13 +5,16 @@ import type { Session, User } from '@rampart/db';
 
 const ROLES = ['admin', 'operator', 'viewer'] as const;
 const STATUSES = ['unverified', 'active', 'disabled'] as const;
+const MAX_PAGE = 100_000;
 
 export class ListUsersQuery {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  /** Bounded so the row offset, (page - 1) x page_size, stays an integer PostgreSQL and Prisma take. */
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_PAGE })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page = 1;
 
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
