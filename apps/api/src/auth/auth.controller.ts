@@ -52,8 +52,8 @@ import { VerifyEmail } from './use-cases/verify-email';
 function ConfirmsCurrentPassword(): MethodDecorator {
   return applyDecorators(
     ApiUnauthorizedResponse({
-      description:
-        'No valid access token, or `invalid_credentials`: the current password is wrong (counted like a failed sign-in).',
+      // Joined to RequirePermission's "No valid access token." by @nestjs/swagger.
+      description: '`invalid_credentials`: the current password is wrong (counted like a failed sign-in).',
     }),
     ApiTooManyRequestsResponse({
       description:
