@@ -24,6 +24,7 @@ const samples: { [T in EmailTemplate]: EmailTemplateParams[T] } = {
     userAgent: 'Firefox on Linux',
   },
   [EmailTemplate.MfaChanged]: { change: 'enabled', occurredAt: '2026-11-22T08:00:00Z' },
+  [EmailTemplate.MfaReset]: { occurredAt: '2026-11-22T08:30:00Z' },
   [EmailTemplate.AdminAlert]: { title: 'Queue backlog', message: 'The mail queue holds 1200 jobs.' },
   [EmailTemplate.RegistrationAttempt]: { occurredAt: '2026-11-22T09:30:00Z' },
 };
@@ -146,6 +147,17 @@ describe('renderEmail: content', () => {
     expect(mail.subject).toBe(`Rampart: ${summary.toLowerCase()}`);
     for (const part of bothParts(mail)) {
       expect(part).toContain(`${summary} on your Rampart account on 2026-11-22 08:00 UTC.`);
+      expect(part).toContain('https://app.example.test/forgot-password');
+    }
+  });
+
+  it('mfa-reset says an administrator reset it, when, that sessions ended and what to do next', () => {
+    const mail = render(EmailTemplate.MfaReset);
+    expect(mail.subject).toBe('Rampart: an administrator reset your two-factor authentication');
+    for (const part of bothParts(mail)) {
+      expect(part).toContain('On 2026-11-22 08:30 UTC an administrator turned off two-factor authentication');
+      expect(part).toContain('Every session of the account was signed out.');
+      expect(part).toContain('set up two-factor authentication again');
       expect(part).toContain('https://app.example.test/forgot-password');
     }
   });
@@ -308,6 +320,7 @@ describe('isEmailTemplate', () => {
     'lockout-notice',
     'security-alert',
     'mfa-changed',
+    'mfa-reset',
     'admin-alert',
   ])('accepts %s', (name) => {
     expect(isEmailTemplate(name)).toBe(true);
@@ -322,11 +335,12 @@ describe('isEmailTemplate', () => {
 });
 
 describe('EMAIL_TEMPLATES', () => {
-  it('lists exactly the seven templates', () => {
+  it('lists exactly the eight templates', () => {
     expect([...EMAIL_TEMPLATES].sort()).toEqual([
       'admin-alert',
       'lockout-notice',
       'mfa-changed',
+      'mfa-reset',
       'password-reset',
       'registration-attempt',
       'security-alert',

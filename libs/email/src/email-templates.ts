@@ -18,6 +18,7 @@ export const EmailTemplate = {
   LockoutNotice: 'lockout-notice',
   SecurityAlert: 'security-alert',
   MfaChanged: 'mfa-changed',
+  MfaReset: 'mfa-reset',
   AdminAlert: 'admin-alert',
   RegistrationAttempt: 'registration-attempt',
 } as const;
@@ -38,6 +39,8 @@ export interface EmailTemplateParams {
     userAgent?: string;
   };
   [EmailTemplate.MfaChanged]: { change: MfaChange; /** ISO 8601 */ occurredAt: string };
+  /** An administrator removed the account's second factor (a lost authenticator); sessions were ended. */
+  [EmailTemplate.MfaReset]: { /** ISO 8601 */ occurredAt: string };
   [EmailTemplate.AdminAlert]: { title: string; message: string };
   /** Someone tried to register an address that already has an account (sent instead of an error). */
   [EmailTemplate.RegistrationAttempt]: { /** ISO 8601 */ occurredAt: string };
@@ -167,6 +170,18 @@ const renderers: { [T in EmailTemplate]: Renderer<T> } = {
       action: { label: 'Reset password', url: `${appUrl}/forgot-password` },
     });
   },
+
+  [EmailTemplate.MfaReset]: ({ occurredAt }, { appUrl, productName }) =>
+    compose(productName, {
+      subject: `${productName}: an administrator reset your two-factor authentication`,
+      heading: 'Your two-factor authentication was reset',
+      paragraphs: [
+        `On ${formatUtc(occurredAt)} an administrator turned off two-factor authentication on your ${productName} account and removed its recovery codes. Every session of the account was signed out.`,
+        'Signing in now needs only your password. Sign in and set up two-factor authentication again.',
+        'If you did not ask for this, contact your administrator and reset your password right away.',
+      ],
+      action: { label: 'Reset password', url: `${appUrl}/forgot-password` },
+    }),
 
   [EmailTemplate.AdminAlert]: ({ title, message }, { productName }) =>
     compose(productName, {

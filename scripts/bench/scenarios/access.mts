@@ -201,11 +201,15 @@ async function adminMfaToken(
   }
 
   await awayFromStepEnd();
-  const setup = await call(api, 'POST', '/v1/auth/mfa/totp/setup', { token: passwordToken, body: {} });
+  // Enrolment changes the account's second factor, so each step carries the current password.
+  const setup = await call(api, 'POST', '/v1/auth/mfa/totp/setup', {
+    token: passwordToken,
+    body: { password: admin.password },
+  });
   const secret = expectAnswer('POST /v1/auth/mfa/totp/setup', setup, 200, 'secret');
   const enable = await call(api, 'POST', '/v1/auth/mfa/totp/enable', {
     token: passwordToken,
-    body: { code: totpCodeAt(secret, Date.now()) },
+    body: { password: admin.password, code: totpCodeAt(secret, Date.now()) },
   });
   expectAnswer('POST /v1/auth/mfa/totp/enable', enable, 200);
 

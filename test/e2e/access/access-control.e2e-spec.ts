@@ -101,6 +101,7 @@ describe('access control: default deny, permissions per role, MFA for admin rout
     row('POST', `/v1/admin/users/${ghost}/disable`, 401, 403, 403, 403, 404),
     row('POST', `/v1/admin/users/${ghost}/enable`, 401, 403, 403, 403, 404),
     row('POST', `/v1/admin/users/${ghost}/invalidate-tokens`, 401, 403, 403, 403, 404),
+    row('POST', `/v1/admin/users/${ghost}/mfa/reset`, 401, 403, 403, 403, 404),
     row('GET', `/v1/admin/users/${ghost}/sessions`, 401, 403, 403, 403, 404),
     row('DELETE', `/v1/admin/users/${ghost}/sessions/${ghost}`, 401, 403, 403, 403, 404),
     row('GET', '/v1/admin/audit-logs?limit=1', 401, 403, 403, 403, 200),

@@ -6,6 +6,7 @@ import { decodeJwt } from '../support/jwt';
 import { runDatabaseUrl } from '../support/run-settings';
 import { type MailStack, startMailStack } from '../support/mail-stack';
 import type { SmtpSink } from '../support/smtp-sink';
+import { awayFromStepEnd, forgetUsedSteps } from '../support/totp-steps';
 
 interface Json {
   [key: string]: unknown;
@@ -31,30 +32,21 @@ describe('TOTP multi-factor authentication', () => {
     return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
   };
 
-  /** Lets a code of any step in the window be used again: tests pick their steps, the server enforces order. */
-  const forgetUsedSteps = (userId: string): Promise<unknown> =>
-    db.query('UPDATE users SET totp_last_used_step = NULL WHERE id = $1', [userId]);
-
-  /**
-   * Tests compute codes of the previous, current and next step; near the end of a 30 s step the
-   * server's "now" could move on between computing and checking, so wait for a fresh step then.
-   */
-  async function awayFromStepEnd(): Promise<void> {
-    const intoStep = (Date.now() / 1_000) % 30;
-    if (intoStep > 22) await new Promise((resolve) => setTimeout(resolve, (30.5 - intoStep) * 1_000));
-  }
-
   async function enrolled(): Promise<{ user: TestUser; secret: string; recoveryCodes: string[] }> {
     await awayFromStepEnd();
     const user = await createActiveUser(api.app);
     const session = await post('login', { email: user.email, password: user.password });
     const token = session.body.accessToken as string;
-    const setup = await post('mfa/totp/setup', {}, token);
+    const setup = await post('mfa/totp/setup', { password: user.password }, token);
     expect(setup.status).toBe(200);
     const secret = setup.body.secret as string;
-    const enabled = await post('mfa/totp/enable', { code: totpCodeAt(secret, Date.now()) }, token);
+    const enabled = await post(
+      'mfa/totp/enable',
+      { password: user.password, code: totpCodeAt(secret, Date.now()) },
+      token,
+    );
     expect(enabled.status).toBe(200);
-    await forgetUsedSteps(user.id);
+    await forgetUsedSteps(db, user.id);
     return { user, secret, recoveryCodes: enabled.body.recoveryCodes as string[] };
   }
 
@@ -83,7 +75,7 @@ describe('TOTP multi-factor authentication', () => {
     const user = await createActiveUser(api.app);
     const token = (await post('login', { email: user.email, password: user.password })).body
       .accessToken as string;
-    const setup = await post('mfa/totp/setup', {}, token);
+    const setup = await post('mfa/totp/setup', { password: user.password }, token);
     const secret = setup.body.secret as string;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(setup.body.otpauthUri).toContain(
@@ -98,8 +90,14 @@ describe('TOTP multi-factor authentication', () => {
     expect(stored.rows[0]?.totp_pending_secret).toMatch(/^v1\./);
     expect(stored.rows[0]?.totp_pending_secret).not.toContain(secret);
 
-    expect((await post('mfa/totp/enable', { code: '000000' }, token)).status).toBe(400);
-    const enabled = await post('mfa/totp/enable', { code: totpCodeAt(secret, Date.now()) }, token);
+    expect((await post('mfa/totp/enable', { password: user.password, code: '000000' }, token)).status).toBe(
+      400,
+    );
+    const enabled = await post(
+      'mfa/totp/enable',
+      { password: user.password, code: totpCodeAt(secret, Date.now()) },
+      token,
+    );
     expect(enabled.status).toBe(200);
     const codes = enabled.body.recoveryCodes as string[];
     expect(codes).toHaveLength(10);
@@ -208,7 +206,7 @@ describe('TOTP multi-factor authentication', () => {
     }
   });
 
-  it('renews recovery codes and turns MFA off only with the password and a fresh code', async () => {
+  it('renews recovery codes and turns MFA off with the password and a fresh code', async () => {
     const { user, secret, recoveryCodes } = await enrolled();
     const session = await post('mfa/verify', {
       mfaToken: await challenge(user),
@@ -216,7 +214,11 @@ describe('TOTP multi-factor authentication', () => {
     });
     const token = session.body.accessToken as string;
 
-    const renewed = await post('mfa/recovery-codes', { code: totpCodeAt(secret, Date.now()) }, token);
+    const renewed = await post(
+      'mfa/recovery-codes',
+      { password: user.password, code: totpCodeAt(secret, Date.now()) },
+      token,
+    );
     expect(renewed.status).toBe(200);
     expect(renewed.body.recoveryCodes).not.toEqual(recoveryCodes);
     // The old codes are gone.

@@ -6,6 +6,11 @@ export interface SignedIn {
   refreshToken: string;
 }
 
+export interface TotpEnrolment {
+  secret: string;
+  recoveryCodes: string[];
+}
+
 async function post(
   baseUrl: string,
   path: string,
@@ -28,16 +33,45 @@ export async function signIn(baseUrl: string, user: TestUser): Promise<SignedIn>
   return { accessToken: body.accessToken as string, refreshToken: body.refreshToken as string };
 }
 
+/**
+ * Enrols TOTP through the API as the owner does: setup and enable, each with the current password.
+ * The enabling code is of the previous step, so a code of the current step is still usable afterwards.
+ */
+export async function enrolTotp(
+  baseUrl: string,
+  user: TestUser,
+  accessToken: string,
+): Promise<TotpEnrolment> {
+  const setup = await post(baseUrl, 'mfa/totp/setup', { password: user.password }, accessToken);
+  const secret = setup.secret as string;
+  const enabled = await post(
+    baseUrl,
+    'mfa/totp/enable',
+    { password: user.password, code: totpCodeAt(secret, Date.now() - 30_000) },
+    accessToken,
+  );
+  return { secret, recoveryCodes: enabled.recoveryCodes as string[] };
+}
+
 /** Enrols TOTP for the user through the API, then signs in with password and code (amr pwd+mfa). */
 export async function signInWithMfa(baseUrl: string, user: TestUser): Promise<SignedIn> {
+  return (await signInWithMfaEnrolment(baseUrl, user)).session;
+}
+
+/** signInWithMfa, also returning the enrolment (the secret, for later codes). */
+export async function signInWithMfaEnrolment(
+  baseUrl: string,
+  user: TestUser,
+): Promise<{ session: SignedIn; enrolment: TotpEnrolment }> {
   const { accessToken } = await signIn(baseUrl, user);
-  const setup = await post(baseUrl, 'mfa/totp/setup', {}, accessToken);
-  const secret = setup.secret as string;
-  await post(baseUrl, 'mfa/totp/enable', { code: totpCodeAt(secret, Date.now() - 30_000) }, accessToken);
+  const enrolment = await enrolTotp(baseUrl, user, accessToken);
   const challenge = await post(baseUrl, 'login', { email: user.email, password: user.password });
   const verified = await post(baseUrl, 'mfa/verify', {
     mfaToken: challenge.mfaToken,
-    code: totpCodeAt(secret, Date.now()),
+    code: totpCodeAt(enrolment.secret, Date.now()),
   });
-  return { accessToken: verified.accessToken as string, refreshToken: verified.refreshToken as string };
+  return {
+    session: { accessToken: verified.accessToken as string, refreshToken: verified.refreshToken as string },
+    enrolment,
+  };
 }

@@ -10,6 +10,8 @@ export const Permission = {
   SelfWrite: 'self:write',
   UsersRead: 'users:read',
   UsersWrite: 'users:write',
+  /** Removing a user's second factor (a lost authenticator): it lowers that account's protection. */
+  UsersResetMfa: 'users:reset-mfa',
   AuditRead: 'audit:read',
   QueuesRead: 'queues:read',
   QueuesOperate: 'queues:operate',

@@ -1,17 +1,24 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, applyDecorators } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { LogInDto, RefreshDto, SessionStatusDto, TokenPairDto } from './dto/log-in.dto';
-import { DisableTotpDto, MfaVerifyDto, RecoveryCodesDto, TotpCodeDto, TotpSetupDto } from './dto/mfa.dto';
+import {
+  ConfirmedTotpCodeDto,
+  MfaVerifyDto,
+  RecoveryCodesDto,
+  TotpSetupDto,
+  TotpSetupRequestDto,
+} from './dto/mfa.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
 import type { MfaChallenge } from './mfa/mfa-challenges';
 import { type TotpSetup, TotpEnrolment } from './mfa/totp-enrolment';
@@ -37,6 +44,23 @@ import { RefreshSession } from './use-cases/refresh-session';
 import { RegisterAccount } from './use-cases/register-account';
 import { ResendVerification } from './use-cases/resend-verification';
 import { VerifyEmail } from './use-cases/verify-email';
+
+/**
+ * The answers of a route that re-authenticates with the current password (ConfirmCurrentPassword):
+ * a wrong password, and the lockout that wrong passwords share with sign-in.
+ */
+function ConfirmsCurrentPassword(): MethodDecorator {
+  return applyDecorators(
+    ApiUnauthorizedResponse({
+      // Joined to RequirePermission's "No valid access token." by @nestjs/swagger.
+      description: '`invalid_credentials`: the current password is wrong (counted like a failed sign-in).',
+    }),
+    ApiTooManyRequestsResponse({
+      description:
+        '`account_locked` with Retry-After: too many wrong passwords or codes for this account, here or at sign-in.',
+    }),
+  );
+}
 
 /** One answer for every accepted sign-up or resend, whether or not the address has an account. */
 const ACCEPTED: AcceptedDto = {
@@ -155,41 +179,53 @@ export class AuthController {
     return this.deliver(request, reply, await this.completeMfaLogin.execute(body, this.client(request)));
   }
 
+  /** Starts an enrolment: a new pending secret, shown once. Needs the current password. */
   @Post('mfa/totp/setup')
+  @ConfirmsCurrentPassword()
   @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TotpSetupDto })
-  setupTotp(@CurrentPrincipal() principal: Principal): Promise<TotpSetup> {
-    return this.totp.setup(principal);
+  setupTotp(@CurrentPrincipal() principal: Principal, @Body() body: TotpSetupRequestDto): Promise<TotpSetup> {
+    return this.totp.setup(principal, body.password);
   }
 
+  /** Turns the pending secret on with one of its codes. Needs the current password. */
   @Post('mfa/totp/enable')
+  @ConfirmsCurrentPassword()
   @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: RecoveryCodesDto })
   enableTotp(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: TotpCodeDto,
+    @Body() body: ConfirmedTotpCodeDto,
   ): Promise<{ recoveryCodes: string[] }> {
-    return this.totp.enable(principal, body.code);
+    return this.totp.enable(principal, body.password, body.code);
   }
 
+  /** Turns TOTP off. Needs the current password and a fresh code (a wrong code counts too). */
   @Post('mfa/totp/disable')
+  @ConfirmsCurrentPassword()
   @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
-  async disableTotp(@CurrentPrincipal() principal: Principal, @Body() body: DisableTotpDto): Promise<void> {
+  @ApiNoContentResponse({ description: 'TOTP is off; the recovery codes are gone; the owner is mailed.' })
+  async disableTotp(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: ConfirmedTotpCodeDto,
+  ): Promise<void> {
     await this.totp.disable(principal, body.password, body.code);
   }
 
+  /** Replaces the recovery codes. Needs the current password and a fresh code (a wrong code counts too). */
   @Post('mfa/recovery-codes')
+  @ConfirmsCurrentPassword()
   @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: RecoveryCodesDto })
   regenerateRecoveryCodes(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: TotpCodeDto,
+    @Body() body: ConfirmedTotpCodeDto,
   ): Promise<{ recoveryCodes: string[] }> {
-    return this.totp.regenerateRecoveryCodes(principal, body.code);
+    return this.totp.regenerateRecoveryCodes(principal, body.password, body.code);
   }
 
   @Post('refresh')
@@ -301,6 +337,7 @@ export class AuthController {
   }
 
   @Post('password/change')
+  @ConfirmsCurrentPassword()
   @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password changed; every other session ended.' })

@@ -16,6 +16,7 @@ import { SessionTokens } from './tokens/session-tokens';
 import { TokenState } from './tokens/token-state';
 import { ChangePassword } from './use-cases/change-password';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
+import { ConfirmCurrentPassword } from './use-cases/confirm-current-password';
 import { LogIn } from './use-cases/log-in';
 import { LoginLockout } from './use-cases/login-lockout';
 import { LogOut } from './use-cases/log-out';
@@ -50,6 +51,7 @@ import { VerifyEmail } from './use-cases/verify-email';
     LogOut,
     PasswordReset,
     ChangePassword,
+    ConfirmCurrentPassword,
     SecretBox,
     MfaChallenges,
     TotpEnrolment,

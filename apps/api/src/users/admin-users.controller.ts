@@ -11,7 +11,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../access/access.decorators';
 import { Permission } from '../access/permissions';
 import { CurrentPrincipal } from '../auth/tokens/authenticator';
@@ -111,6 +111,21 @@ export class AdminUsersController {
     @Param('id', id) userId: string,
   ): Promise<void> {
     await this.manage.invalidateTokens(actor, userId);
+  }
+
+  /**
+   * For a user who lost their authenticator and recovery codes: TOTP off, recovery codes gone, every
+   * session and access token ended, the owner mailed. They sign in with the password and enrol again.
+   */
+  @Post(':id/mfa/reset')
+  @RequirePermission(Permission.UsersResetMfa)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: UserDto, description: 'The user, with `mfaEnabled: false`.' })
+  @ApiConflictResponse({
+    description: '`mfa_not_enabled`, or `cannot_change_own_account` (use your own MFA routes).',
+  })
+  async resetMfa(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<UserDto> {
+    return UserDto.of(await this.manage.resetMfa(actor, userId));
   }
 
   @Get(':id/sessions')

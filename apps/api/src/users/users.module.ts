@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { EmailModule } from '../email/email.module';
 import { AdminUsersController } from './admin-users.controller';
 import { ManageUsers } from './manage-users';
 import { OwnSessionsController } from './own-sessions.controller';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, EmailModule],
   controllers: [AdminUsersController, OwnSessionsController],
   providers: [ManageUsers],
 })

@@ -1,18 +1,38 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
-export class TotpCodeDto {
+/**
+ * The account's current password, sent with every sensitive change of one's own MFA: an access token
+ * alone is not enough. A wrong one counts towards the sign-in lockout.
+ */
+export function CurrentPasswordField(): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({
+      maxLength: 1024,
+      description:
+        'The current password (re-authentication). A wrong one counts like a failed sign-in; at the limit the answer is 429 `account_locked`.',
+    }),
+    IsString(),
+    MaxLength(1024),
+  );
+}
+
+/** POST /mfa/totp/setup: starting an enrolment replaces the pending secret, so it needs the password too. */
+export class TotpSetupRequestDto {
+  @CurrentPasswordField()
+  password!: string;
+}
+
+/** Enable, disable and new recovery codes: the current password and a 6-digit TOTP code. */
+export class ConfirmedTotpCodeDto {
+  @CurrentPasswordField()
+  password!: string;
+
   @ApiProperty({ example: '123456' })
   @IsString()
   @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
   code!: string;
-}
-
-export class DisableTotpDto extends TotpCodeDto {
-  @ApiProperty()
-  @IsString()
-  @MaxLength(1024)
-  password!: string;
 }
 
 export class MfaVerifyDto {

@@ -20,7 +20,10 @@ export class ResetPasswordDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty({ maxLength: 1024 })
+  @ApiProperty({
+    maxLength: 1024,
+    description: 'A wrong one counts like a failed sign-in; at the limit the answer is 429 `account_locked`.',
+  })
   @IsString()
   @MaxLength(1024)
   currentPassword!: string;

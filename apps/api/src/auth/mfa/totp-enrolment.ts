@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
-import { Database, type DbTransaction, MfaRepository, type OutboxEmail, UserRepository } from '@rampart/db';
+import {
+  Database,
+  type DbTransaction,
+  MfaRepository,
+  type OutboxEmail,
+  UserRepository,
+  type UserWithPassword,
+} from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '../../email/email-outbox.service';
-import { PasswordHasher } from '../passwords/password-hasher';
+import { normaliseEmail } from '../email-address';
 import type { Principal } from '../tokens/principal';
+import { ConfirmCurrentPassword } from '../use-cases/confirm-current-password';
+import { LoginLockout } from '../use-cases/login-lockout';
 import { totpQrSvg } from './qr-code';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import { SecretBox, TOTP_SECRET_PURPOSE } from './secret-box';
@@ -22,6 +31,13 @@ const RECOVERY_CODE_COUNT = 10;
 /**
  * Turning TOTP on and off, and renewing recovery codes. Secrets are sealed at rest (SecretBox);
  * recovery codes are shown once and stored hashed. Every change is mailed to the owner.
+ *
+ * Each of these operations needs the current password in its request (ConfirmCurrentPassword,
+ * counted like a sign-in), not just an access token: with a token alone, an attacker could plant a
+ * secret of their own and lock the owner out for good, or take new recovery codes. Setup is included
+ * because it replaces the pending secret. Disabling and renewing also need a fresh code of the
+ * active secret; wrong codes there count towards the same lockout, so a known password buys no
+ * free guesses at the code.
  */
 @Injectable()
 export class TotpEnrolment {
@@ -30,15 +46,15 @@ export class TotpEnrolment {
     private readonly users: UserRepository,
     private readonly mfa: MfaRepository,
     private readonly box: SecretBox,
-    private readonly hasher: PasswordHasher,
     private readonly outbox: EmailOutbox,
     private readonly config: ApiConfig,
     private readonly audit: AuditLog,
+    private readonly confirmPassword: ConfirmCurrentPassword,
+    private readonly lockout: LoginLockout,
   ) {}
 
-  async setup(principal: Principal): Promise<TotpSetup> {
-    const user = await this.users.findById(principal.userId);
-    if (!user) throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
+  async setup(principal: Principal, password: string): Promise<TotpSetup> {
+    const user = await this.confirmPassword.execute(principal, password);
     if (user.mfaEnabledAt)
       throw new DomainError('mfa_already_enabled', 409, 'Two-factor authentication is already on.');
     const secret = generateTotpSecret();
@@ -47,7 +63,8 @@ export class TotpEnrolment {
     return { secret, otpauthUri, qrSvg: await totpQrSvg(otpauthUri) };
   }
 
-  async enable(principal: Principal, code: string): Promise<{ recoveryCodes: string[] }> {
+  async enable(principal: Principal, password: string, code: string): Promise<{ recoveryCodes: string[] }> {
+    await this.confirmPassword.execute(principal, password);
     const state = await this.mfa.state(principal.userId);
     if (state?.enabledAt)
       throw new DomainError('mfa_already_enabled', 409, 'Two-factor authentication is already on.');
@@ -68,11 +85,8 @@ export class TotpEnrolment {
   }
 
   async disable(principal: Principal, password: string, code: string): Promise<void> {
-    const user = await this.users.findByIdWithPassword(principal.userId);
-    if (!user || !(await this.hasher.verify(user.passwordHash, password))) {
-      throw new DomainError('invalid_credentials', 401, 'The password is wrong.');
-    }
-    await this.requireCurrentCode(principal.userId, code);
+    const user = await this.confirmPassword.execute(principal, password);
+    await this.requireCountedCode(user, code);
     const mails = await this.database.transaction(async (tx) => {
       await this.mfa.disable(principal.userId, tx);
       return this.mailChange(principal.userId, 'disabled', tx);
@@ -80,8 +94,13 @@ export class TotpEnrolment {
     await this.outbox.dispatch(mails);
   }
 
-  async regenerateRecoveryCodes(principal: Principal, code: string): Promise<{ recoveryCodes: string[] }> {
-    await this.requireCurrentCode(principal.userId, code);
+  async regenerateRecoveryCodes(
+    principal: Principal,
+    password: string,
+    code: string,
+  ): Promise<{ recoveryCodes: string[] }> {
+    const user = await this.confirmPassword.execute(principal, password);
+    await this.requireCountedCode(user, code);
     const recoveryCodes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
     const mails = await this.database.transaction(async (tx) => {
       await this.mfa.replaceRecoveryCodes(principal.userId, recoveryCodes.map(hashRecoveryCode), tx);
@@ -100,6 +119,23 @@ export class TotpEnrolment {
     if (step === null || !(await this.mfa.acceptStep(userId, step))) {
       throw new DomainError('invalid_mfa_code', 400, 'The code is wrong, expired or already used.');
     }
+  }
+
+  /** requireCurrentCode, with a wrong code counted like a failed sign-in and a right one taken back. */
+  private async requireCountedCode(user: UserWithPassword, code: string): Promise<void> {
+    const email = normaliseEmail(user.email);
+    await this.lockout.charge(email);
+    try {
+      await this.requireCurrentCode(user.id, code);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'invalid_mfa_code') {
+        await this.lockout.failed(email, user);
+      } else {
+        await this.lockout.resolved(email);
+      }
+      throw error;
+    }
+    await this.lockout.resolved(email);
   }
 
   private async mailChange(

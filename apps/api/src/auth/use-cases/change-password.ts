@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { Database, SessionRepository, UserRepository } from '@rampart/db';
-import { DomainError, validationProblem } from '@rampart/http';
+import { validationProblem } from '@rampart/http';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
 import type { Principal } from '../tokens/principal';
 import { TokenState } from '../tokens/token-state';
 import { AuditLog } from '../../audit/audit-log.service';
+import { ConfirmCurrentPassword } from './confirm-current-password';
 
-/** A signed-in user changes their password: the current one is required, and every other session ends. */
+/**
+ * A signed-in user changes their password. The current one is required and counted like a sign-in
+ * (ConfirmCurrentPassword), so a stolen access token cannot be used to guess it; every other session ends.
+ */
 @Injectable()
 export class ChangePassword {
   constructor(
@@ -17,13 +21,11 @@ export class ChangePassword {
     private readonly hasher: PasswordHasher,
     private readonly state: TokenState,
     private readonly audit: AuditLog,
+    private readonly confirmPassword: ConfirmCurrentPassword,
   ) {}
 
   async execute(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.users.findByIdWithPassword(principal.userId);
-    if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
-      throw new DomainError('invalid_credentials', 401, 'The current password is wrong.');
-    }
+    const user = await this.confirmPassword.execute(principal, currentPassword);
     const violations = checkPassword(newPassword, user.email);
     if (violations.length)
       throw validationProblem({ newPassword: violations.map((violation) => violation.message) });
