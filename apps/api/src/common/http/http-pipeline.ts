@@ -3,8 +3,11 @@ import type { ApiConfigShape } from '@rampart/config';
 import type { TracedRequest } from '@rampart/observability';
 import { requestContext } from './request-context';
 
-/** Pages with a browser UI (OpenAPI, queue dashboard) that need scripts and styles from the API itself. */
-const UI_PREFIXES = ['/docs', '/admin/queues'];
+/**
+ * Pages with a browser UI that need scripts and styles from the API itself: the OpenAPI UI. The
+ * queue dashboard sets a policy of its own (queues/queue-dashboard.ts).
+ */
+const UI_PREFIXES = ['/docs'];
 
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -12,7 +15,7 @@ const DOCS_CSP =
 /**
  * Only JSON bodies are parsed. Hooks every response passes through: the release headers the seeds require on every answer
  * (errors included), the request id, the route template for the request log, and a CSP that lets
- * the OpenAPI and queue dashboard UIs render, and the request context (id, client address) for the audit log while the rest of the API keeps `default-src 'none'`.
+ * the OpenAPI UI render, and the request context (id, client address) for the audit log while the rest of the API keeps `default-src 'none'`.
  */
 export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
   fastify.removeContentTypeParser(['text/plain']);
