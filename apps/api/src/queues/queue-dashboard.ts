@@ -68,7 +68,8 @@ async function answerProblem(reply: FastifyReply, error: unknown, requestId: str
  * at /admin/queues, behind the same rules as the API: it is a Fastify plugin, outside Nest's guards,
  * so a hook of its own authenticates every request (bearer or the browser-mode cookie) and requires
  * `queues:read` to look and `queues:operate` to change anything (operators read, admins operate;
- * an admin needs an MFA session). The page gets a CSP of its own (QUEUE_DASHBOARD_CSP). Only mounted with
+ * an admin needs an MFA session). Changes authenticated by the cookie must come from the
+ * dashboard's own origin. The page gets a CSP of its own (QUEUE_DASHBOARD_CSP). Only mounted with
  * QUEUE_DASHBOARD_ENABLED.
  */
 export async function mountQueueDashboard(app: NestFastifyApplication): Promise<void> {
@@ -83,7 +84,8 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
   const guarded = async (scope: FastifyInstance): Promise<void> => {
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       try {
-        const principal = await authenticator.authenticate(request);
+        // Its buttons cannot send X-CSRF-Token, so cookie-authenticated changes must be same-origin.
+        const principal = await authenticator.authenticate(request, 'same-origin');
         const needed = READ_METHODS.has(request.method) ? Permission.QueuesRead : Permission.QueuesOperate;
         if (!roleHas(principal.role, needed)) {
           throw new DomainError('forbidden', 403, `Your role (${principal.role}) lacks ${needed}.`);
