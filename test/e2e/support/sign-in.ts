@@ -28,12 +28,21 @@ export async function signIn(baseUrl: string, user: TestUser): Promise<SignedIn>
   return { accessToken: body.accessToken as string, refreshToken: body.refreshToken as string };
 }
 
-/** Enrols TOTP for the user through the API, then signs in with password and code (amr pwd+mfa). */
-export async function signInWithMfa(baseUrl: string, user: TestUser): Promise<SignedIn> {
+/**
+ * Enrols TOTP for the user through the API and returns its secret. The enabling code is the
+ * previous time step's, so the current step is still unused for the sign-in that follows.
+ */
+export async function enrolTotp(baseUrl: string, user: TestUser): Promise<string> {
   const { accessToken } = await signIn(baseUrl, user);
   const setup = await post(baseUrl, 'mfa/totp/setup', {}, accessToken);
   const secret = setup.secret as string;
   await post(baseUrl, 'mfa/totp/enable', { code: totpCodeAt(secret, Date.now() - 30_000) }, accessToken);
+  return secret;
+}
+
+/** Enrols TOTP for the user through the API, then signs in with password and code (amr pwd+mfa). */
+export async function signInWithMfa(baseUrl: string, user: TestUser): Promise<SignedIn> {
+  const secret = await enrolTotp(baseUrl, user);
   const challenge = await post(baseUrl, 'login', { email: user.email, password: user.password });
   const verified = await post(baseUrl, 'mfa/verify', {
     mfaToken: challenge.mfaToken,
