@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { withoutRemoteStylesheets } from './queue-dashboard';
+import { withoutRemoteLinks } from './queue-dashboard';
 
-describe('withoutRemoteStylesheets', () => {
+describe('withoutRemoteLinks', () => {
   it("drops the installed bull-board template's Google Fonts link and keeps its own files", () => {
     const template = readFileSync(
       path.join(path.dirname(require.resolve('@bull-board/ui/package.json')), 'dist/index.ejs'),
@@ -11,7 +11,7 @@ describe('withoutRemoteStylesheets', () => {
     // If bull-board stops linking the fonts, this test says so instead of passing vacuously.
     expect(template).toContain('https://fonts.googleapis.com/');
 
-    const page = withoutRemoteStylesheets(template);
+    const page = withoutRemoteLinks(template);
     expect(page).not.toMatch(/googleapis|https?:\/\//);
     expect(page).toContain('<base href="<%= basePath %>" />');
     expect(page).toMatch(/<link href="static\/css\/main\.[0-9a-f]+\.css" rel="stylesheet">/);
@@ -19,7 +19,7 @@ describe('withoutRemoteStylesheets', () => {
   });
 
   it('drops protocol-relative links too', () => {
-    expect(withoutRemoteStylesheets('<head><link rel="stylesheet" href="//cdn.example/x.css"></head>')).toBe(
+    expect(withoutRemoteLinks('<head><link rel="stylesheet" href="//cdn.example/x.css"></head>')).toBe(
       '<head></head>',
     );
   });

@@ -37,15 +37,15 @@ export const QUEUE_DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Stylesheets the page's template links from another host (bull-board links Google Fonts). */
-const REMOTE_STYLESHEET = /<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>\s*/gi;
+/** A link in the page to another host (bull-board links a Google Fonts stylesheet). */
+const REMOTE_LINK = /<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>\s*/gi;
 
 /**
  * The page minus its links to other hosts: the dashboard must not reach the internet (operators'
  * browsers may have none, and it would tell Google who opens it). It falls back to system fonts.
  */
-export function withoutRemoteStylesheets(html: string): string {
-  return html.replace(REMOTE_STYLESHEET, '');
+export function withoutRemoteLinks(html: string): string {
+  return html.replace(REMOTE_LINK, '');
 }
 
 async function answerProblem(reply: FastifyReply, error: unknown, requestId: string): Promise<void> {
@@ -105,7 +105,7 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
       void reply.header('content-security-policy', QUEUE_DASHBOARD_CSP);
       const type = reply.getHeader('content-type');
       return typeof payload === 'string' && typeof type === 'string' && type.startsWith('text/html')
-        ? withoutRemoteStylesheets(payload)
+        ? withoutRemoteLinks(payload)
         : payload;
     });
     await scope.register(serverAdapter.registerPlugin() as Parameters<FastifyInstance['register']>[0], {
