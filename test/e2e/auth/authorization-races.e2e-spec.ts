@@ -3,7 +3,7 @@ import pg from 'pg';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
 import { appEnv } from '../support/app-env';
 import { AppProcess } from '../support/app-process';
-import { type TestUser, createActiveUser, enrolTotp } from '../support/factories';
+import { type TestUser, createActiveUser, seedTotp } from '../support/factories';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
 import { type SignedIn, signInWithMfa } from '../support/sign-in';
@@ -138,7 +138,7 @@ describe('authorization never outlives an admin decision (two API processes)', (
 
   it('a demotion acknowledged while an admin completes the MFA step', async () => {
     const target = await createActiveUser(b.app, { role: 'admin' });
-    const { secret } = await enrolTotp(b.app, target);
+    const { secret } = await seedTotp(b.app, target);
     const challenge = await call(a.url, 'POST', '/v1/auth/login', {
       body: { email: target.email, password: target.password },
     });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ApiConfig } from '@rampart/config';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { type TestUser, createActiveUser, enrolTotp } from '../support/factories';
+import { type TestUser, createActiveUser, seedTotp } from '../support/factories';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
 
@@ -72,7 +72,7 @@ describe('sign-in lock lifecycle', () => {
 
   it('never locks an MFA owner who types the right password again and again', async () => {
     const user = await createActiveUser(api.app);
-    const { secret } = await enrolTotp(api.app, user);
+    const { secret } = await seedTotp(api.app, user);
     let challenge: Answer | undefined;
     for (let i = 0; i < MAX_FAILURES * 3; i += 1) {
       challenge = await password(user);
@@ -89,7 +89,7 @@ describe('sign-in lock lifecycle', () => {
 
   it('completes a sign-in after failures below the limit, and the completed sign-in clears them', async () => {
     const user = await createActiveUser(api.app);
-    const { secret } = await enrolTotp(api.app, user);
+    const { secret } = await seedTotp(api.app, user);
     for (let i = 0; i < MAX_FAILURES - 1; i += 1)
       expect((await password(user, 'wrong-password-1')).status).toBe(401);
     const challenge = await password(user);
@@ -111,7 +111,7 @@ describe('sign-in lock lifecycle', () => {
     ['wrong second-factor codes', true],
   ])('ends a lock caused by %s when its Retry-After says', async (_name, byCodes) => {
     const user = await createActiveUser(api.app);
-    const { secret } = await enrolTotp(api.app, user);
+    const { secret } = await seedTotp(api.app, user);
     if (byCodes) {
       const challenge = await password(user);
       for (let i = 0; i < MAX_FAILURES; i += 1) {
@@ -144,7 +144,7 @@ describe('sign-in lock lifecycle', () => {
 
   it('signs in once from a burst of ten submissions of one valid code, and leaves no lock', async () => {
     const user = await createActiveUser(api.app);
-    const { secret } = await enrolTotp(api.app, user);
+    const { secret } = await seedTotp(api.app, user);
     const challenge = await password(user);
     const code = totpCodeAt(secret, Date.now());
     const answers = await Promise.all(
@@ -181,7 +181,7 @@ describe('sign-in lock lifecycle', () => {
     await fc.assert(
       fc.asyncProperty(steps, async (sequence) => {
         const user = await createActiveUser(api.app);
-        const { recoveryCodes } = await enrolTotp(api.app, user);
+        const { recoveryCodes } = await seedTotp(api.app, user);
         let mfaToken: unknown;
         let wrongSinceSignIn = 0;
         let longestWaitS = 0;

@@ -46,7 +46,7 @@ export interface TotpEnrolled {
  * with ten recovery codes. Codes of the current time step and later are accepted; the app that
  * seals must share MFA_ENCRYPTION_KEY with the API under test (the test default does).
  */
-export async function enrolTotp(app: NestFastifyApplication, user: TestUser): Promise<TotpEnrolled> {
+export async function seedTotp(app: NestFastifyApplication, user: TestUser): Promise<TotpEnrolled> {
   const secret = generateTotpSecret();
   const sealed = app.get(SecretBox).seal(secret, TOTP_SECRET_PURPOSE);
   const recoveryCodes = generateRecoveryCodes(10);

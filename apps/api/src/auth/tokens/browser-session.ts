@@ -65,6 +65,27 @@ export class BrowserSession {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
+  /**
+   * The request was sent by a page of this API's own origin, judged by headers that the browser
+   * sets and no page can: Sec-Fetch-Site, when sent, is `same-origin` (not `same-site`: a sibling
+   * host or another port of localhost is a different origin), and Origin is present and names the
+   * origin the request was addressed to. Browsers send Origin with every POST, PUT, PATCH and
+   * DELETE, so a missing one means a client that is not a browser page, which must use a bearer
+   * token. For pages that cannot send X-CSRF-Token (the queue dashboard).
+   */
+  fromSameOrigin(request: FastifyRequest): boolean {
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin') return false;
+    const origin = request.headers.origin;
+    if (typeof origin !== 'string') return false;
+    try {
+      // request.protocol and request.host follow X-Forwarded-* only from TRUST_PROXY peers.
+      return origin === new URL(`${request.protocol}://${request.host}`).origin;
+    } catch {
+      return false;
+    }
+  }
+
   accessTokenOf(request: FastifyRequest): string | undefined {
     return request.cookies[this.names.access];
   }

@@ -13,8 +13,11 @@ import { releaseHeaders, securityHeaders } from './edge-headers';
 import { installJsonBodyParser } from './json-body';
 import { requestContext } from './request-context';
 
-/** Pages with a browser UI (OpenAPI, queue dashboard) that need scripts and styles from the API itself. */
-const UI_PREFIXES = ['/docs', '/admin/queues'];
+/**
+ * Pages with a browser UI that need scripts and styles from the API itself: the OpenAPI UI. The
+ * queue dashboard sets a policy of its own (queues/queue-dashboard.ts).
+ */
+const UI_PREFIXES = ['/docs'];
 
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -63,7 +66,7 @@ function problemBody(request: FastifyRequest, status: number, code: string, deta
  * - turns any error answer that is not problem+json yet (plugins answer for themselves, e.g.
  *   @fastify/cors's 400 text/plain) into one, keeping its status;
  * - records the route template for the request log and the request context (id, client address)
- *   for the audit log, and relaxes the CSP for the OpenAPI and queue dashboard UIs.
+ *   for the audit log, and relaxes the CSP for the OpenAPI UI (the queue dashboard sets its own).
  */
 export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
   fastify.removeContentTypeParser(['text/plain']);

@@ -1,0 +1,69 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ApiConfig } from '@rampart/config';
+import { BrowserSession } from './browser-session';
+
+const session = new BrowserSession({ cookies: { secure: true, secret: 's'.repeat(32) } } as ApiConfig);
+
+/** A bare Fastify app that answers whether BrowserSession judges the request same-origin. */
+async function judge(trustProxy: string | false): Promise<FastifyInstance> {
+  const app = Fastify({ trustProxy });
+  app.put('/change', (request) => ({ sameOrigin: session.fromSameOrigin(request) }));
+  await app.ready();
+  return app;
+}
+
+async function sameOrigin(app: FastifyInstance, headers: Record<string, string>): Promise<boolean> {
+  const response = await app.inject({ method: 'PUT', url: '/change', headers });
+  return response.json<{ sameOrigin: boolean }>().sameOrigin;
+}
+
+describe('BrowserSession.fromSameOrigin', () => {
+  let direct: FastifyInstance;
+  let proxied: FastifyInstance;
+
+  beforeAll(async () => {
+    direct = await judge(false);
+    // inject() comes from 127.0.0.1: here that peer is the trusted proxy.
+    proxied = await judge('127.0.0.1');
+  });
+  afterAll(async () => {
+    await direct.close();
+    await proxied.close();
+  });
+
+  const host = 'localhost:3000';
+  const origin = 'http://localhost:3000';
+
+  it('accepts the Origin of the addressed host, with or without Sec-Fetch-Site: same-origin', async () => {
+    expect(await sameOrigin(direct, { host, origin })).toBe(true);
+    expect(await sameOrigin(direct, { host, origin, 'sec-fetch-site': 'same-origin' })).toBe(true);
+    expect(await sameOrigin(direct, { host: 'LOCALHOST:3000', origin })).toBe(true);
+    expect(await sameOrigin(direct, { host: 'example.test:80', origin: 'http://example.test' })).toBe(true);
+  });
+
+  it.each([
+    ['no Origin', { host }],
+    ['Origin null', { host, origin: 'null' }],
+    ['another port', { host, origin: 'http://localhost:3001' }],
+    ['another scheme', { host, origin: 'https://localhost:3000' }],
+    ['another host', { host, origin: 'http://evil.example' }],
+    ['an Origin with a path', { host, origin: 'http://localhost:3000/' }],
+    ['Sec-Fetch-Site same-site', { host, origin, 'sec-fetch-site': 'same-site' }],
+    ['Sec-Fetch-Site cross-site', { host, origin, 'sec-fetch-site': 'cross-site' }],
+    ['Sec-Fetch-Site none', { host, origin, 'sec-fetch-site': 'none' }],
+    ['a malformed Host', { host: 'local host', origin }],
+  ])('refuses %s', async (_case, headers: Record<string, string>) => {
+    expect(await sameOrigin(direct, headers)).toBe(false);
+  });
+
+  it('uses the forwarded scheme and host only from a trusted proxy', async () => {
+    const forwarded = {
+      host: 'api:3000',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'rampart.example',
+      origin: 'https://rampart.example',
+    };
+    expect(await sameOrigin(proxied, forwarded)).toBe(true);
+    expect(await sameOrigin(direct, forwarded)).toBe(false);
+  });
+});
