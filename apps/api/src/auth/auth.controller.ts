@@ -99,6 +99,8 @@ export class AuthController {
 
   @Post('verify-email')
   @Public()
+  // It checks a password now, so it is limited like sign-in.
+  @RateLimit('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: VerifiedDto })
   @ApiBadRequestResponse({
