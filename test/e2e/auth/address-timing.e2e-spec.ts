@@ -34,22 +34,31 @@ const median = (values: number[]): number => {
 };
 
 /**
- * Equal enough: the medians' ratio within `maxRatio` either way, or the medians within `toleranceMs`
- * (the fastest endpoints answer in a few milliseconds, where a ratio is mostly the jitter of a
- * shared machine). The finding this guards against was 13.8 against 7.3 ms, a ratio of 1.9.
+ * Alike, by two measures that a shared, busy machine does not easily fool:
+ * - a sign test over the pairs: each side is the slower one in about half of them when the work is
+ *   the same; outside 20 to 80 % happens by chance about once in a thousand runs (31 pairs). When
+ *   forgot and resend leaked, known addresses were slower in 21 of 21 pairs;
+ * - the medians: within a ratio of 1.5 either way, or 2 ms apart (the fast endpoints answer in a
+ *   few ms, where a ratio is mostly jitter). The leak was 13.8 against 7.3 ms, a ratio of 1.9.
+ * Tighter bounds on the medians failed now and then on an unchanged build while other work shared
+ * the two CPUs (argon2-bound sign-up medians moved by up to a third between runs).
  */
-function expectSameTime(result: Comparison, { maxRatio = 1.25, toleranceMs = 0.5 } = {}): void {
+function expectAlike(result: Comparison): void {
   const ratio = result.knownMedianMs / result.unknownMedianMs;
-  const close = Math.abs(result.knownMedianMs - result.unknownMedianMs) <= toleranceMs;
-  const alike = close || (ratio < maxRatio && ratio > 1 / maxRatio);
+  const close = Math.abs(result.knownMedianMs - result.unknownMedianMs) <= 2;
+  const mediansAlike = close || (ratio < 1.5 && ratio > 1 / 1.5);
+  const share = result.knownSlower / result.pairs;
   // The whole comparison in the expectation, so a failure prints the figures.
-  expect({ ...result, ratio, alike }).toMatchObject({ alike: true });
+  expect({ ...result, ratio, mediansAlike, pairsAlike: share >= 0.2 && share <= 0.8 }).toMatchObject({
+    mediansAlike: true,
+    pairsAlike: true,
+  });
 }
 
 /**
  * Every endpoint that takes an e-mail address answers a known address and an unknown one with the
- * same status and body, in the same time: sequentially (interleaved pairs, medians compared) and
- * under concurrent load. The API and worker are real processes, so the address-dependent work the
+ * same status and body, in the same time: interleaved pairs, medians compared, on an idle server
+ * and while other clients load it. The API and worker are real processes, so the address-dependent work the
  * worker does after the answer competes for the same CPUs, as it would in production.
  */
 describe('no account enumeration by timing on address endpoints', () => {
@@ -132,40 +141,28 @@ describe('no account enumeration by timing on address endpoints', () => {
     return result;
   }
 
-  /** Rounds of concurrent requests, known and unknown shuffled together; medians compared. */
+  /**
+   * Interleaved pairs again, while `streams` other clients keep the API and the worker busy with the
+   * same endpoint (another account of the same kind and new unknown addresses, alternately): the
+   * worker's share of the known requests then competes with the measured ones, as in production.
+   */
   async function underLoad(
     endpoint: string,
     known: () => Probe,
     unknown: () => Probe,
-    { rounds = 4, perSide = 10 } = {},
+    background: (n: number) => Probe,
+    streams = 3,
   ): Promise<Comparison> {
-    const knownTimes: number[] = [];
-    const unknownTimes: number[] = [];
-    const statuses = new Set<string>();
-    for (let round = 0; round < rounds; round += 1) {
-      const batch = [
-        ...Array.from({ length: perSide }, () => ({ side: 'known' as const, probe: known() })),
-        ...Array.from({ length: perSide }, () => ({ side: 'unknown' as const, probe: unknown() })),
-      ].sort(() => Math.random() - 0.5);
-      const answers = await Promise.all(
-        batch.map(async (item) => ({ ...item, answer: await call(item.probe) })),
-      );
-      for (const { side, answer } of answers) {
-        (side === 'known' ? knownTimes : unknownTimes).push(answer.ms);
-        statuses.add(`${answer.status} ${answer.body}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    let running = true;
+    const load = Array.from({ length: streams }, async (_, stream) => {
+      for (let n = stream; running; n += 1) await call(background(n));
+    });
+    try {
+      return await sequential(`${endpoint}, under load`, known, unknown);
+    } finally {
+      running = false;
+      await Promise.all(load);
     }
-    expect(statuses.size).toBe(1);
-    const result = {
-      endpoint: `${endpoint}, under load`,
-      knownMedianMs: median(knownTimes),
-      unknownMedianMs: median(unknownTimes),
-      knownSlower: 0,
-      pairs: 0,
-    };
-    results.push(result);
-    return result;
   }
 
   beforeAll(async () => {
@@ -212,9 +209,7 @@ describe('no account enumeration by timing on address endpoints', () => {
       const ghost = address('ghost');
       const unknown = (): Probe => probe(other === 'fresh' ? address('fresh') : ghost);
       const result = await sequential(endpoint, () => probe(known), unknown);
-      expectSameTime(result);
-      // 21 of 21 pairs were slower for known addresses when this leaked; alike, it is about half.
-      expect(result.knownSlower).toBeLessThanOrEqual(Math.ceil(result.pairs * 0.8));
+      expectAlike(result);
     },
     120_000,
   );
@@ -223,14 +218,14 @@ describe('no account enumeration by timing on address endpoints', () => {
     '%s: same answer, same time, under concurrent load',
     async (endpoint, account, probe, other) => {
       const known = await account();
+      // The load's own account: for sign-in, its lockout count is not the measured account's.
+      const loadKnown = await account();
       const ghost = address('ghost');
       const unknown = (): Probe => probe(other === 'fresh' ? address('fresh') : ghost);
-      // Sign-up hashes with argon2 on every request: fewer at once, or the run takes minutes.
-      const load = probe(known).path === 'register' ? { rounds: 3, perSide: 6 } : { rounds: 4, perSide: 10 };
-      const result = await underLoad(endpoint, () => probe(known), unknown, load);
-      // Concurrent answers queue behind each other, so their spread is wider than one at a time.
-      expectSameTime(result, { maxRatio: 1.4, toleranceMs: 1 });
+      const background = (n: number): Probe => probe(n % 2 ? loadKnown : address(other));
+      const result = await underLoad(endpoint, () => probe(known), unknown, background);
+      expectAlike(result);
     },
-    120_000,
+    180_000,
   );
 });
