@@ -41,7 +41,8 @@ describe('pre-registration hijack (attacker registers the victim address first)'
 
   beforeAll(async () => {
     await db.connect();
-    stack = await startSpawnedMailStack();
+    // Debug logs, so the last test sees everything both apps would ever write about these requests.
+    stack = await startSpawnedMailStack({ LOG_LEVEL: 'debug' });
   });
 
   afterAll(async () => {
@@ -133,6 +134,21 @@ describe('pre-registration hijack (attacker registers the victim address first)'
     expect(await locked.json()).toMatchObject({ code: 'account_locked' });
     expect(await loginStatus(other, ATTACKER_PASSWORD)).toBe(429);
     expect(await status(other)).toBe('unverified');
+  });
+
+  it('never writes an address into the logs of either app, though jobs carry it', async () => {
+    const victim = victimAddress();
+    await register(victim, ATTACKER_PASSWORD);
+    await post('password/forgot', { email: victim });
+    await post('resend-verification', { email: victim });
+    await linkToken(stack.sink, victim, 'reset your password', 'reset-password');
+    await verificationLink(victim, 2);
+    const lines = [...stack.api.output, ...stack.worker.output];
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => /victim-[0-9a-f]{8}@/.test(line))).toEqual([]);
+    expect(lines.filter((line) => line.includes(ATTACKER_PASSWORD) || line.includes('$argon2id$'))).toEqual(
+      [],
+    );
   });
 
   it('purges a pending registration once its link has expired, freeing the address', async () => {
