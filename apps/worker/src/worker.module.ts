@@ -4,6 +4,10 @@ import { ConfigModule, type WorkerConfigShape } from '@rampart/config';
 import { DbModule } from '@rampart/db';
 import { JobsModule, type QueueProcessor } from '@rampart/jobs';
 import { httpLoggerModule } from '@rampart/observability';
+import { OutboxModule } from '@rampart/outbox';
+import { SendPasswordResetLink } from './accounts/send-password-reset-link';
+import { SendVerificationLink } from './accounts/send-verification-link';
+import { StartRegistration } from './accounts/start-registration';
 import { DeliverEmail } from './email/deliver-email';
 import { EmailProcessor } from './email/email.processor';
 import { SmtpMailer } from './email/smtp-mailer';
@@ -29,6 +33,7 @@ export class WorkerModule {
         httpLoggerModule(config, 'worker'),
         DbModule,
         JobsModule,
+        OutboxModule,
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [WorkerHealthController],
@@ -36,6 +41,9 @@ export class WorkerModule {
         WorkerInstance,
         SmtpMailer,
         DeliverEmail,
+        StartRegistration,
+        SendVerificationLink,
+        SendPasswordResetLink,
         SweepOutbox,
         PurgeExpired,
         ...PROCESSORS,

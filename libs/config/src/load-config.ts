@@ -53,6 +53,7 @@ function common(env: CommonEnv): RuntimeConfigShape {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
     emailMessageIdDomain: env.EMAIL_MESSAGE_ID_DOMAIN,
+    passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
   };
 }
 
@@ -125,7 +126,6 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
       adminMs: env.ADMIN_SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
     },
     lockout: { maxFailures: env.LOGIN_MAX_FAILURES, durationMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 },
-    passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
     mfa: { encryptionKey: secret(env, 'MFA_ENCRYPTION_KEY'), issuer: env.MFA_ISSUER },
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED,

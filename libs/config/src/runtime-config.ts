@@ -12,6 +12,8 @@ export interface RuntimeConfigShape {
   healthCheckTimeoutMs: number;
   /** The domain part of every Message-ID Rampart generates (`<outbox-id@domain>`). */
   emailMessageIdDomain: string;
+  /** Lifetime of a password reset link: the worker issues the links the API is asked for. */
+  passwordResetTtlMinutes: number;
 }
 
 export interface ApiConfigShape extends RuntimeConfigShape {
@@ -33,7 +35,6 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   sessionIdleTimeout: { userMs: number; adminMs: number };
   /** Consecutive failed sign-ins that lock an address, and for how long. */
   lockout: { maxFailures: number; durationMs: number };
-  passwordResetTtlMinutes: number;
   /** TOTP secrets are sealed at rest with a key derived from this secret; the issuer shown in authenticator apps. */
   mfa: { encryptionKey: string; issuer: string };
   /** Requests per window per tier, counted in Redis across API processes. */

@@ -63,6 +63,8 @@ export const commonEnvSchema = z.object({
     .default('rampart.local'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   HEALTH_CHECK_TIMEOUT_MS: positiveInt.default(2_000),
+  // Both apps: the API accepts reset requests, the worker issues the links.
+  PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1_440).default(60),
 });
 
 export const apiEnvSchema = commonEnvSchema.extend({
@@ -87,7 +89,6 @@ export const apiEnvSchema = commonEnvSchema.extend({
   LOGIN_MAX_FAILURES: positiveInt.max(100).default(5),
   // Fractions allowed (0.05 is 3 s), so tests can watch a lock end.
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().positive().max(1_440).default(15),
-  PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1_440).default(60),
   MFA_ISSUER: z.string().min(1).max(64).default('Rampart'),
   CAPTCHA_PROVIDER: z.enum(['disabled', 'turnstile']).default('disabled'),
   TURNSTILE_SECRET_KEY: z.string().optional(),

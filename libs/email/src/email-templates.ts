@@ -110,13 +110,17 @@ const renderers: { [T in EmailTemplate]: Renderer<T> } = {
       heading: 'Verify your e-mail address',
       paragraphs: [
         `Confirm that this e-mail address belongs to your ${productName} account by opening the link below.`,
+        'To activate the account, enter the password you chose when you registered.',
         `The link expires in ${plural(expiresInHours, 'hour')}.`,
       ],
       action: {
         label: 'Verify e-mail address',
         url: `${appUrl}/verify-email?token=${encodeURIComponent(token)}`,
       },
-      notes: [`If you did not create a ${productName} account, you can ignore this mail.`],
+      notes: [
+        `If you did not create a ${productName} account, you can ignore this mail.`,
+        'If your password is not accepted, someone else may have registered this address: register again, or reset the password, and it is yours.',
+      ],
     }),
 
   [EmailTemplate.PasswordReset]: ({ token, expiresInMinutes }, { appUrl, productName }) =>

@@ -38,7 +38,12 @@ describe('processorProblems', () => {
   });
 
   it('knows which queue carries each job', () => {
-    expect(jobsOfQueue(QueueName.Email)).toEqual([JobName.SendEmail]);
+    expect(jobsOfQueue(QueueName.Email)).toEqual([
+      JobName.SendEmail,
+      JobName.RegistrationRequested,
+      JobName.VerificationResendRequested,
+      JobName.PasswordResetRequested,
+    ]);
     expect(maintenanceJobs).toEqual([JobName.Heartbeat, JobName.OutboxSweep, JobName.Purge]);
   });
 

@@ -19,6 +19,14 @@ export const JobName = {
   Purge: 'maintenance.purge',
   /** Sends one outbox mail over SMTP, at most once per success. */
   SendEmail: 'email.send',
+  /**
+   * Account requests that take an e-mail address. The API validates, enqueues one of these for every
+   * address alike and answers at once; the worker looks the address up and stages the mail. So the
+   * answer's status, body and timing never depend on whether the address has an account.
+   */
+  RegistrationRequested: 'auth.registration-requested',
+  VerificationResendRequested: 'auth.verification-resend-requested',
+  PasswordResetRequested: 'auth.password-reset-requested',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -43,6 +51,8 @@ export const PurgeTarget = {
   LoginAttempts: 'login-attempts',
   ExpiredOneTimeTokens: 'expired-one-time-tokens',
   EndedSessions: 'ended-sessions',
+  /** Unverified accounts past the verification link's lifetime: a pending registration expires. */
+  PendingRegistrations: 'pending-registrations',
 } as const;
 export type PurgeTarget = (typeof PurgeTarget)[keyof typeof PurgeTarget];
 
@@ -59,6 +69,22 @@ export interface SendEmailPayload {
   outboxId: string;
 }
 
+/** Sign-up: the address (normalised) and the argon2 hash of the chosen password (hashed by the API). */
+export interface RegistrationRequestedPayload {
+  email: string;
+  passwordHash: string;
+}
+
+/** Resending a verification link or asking for a password reset link: the normalised address. */
+export interface AddressRequestPayload {
+  email: string;
+}
+
+/** How many mails the request staged (0 when the address had nothing to send to). */
+export interface AccountRequestResult {
+  mailsStaged: number;
+}
+
 export interface SendEmailResult {
   /** `sent` by this job, or found `already-sent` / `already-failed` by an earlier one. */
   outcome: 'sent' | 'already-sent' | 'already-failed';
@@ -71,6 +97,9 @@ export interface JobPayloads {
   [JobName.OutboxSweep]: Record<string, never>;
   [JobName.Purge]: PurgePayload;
   [JobName.SendEmail]: SendEmailPayload;
+  [JobName.RegistrationRequested]: RegistrationRequestedPayload;
+  [JobName.VerificationResendRequested]: AddressRequestPayload;
+  [JobName.PasswordResetRequested]: AddressRequestPayload;
 }
 
 /** Result type per job name (what the handler returns, kept on completed jobs). */
@@ -79,6 +108,9 @@ export interface JobResults {
   [JobName.OutboxSweep]: OutboxSweepResult;
   [JobName.Purge]: PurgeResult;
   [JobName.SendEmail]: SendEmailResult;
+  [JobName.RegistrationRequested]: AccountRequestResult;
+  [JobName.VerificationResendRequested]: AccountRequestResult;
+  [JobName.PasswordResetRequested]: AccountRequestResult;
 }
 
 export interface JobDefinition {
@@ -91,6 +123,10 @@ export const JOBS = {
   [JobName.OutboxSweep]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
   [JobName.Purge]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
   [JobName.SendEmail]: { queue: QueueName.Email, options: RetryPreset.delivery },
+  // On the email queue: each of them exists to end in a mail, and the queue's consumers already run.
+  [JobName.RegistrationRequested]: { queue: QueueName.Email, options: RetryPreset.accountRequest },
+  [JobName.VerificationResendRequested]: { queue: QueueName.Email, options: RetryPreset.accountRequest },
+  [JobName.PasswordResetRequested]: { queue: QueueName.Email, options: RetryPreset.accountRequest },
 } as const satisfies Record<JobName, JobDefinition>;
 
 /** The job names a queue carries, as a type: a queue's processor must handle exactly these. */

@@ -26,4 +26,15 @@ export const RetryPreset = {
     removeOnComplete: { age: DAY_S, count: 10_000 },
     removeOnFail: { age: 14 * DAY_S },
   },
+  /**
+   * An account request accepted with 202 (sign-up, verification resend, password reset request):
+   * the answer promised a mail, so it gets the delivery's tries. Its payload holds an address (and,
+   * for sign-up, a password hash), so a completed job is removed at once rather than kept.
+   */
+  accountRequest: {
+    attempts: 12,
+    backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * DAY_S },
+  },
 } as const satisfies Record<string, JobsOptions>;

@@ -1,5 +1,5 @@
 import { EmailOutboxRepository } from '@rampart/db';
-import { EmailOutbox, type EmailRequest } from '../../../apps/api/src/email/email-outbox.service';
+import { EmailOutbox, type EmailRequest } from '@rampart/outbox';
 import { appEnv } from '../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';

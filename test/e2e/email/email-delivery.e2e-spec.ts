@@ -1,6 +1,6 @@
 import { Database, EmailOutboxRepository, type OutboxEmail } from '@rampart/db';
 import { JobProducer, QueueName, sendEmailJobId } from '@rampart/jobs';
-import { EmailOutbox } from '../../../apps/api/src/email/email-outbox.service';
+import { EmailOutbox } from '@rampart/outbox';
 import { eventually } from '../support/eventually';
 import { type MailStack, startMailStack } from '../support/mail-stack';
 

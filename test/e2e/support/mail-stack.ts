@@ -39,3 +39,40 @@ export async function startMailStack(
     },
   };
 }
+
+/** The API and the worker as real processes from dist/, an SMTP sink, one Redis key prefix. */
+export interface SpawnedMailStack {
+  sink: SmtpSink;
+  worker: AppProcess;
+  api: AppProcess;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * For suites that judge the API from outside only (timing, attacker scenarios): nothing of the
+ * test runner shares the API's event loop, so latencies are the server's own.
+ */
+export async function startSpawnedMailStack(overrides: EnvOverrides = {}): Promise<SpawnedMailStack> {
+  const sink = new SmtpSink();
+  await sink.start();
+  const env = appEnv({
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    EMAIL_APP_URL: 'https://app.example.test',
+    ...overrides,
+  });
+  const worker = await AppProcess.start('worker', env);
+  const api = await AppProcess.start('api', env);
+  return {
+    sink,
+    worker,
+    api,
+    env,
+    async stop() {
+      await api.stop();
+      await worker.stop();
+      await sink.stop();
+    },
+  };
+}

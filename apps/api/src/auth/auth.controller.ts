@@ -106,7 +106,12 @@ export class AuthController {
   @Public()
   @RateLimit('auth')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiAcceptedResponse({ type: AcceptedDto, description: 'The same answer for new and existing addresses.' })
+  @ApiAcceptedResponse({
+    type: AcceptedDto,
+    description:
+      'The same answer, in the same time, for new, pending and existing addresses; the worker does the rest. ' +
+      'A new sign-up of a pending (unverified) address replaces its password and retires its earlier links.',
+  })
   @ApiBadRequestResponse({
     description: 'problem+json `validation_failed`, naming the password rule that failed.',
   })
@@ -117,13 +122,19 @@ export class AuthController {
 
   @Post('verify-email')
   @Public()
+  // It checks a password now, so it is limited like sign-in.
+  @RateLimit('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: VerifiedDto })
   @ApiBadRequestResponse({
-    description: 'problem+json `invalid_token` for unknown, used and expired tokens alike.',
+    description:
+      'problem+json `invalid_token` for unknown, used and expired tokens and a wrong password alike.',
+  })
+  @ApiTooManyRequestsResponse({
+    description: '`account_locked`: wrong passwords here count toward the sign-in lockout of the address.',
   })
   async verify(@Body() body: VerifyEmailDto): Promise<VerifiedDto> {
-    await this.verifyEmail.execute(body.token);
+    await this.verifyEmail.execute(body.token, body.password);
     return { status: 'verified' };
   }
 
@@ -131,7 +142,7 @@ export class AuthController {
   @Public()
   @RateLimit('auth')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiAcceptedResponse({ type: AcceptedDto })
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202, in the same time for every address.' })
   async resend(@Body() body: ResendVerificationDto): Promise<AcceptedDto> {
     await this.resendVerification.execute(body.email);
     return ACCEPTED;
@@ -320,7 +331,10 @@ export class AuthController {
   @Public()
   @RateLimit('auth')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202: known and unknown addresses alike.' })
+  @ApiAcceptedResponse({
+    type: AcceptedDto,
+    description: 'Always 202, in the same time for known and unknown addresses.',
+  })
   async forgotPassword(@Body() body: ForgotPasswordDto): Promise<AcceptedDto> {
     await this.passwordReset.request(body.email);
     return ACCEPTED;

@@ -4,6 +4,7 @@ import { CaptchaGate } from './captcha/captcha-gate';
 import { CaptchaVerifier } from './captcha/captcha-verifier';
 import { createCaptchaVerifier } from './captcha/captcha-verifier.factory';
 import { EmailModule } from '../email/email.module';
+import { AccountRequests } from './account-requests';
 import { AuthController } from './auth.controller';
 import { MfaChallenges } from './mfa/mfa-challenges';
 import { SecretBox } from './mfa/secret-box';
@@ -36,6 +37,7 @@ import { VerifyEmail } from './use-cases/verify-email';
       inject: [ApiConfig],
     },
     CaptchaGate,
+    AccountRequests,
     PasswordHasher,
     AccessTokens,
     TokenState,

@@ -6,8 +6,8 @@ import { ConfigError, loadApiConfig } from '@rampart/config';
 import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
 import { ApiModule } from '../api.module';
 import { AuditLog } from '../audit/audit-log.service';
-import { normaliseEmail } from '../auth/email-address';
-import { newOneTimeToken } from '../auth/one-time-token';
+import { normaliseEmail } from '@rampart/identity';
+import { newOneTimeToken } from '@rampart/identity';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 
 /** How long the first admin's link to set a password works. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { EmailOutbox } from './email-outbox.service';
+import { OutboxModule } from '@rampart/outbox';
 
-@Module({ providers: [EmailOutbox], exports: [EmailOutbox] })
+/** The API's mail: the shared transactional outbox. */
+@Module({ imports: [OutboxModule], exports: [OutboxModule] })
 export class EmailModule {}

@@ -2,7 +2,7 @@
 // are tested on their own (rate-limit.trackers.spec.ts).
 import { createHash } from 'node:crypto';
 import { normalizeIp } from '@nestjs/throttler';
-import { normaliseEmail } from '../auth/email-address';
+import { normaliseEmail } from '@rampart/identity';
 
 /**
  * IPv6 clients are counted per /64: one subscriber usually holds a whole /64, and counting single

@@ -13,7 +13,7 @@ import {
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { AuditLog } from '../audit/audit-log.service';
-import { EmailOutbox } from '../email/email-outbox.service';
+import { EmailOutbox } from '@rampart/outbox';
 import type { Principal } from '../auth/tokens/principal';
 import { TokenState } from '../auth/tokens/token-state';
 

@@ -5,7 +5,9 @@ import {
   LoginAttemptRepository,
   OneTimeTokenRepository,
   SessionRepository,
+  UserRepository,
 } from '@rampart/db';
+import { VERIFICATION_TOKEN_TTL_HOURS } from '@rampart/identity';
 import { PurgeTarget, type PurgeResult } from '@rampart/jobs';
 
 /**
@@ -22,6 +24,7 @@ export class PurgeExpired {
     loginAttempts: LoginAttemptRepository,
     oneTimeTokens: OneTimeTokenRepository,
     sessions: SessionRepository,
+    users: UserRepository,
     config: WorkerConfig,
   ) {
     this.purges = {
@@ -29,6 +32,7 @@ export class PurgeExpired {
       [PurgeTarget.LoginAttempts]: () => loginAttempts.purgeOlderThan(config.retention.loginAttemptDays),
       [PurgeTarget.ExpiredOneTimeTokens]: () => oneTimeTokens.purgeExpired(),
       [PurgeTarget.EndedSessions]: () => sessions.purgeEndedOlderThan(config.retention.endedSessionDays),
+      [PurgeTarget.PendingRegistrations]: () => users.purgeExpiredPending(VERIFICATION_TOKEN_TTL_HOURS),
     };
   }
 

@@ -55,6 +55,19 @@ export class OneTimeTokenRepository {
     return rows[0]?.user_id ?? null;
   }
 
+  /**
+   * The user a token would be spent for, without spending it: for checks that must pass before the
+   * token is used (the password at e-mail verification), so a failed check leaves it usable.
+   */
+  async findUsable(kind: OneTimeTokenKind, tokenHash: string): Promise<string | null> {
+    const rows = await this.prisma.$queryRawUnsafe<{ user_id: string }[]>(
+      `SELECT user_id FROM ${TABLES[kind]}
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > clock_timestamp()`,
+      tokenHash,
+    );
+    return rows[0]?.user_id ?? null;
+  }
+
   /** Deletes tokens that expired more than a day ago, of every kind; returns how many. */
   async purgeExpired(): Promise<number> {
     let removed = 0;

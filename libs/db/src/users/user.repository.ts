@@ -53,6 +53,40 @@ export class UserRepository {
     return row ? toUser(row) : null;
   }
 
+  /**
+   * The latest sign-up of an address whose account is still pending (unverified) wins: its password
+   * replaces the pending one, so whoever registered the address before its owner holds nothing
+   * the owner will activate. Returns the account, or null when the address has none or it is no
+   * longer pending. One UPDATE, so it waits for and then sees a concurrent registration's row.
+   */
+  async replacePendingPassword(email: string, passwordHash: string, tx: DbTransaction): Promise<User | null> {
+    const rows = await clientOf(this.prisma, tx).$queryRaw<UserRow[]>`
+      UPDATE users
+         SET password_hash = ${passwordHash}, token_version = token_version + 1, updated_at = clock_timestamp()
+       WHERE email = ${email} AND status = 'unverified'
+      RETURNING id, email, status, role, token_version AS "tokenVersion", email_verified_at AS "emailVerifiedAt",
+                mfa_enabled_at AS "mfaEnabledAt",
+                created_at AS "createdAt", password_hash AS "passwordHash", updated_at AS "updatedAt"`;
+    const row = rows[0];
+    return row ? toUser(row) : null;
+  }
+
+  /**
+   * Deletes pending (unverified) accounts older than `hours` that hold no link still working, of
+   * either kind: a registration nobody completed in time, perhaps of someone else's address.
+   * Returns how many.
+   */
+  async purgeExpiredPending(hours: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM users u
+       WHERE u.status = 'unverified'
+         AND u.created_at < clock_timestamp() - make_interval(hours => ${hours}::int)
+         AND NOT EXISTS (SELECT 1 FROM email_verification_tokens t
+                          WHERE t.user_id = u.id AND t.used_at IS NULL AND t.expires_at > clock_timestamp())
+         AND NOT EXISTS (SELECT 1 FROM password_reset_tokens t
+                          WHERE t.user_id = u.id AND t.used_at IS NULL AND t.expires_at > clock_timestamp())`;
+  }
+
   /** A page of users, filtered, in a stable order (oldest first, then id), with the total count. */
   async list(query: UserListQuery): Promise<{ items: User[]; total: number }> {
     const where = {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ApiConfig } from '@rampart/config';
 import { DomainError } from '@rampart/http';
 import { createRedisConnection } from '@rampart/jobs';
-import { hashOneTimeToken, newOneTimeToken } from '../one-time-token';
+import { hashOneTimeToken, newOneTimeToken } from '@rampart/identity';
 
 /** How long the second step of a sign-in may take, and how many wrong codes it may see. */
 export const MFA_CHALLENGE_TTL_S = 300;

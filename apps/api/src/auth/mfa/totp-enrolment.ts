@@ -9,8 +9,8 @@ import {
   type UserWithPassword,
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { EmailOutbox } from '../../email/email-outbox.service';
-import { normaliseEmail } from '../email-address';
+import { EmailOutbox } from '@rampart/outbox';
+import { normaliseEmail } from '@rampart/identity';
 import type { Principal } from '../tokens/principal';
 import { ConfirmCurrentPassword } from '../use-cases/confirm-current-password';
 import { LoginLockout } from '../use-cases/login-lockout';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
 import { type DbTransaction, type Role, type Session, SessionRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { newOneTimeToken } from '../one-time-token';
+import { newOneTimeToken } from '@rampart/identity';
 import { AccessTokens } from './access-tokens';
 import { TokenState } from './token-state';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { UserRepository, type UserWithPassword } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { normaliseEmail } from '../email-address';
+import { normaliseEmail } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
 import type { Principal } from '../tokens/principal';
 import { LoginLockout } from './login-lockout';

@@ -12,7 +12,7 @@ import {
 import { DomainError } from '@rampart/http';
 import { CaptchaGate } from '../captcha/captcha-gate';
 import { type MfaChallenge, MfaChallenges } from '../mfa/mfa-challenges';
-import { normaliseEmail } from '../email-address';
+import { normaliseEmail } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
 import { LoginLockout } from './login-lockout';

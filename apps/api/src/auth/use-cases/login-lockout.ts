@@ -8,7 +8,7 @@ import {
   type UserWithPassword,
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { EmailOutbox } from '../../email/email-outbox.service';
+import { EmailOutbox } from '@rampart/outbox';
 import { AuditLog } from '../../audit/audit-log.service';
 
 /**

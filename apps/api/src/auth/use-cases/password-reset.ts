@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ApiConfig } from '@rampart/config';
 import {
   Database,
   LoginThrottleRepository,
@@ -8,9 +7,9 @@ import {
   UserRepository,
 } from '@rampart/db';
 import { DomainError, validationProblem } from '@rampart/http';
-import { EmailOutbox } from '../../email/email-outbox.service';
-import { normaliseEmail } from '../email-address';
-import { hashOneTimeToken, newOneTimeToken } from '../one-time-token';
+import { hashOneTimeToken, normaliseEmail } from '@rampart/identity';
+import { JobName } from '@rampart/jobs';
+import { AccountRequests } from '../account-requests';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
 import { TokenState } from '../tokens/token-state';
@@ -18,8 +17,10 @@ import { AuditLog } from '../../audit/audit-log.service';
 
 /**
  * Forgotten passwords: a one-time link by mail (PASSWORD_RESET_TTL_MINUTES), and setting a new
- * password with it. Asking never reveals whether the address has an account; a reset ends every
- * session and access token of the account and lifts a lockout.
+ * password with it. Asking never reveals whether the address has an account (the worker looks it
+ * up after the answer); a reset ends every session and access token of the account and lifts a
+ * lockout. The link proves control of the address, so a reset also activates a pending account
+ * with the new password: whoever registered the address before its owner is locked out of it.
  */
 @Injectable()
 export class PasswordReset {
@@ -30,31 +31,14 @@ export class PasswordReset {
     private readonly sessions: SessionRepository,
     private readonly throttles: LoginThrottleRepository,
     private readonly hasher: PasswordHasher,
-    private readonly outbox: EmailOutbox,
     private readonly state: TokenState,
-    private readonly config: ApiConfig,
+    private readonly requests: AccountRequests,
     private readonly audit: AuditLog,
   ) {}
 
+  /** Asks for a link: one job for every address alike (the worker's SendPasswordResetLink looks it up). */
   async request(rawEmail: string): Promise<void> {
-    const email = normaliseEmail(rawEmail);
-    const { token, hash } = newOneTimeToken();
-    const ttlMinutes = this.config.passwordResetTtlMinutes;
-    const mails = await this.database.transaction(async (tx) => {
-      const user = await this.users.findByEmail(email, tx);
-      if (!user || user.status === 'disabled') return [];
-      await this.oneTimeTokens.issue(
-        'password-reset',
-        user.id,
-        hash,
-        new Date(Date.now() + ttlMinutes * 60_000),
-        tx,
-      );
-      return this.outbox.stage(tx, [
-        { to: user.email, template: 'password-reset', params: { token, expiresInMinutes: ttlMinutes } },
-      ]);
-    });
-    await this.outbox.dispatch(mails);
+    await this.requests.submit(JobName.PasswordResetRequested, { email: normaliseEmail(rawEmail) });
   }
 
   async reset(token: string, newPassword: string): Promise<void> {

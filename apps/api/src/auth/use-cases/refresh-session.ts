@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Database, SessionRepository, UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { hashOneTimeToken } from '../one-time-token';
+import { hashOneTimeToken } from '@rampart/identity';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
 import { TokenState } from '../tokens/token-state';
 import { AuditLog } from '../../audit/audit-log.service';

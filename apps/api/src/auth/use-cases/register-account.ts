@@ -1,30 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
+import { normaliseEmail } from '@rampart/identity';
 import { validationProblem } from '@rampart/http';
-import { EmailOutbox } from '../../email/email-outbox.service';
+import { JobName } from '@rampart/jobs';
+import { AccountRequests } from '../account-requests';
 import { CaptchaGate } from '../captcha/captcha-gate';
-import { normaliseEmail } from '../email-address';
-import { newOneTimeToken } from '../one-time-token';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
 
-export const VERIFICATION_TOKEN_TTL_HOURS = 24;
-
 /**
- * Sign-up. A new address gets an unverified account and a verification mail; an address that
- * already has an account gets a mail telling its owner someone tried. Both answer the same and
- * take about as long (the password is hashed either way), so sign-up cannot reveal who has an
- * account. Account, token and mail commit in one transaction.
+ * Sign-up, the part that does not depend on the address having an account: CAPTCHA, the password
+ * rules (which see only the typed address and password), the hash, then one job for the worker
+ * (StartRegistration creates the account, or replaces a pending one's password, or mails the owner
+ * of an active one). Every address gets the same work here, so the same answer in the same time.
  */
 @Injectable()
 export class RegisterAccount {
   constructor(
-    private readonly database: Database,
-    private readonly users: UserRepository,
-    private readonly oneTimeTokens: OneTimeTokenRepository,
     private readonly hasher: PasswordHasher,
-    private readonly outbox: EmailOutbox,
     private readonly captcha: CaptchaGate,
+    private readonly requests: AccountRequests,
   ) {}
 
   async execute(
@@ -38,25 +32,6 @@ export class RegisterAccount {
       throw validationProblem({ password: violations.map((violation) => violation.message) });
     }
     const passwordHash = await this.hasher.hash(input.password);
-    const { token, hash } = newOneTimeToken();
-    const expiresAt = new Date(Date.now() + VERIFICATION_TOKEN_TTL_HOURS * 3_600_000);
-
-    const mails = await this.database.transaction(async (tx) => {
-      const user = await this.users.createUnverified(email, passwordHash, tx);
-      if (!user) {
-        return this.outbox.stage(tx, [
-          { to: email, template: 'registration-attempt', params: { occurredAt: new Date().toISOString() } },
-        ]);
-      }
-      await this.oneTimeTokens.issue('email-verification', user.id, hash, expiresAt, tx);
-      return this.outbox.stage(tx, [
-        {
-          to: email,
-          template: 'verification',
-          params: { token, expiresInHours: VERIFICATION_TOKEN_TTL_HOURS },
-        },
-      ]);
-    });
-    await this.outbox.dispatch(mails);
+    await this.requests.submit(JobName.RegistrationRequested, { email, passwordHash });
   }
 }

@@ -9,7 +9,8 @@ export type EmailRequest = {
 }[EmailTemplate];
 
 /**
- * The API side of the transactional outbox. A change that causes mail stages it in its own
+ * The producer side of the transactional outbox, used by the API and by the worker's own use
+ * cases (account requests). A change that causes mail stages it in its own
  * transaction, so the mail exists exactly when the change does; after the commit, dispatch()
  * enqueues the send jobs. If that enqueue is lost (a crash, Redis away), the worker's outbox
  * sweeper enqueues the mail later: nothing accepted is ever lost.

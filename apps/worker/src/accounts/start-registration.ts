@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
+import { VERIFICATION_TOKEN_TTL_HOURS, newOneTimeToken } from '@rampart/identity';
+import type { AccountRequestResult, RegistrationRequestedPayload } from '@rampart/jobs';
+import { EmailOutbox } from '@rampart/outbox';
+
+/**
+ * The address-dependent half of a sign-up, after the API has answered 202:
+ * - a new address gets an unverified account and a verification link;
+ * - an address whose account is still pending gets the new password (the latest registration
+ *   wins) and a fresh link, which retires every earlier one: someone who registered another
+ *   person's address first is left with a password the owner will replace or never activate;
+ * - an active or disabled account is left as it is, and its owner is told someone tried.
+ * Account, token and mail commit in one transaction.
+ */
+@Injectable()
+export class StartRegistration {
+  constructor(
+    private readonly database: Database,
+    private readonly users: UserRepository,
+    private readonly oneTimeTokens: OneTimeTokenRepository,
+    private readonly outbox: EmailOutbox,
+  ) {}
+
+  async run({ email, passwordHash }: RegistrationRequestedPayload): Promise<AccountRequestResult> {
+    const { token, hash } = newOneTimeToken();
+    const expiresAt = new Date(Date.now() + VERIFICATION_TOKEN_TTL_HOURS * 3_600_000);
+    const mails = await this.database.transaction(async (tx) => {
+      const pending =
+        (await this.users.createUnverified(email, passwordHash, tx)) ??
+        (await this.users.replacePendingPassword(email, passwordHash, tx));
+      if (!pending) {
+        return this.outbox.stage(tx, [
+          { to: email, template: 'registration-attempt', params: { occurredAt: new Date().toISOString() } },
+        ]);
+      }
+      await this.oneTimeTokens.issue('email-verification', pending.id, hash, expiresAt, tx);
+      return this.outbox.stage(tx, [
+        {
+          to: email,
+          template: 'verification',
+          params: { token, expiresInHours: VERIFICATION_TOKEN_TTL_HOURS },
+        },
+      ]);
+    });
+    await this.outbox.dispatch(mails);
+    return { mailsStaged: mails.length };
+  }
+}

@@ -1,0 +1,2 @@
+export { EmailOutbox, type EmailRequest } from './email-outbox';
+export { OutboxModule } from './outbox.module';
