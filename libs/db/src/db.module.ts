@@ -4,6 +4,7 @@ import { LoginAttemptRepository } from './auth/login-attempt.repository';
 import { LoginThrottleRepository } from './auth/login-throttle.repository';
 import { MfaRepository } from './auth/mfa.repository';
 import { OneTimeTokenRepository } from './auth/one-time-tokens';
+import { RegistrationRequestRepository } from './auth/registration-request.repository';
 import { DatabaseHealth } from './database-health';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
@@ -20,6 +21,7 @@ const REPOSITORIES = [
   EmailOutboxRepository,
   UserRepository,
   OneTimeTokenRepository,
+  RegistrationRequestRepository,
   LoginThrottleRepository,
   LoginAttemptRepository,
   MfaRepository,

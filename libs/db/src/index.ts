@@ -14,6 +14,10 @@ export {
 } from './auth/login-throttle.repository';
 export { MfaRepository, type MfaState } from './auth/mfa.repository';
 export {
+  RegistrationRequestRepository,
+  type RegistrationRequest,
+} from './auth/registration-request.repository';
+export {
   LoginAttemptRepository,
   type LoginAttemptRecord,
   type LoginOutcome,

@@ -69,10 +69,12 @@ export interface SendEmailPayload {
   outboxId: string;
 }
 
-/** Sign-up: the address (normalised) and the argon2 hash of the chosen password (hashed by the API). */
+/**
+ * Sign-up: the registration_requests row holding the address and the password's argon2 hash. The
+ * hash stays in PostgreSQL: job data is readable in the queue dashboard.
+ */
 export interface RegistrationRequestedPayload {
-  email: string;
-  passwordHash: string;
+  requestId: string;
 }
 
 /** Resending a verification link or asking for a password reset link: the normalised address. */

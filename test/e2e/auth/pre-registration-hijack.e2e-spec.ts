@@ -151,6 +151,32 @@ describe('pre-registration hijack (attacker registers the victim address first)'
     );
   });
 
+  it('keeps the password hash out of queue data: the job names a row, which the worker removes', async () => {
+    const victim = victimAddress();
+    const queue = new Queue(QueueName.Email, {
+      connection: { url: REDIS_URL },
+      prefix: queuePrefix(stack.env.REDIS_KEY_PREFIX ?? ''),
+    });
+    try {
+      // Paused, the job waits where an operator (the queue dashboard) could read it.
+      await queue.pause();
+      expect((await register(victim, ATTACKER_PASSWORD)).status).toBe(202);
+      const waiting = await queue.getJobs(['waiting', 'prioritized']);
+      const data = waiting.map((job) => ({ name: job.name, data: job.data as Record<string, unknown> }));
+      const signUp = data.find((job) => job.name === JobName.RegistrationRequested);
+      expect(Object.keys(signUp?.data ?? {})).toEqual(['requestId']);
+      expect(JSON.stringify(data)).not.toContain('$argon2');
+      const held = await db.query('SELECT 1 FROM registration_requests WHERE email = $1', [victim]);
+      expect(held.rowCount).toBe(1);
+    } finally {
+      await queue.resume();
+      await queue.close();
+    }
+    await verificationLink(victim);
+    const left = await db.query('SELECT 1 FROM registration_requests WHERE email = $1', [victim]);
+    expect(left.rowCount).toBe(0);
+  });
+
   it('purges a pending registration once its link has expired, freeing the address', async () => {
     const victim = victimAddress();
     await register(victim, ATTACKER_PASSWORD);

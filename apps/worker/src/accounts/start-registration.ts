@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
+import { Database, OneTimeTokenRepository, RegistrationRequestRepository, UserRepository } from '@rampart/db';
 import { VERIFICATION_TOKEN_TTL_HOURS, newOneTimeToken } from '@rampart/identity';
 import type { AccountRequestResult, RegistrationRequestedPayload } from '@rampart/jobs';
 import { EmailOutbox } from '@rampart/outbox';
@@ -11,7 +11,8 @@ import { EmailOutbox } from '@rampart/outbox';
  *   wins) and a fresh link, which retires every earlier one: someone who registered another
  *   person's address first is left with a password the owner will replace or never activate;
  * - an active or disabled account is left as it is, and its owner is told someone tried.
- * Account, token and mail commit in one transaction.
+ * Account, token and mail commit in one transaction, which also removes the registration request
+ * (with its password hash).
  */
 @Injectable()
 export class StartRegistration {
@@ -20,12 +21,17 @@ export class StartRegistration {
     private readonly users: UserRepository,
     private readonly oneTimeTokens: OneTimeTokenRepository,
     private readonly outbox: EmailOutbox,
+    private readonly registrations: RegistrationRequestRepository,
   ) {}
 
-  async run({ email, passwordHash }: RegistrationRequestedPayload): Promise<AccountRequestResult> {
+  async run({ requestId }: RegistrationRequestedPayload): Promise<AccountRequestResult> {
     const { token, hash } = newOneTimeToken();
     const expiresAt = new Date(Date.now() + VERIFICATION_TOKEN_TTL_HOURS * 3_600_000);
     const mails = await this.database.transaction(async (tx) => {
+      // Taken in this transaction: a retry after a commit, or a duplicate job, finds nothing to do.
+      const request = await this.registrations.take(requestId, tx);
+      if (!request) return [];
+      const { email, passwordHash } = request;
       const pending =
         (await this.users.createUnverified(email, passwordHash, tx)) ??
         (await this.users.replacePendingPassword(email, passwordHash, tx));

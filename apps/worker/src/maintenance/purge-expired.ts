@@ -4,6 +4,7 @@ import {
   EmailOutboxRepository,
   LoginAttemptRepository,
   OneTimeTokenRepository,
+  RegistrationRequestRepository,
   SessionRepository,
   UserRepository,
 } from '@rampart/db';
@@ -25,6 +26,7 @@ export class PurgeExpired {
     oneTimeTokens: OneTimeTokenRepository,
     sessions: SessionRepository,
     users: UserRepository,
+    registrations: RegistrationRequestRepository,
     config: WorkerConfig,
   ) {
     this.purges = {
@@ -32,7 +34,10 @@ export class PurgeExpired {
       [PurgeTarget.LoginAttempts]: () => loginAttempts.purgeOlderThan(config.retention.loginAttemptDays),
       [PurgeTarget.ExpiredOneTimeTokens]: () => oneTimeTokens.purgeExpired(),
       [PurgeTarget.EndedSessions]: () => sessions.purgeEndedOlderThan(config.retention.endedSessionDays),
-      [PurgeTarget.PendingRegistrations]: () => users.purgeExpiredPending(VERIFICATION_TOKEN_TTL_HOURS),
+      // Unverified accounts whose links all expired, and sign-ups no job ever took.
+      [PurgeTarget.PendingRegistrations]: async () =>
+        (await users.purgeExpiredPending(VERIFICATION_TOKEN_TTL_HOURS)) +
+        (await registrations.purgeOlderThan(VERIFICATION_TOKEN_TTL_HOURS)),
     };
   }
 

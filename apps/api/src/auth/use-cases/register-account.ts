@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RegistrationRequestRepository } from '@rampart/db';
 import { normaliseEmail } from '@rampart/identity';
 import { validationProblem } from '@rampart/http';
 import { JobName } from '@rampart/jobs';
@@ -9,7 +10,8 @@ import { checkPassword } from '../passwords/password-policy';
 
 /**
  * Sign-up, the part that does not depend on the address having an account: CAPTCHA, the password
- * rules (which see only the typed address and password), the hash, then one job for the worker
+ * rules (which see only the typed address and password), the hash, one row holding it (the same
+ * insert for every address), then one job for the worker
  * (StartRegistration creates the account, or replaces a pending one's password, or mails the owner
  * of an active one). Every address gets the same work here, so the same answer in the same time.
  */
@@ -19,6 +21,7 @@ export class RegisterAccount {
     private readonly hasher: PasswordHasher,
     private readonly captcha: CaptchaGate,
     private readonly requests: AccountRequests,
+    private readonly registrations: RegistrationRequestRepository,
   ) {}
 
   async execute(
@@ -32,6 +35,12 @@ export class RegisterAccount {
       throw validationProblem({ password: violations.map((violation) => violation.message) });
     }
     const passwordHash = await this.hasher.hash(input.password);
-    await this.requests.submit(JobName.RegistrationRequested, { email, passwordHash });
+    const requestId = await this.registrations.create({ email, passwordHash });
+    try {
+      await this.requests.submit(JobName.RegistrationRequested, { requestId });
+    } catch (error) {
+      await this.registrations.discard(requestId).catch(() => undefined);
+      throw error;
+    }
   }
 }
