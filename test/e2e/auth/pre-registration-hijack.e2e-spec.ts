@@ -139,6 +139,8 @@ describe('pre-registration hijack (attacker registers the victim address first)'
   it('never writes an address into the logs of either app, though jobs carry it', async () => {
     const victim = victimAddress();
     await register(victim, ATTACKER_PASSWORD);
+    // The jobs run concurrently: the account must exist before its links are asked for.
+    await verificationLink(victim);
     await post('password/forgot', { email: victim });
     await post('resend-verification', { email: victim });
     await linkToken(stack.sink, victim, 'reset your password', 'reset-password');

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { appEnv } from '../support/app-env';
 import { AppProcess } from '../support/app-process';
-import { DEFAULT_PASSWORD, createActiveUser } from '../support/factories';
+import { DEFAULT_PASSWORD, createActiveUser, createPendingUser } from '../support/factories';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { decodeJwt, forgeJwt } from '../support/jwt';
 import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
@@ -177,8 +177,7 @@ describe('sessions: login, refresh rotation, logout and token verification', () 
   });
 
   it('tells an unverified account to verify, but only after the right password', async () => {
-    const email = `unverified-${Date.now()}@example.test`;
-    await call(api, 'POST', 'register', { body: { email, password: DEFAULT_PASSWORD } });
+    const { email } = await createPendingUser(api.app);
     expect(
       (await problem(await call(api, 'POST', 'login', { body: { email, password: 'wrong-password-123' } })))
         .code,

@@ -36,6 +36,17 @@ export async function createActiveUser(
   return { id: user.id, email, password };
 }
 
+/** An unverified account, as a sign-up leaves it before its link is clicked (no worker round trip). */
+export async function createPendingUser(app: NestFastifyApplication): Promise<TestUser> {
+  const email = `pending-${randomSuffix()}@example.test`;
+  const passwordHash = await app.get(PasswordHasher).hash(DEFAULT_PASSWORD);
+  const user = await app
+    .get(Database)
+    .transaction((tx) => app.get(UserRepository).createUnverified(email, passwordHash, tx));
+  if (!user) throw new Error(`factory: ${email} exists`);
+  return { id: user.id, email, password: DEFAULT_PASSWORD };
+}
+
 export interface TotpEnrolled {
   secret: string;
   recoveryCodes: string[];

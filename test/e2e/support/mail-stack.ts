@@ -3,6 +3,21 @@ import { AppProcess } from './app-process';
 import { type RunningApi, startApiInProcess } from './in-process-api';
 import { SmtpSink } from './smtp-sink';
 
+/** The SMTP sink and a worker process delivering to it: what every mail stack starts with. */
+async function startSinkAndWorker(
+  overrides: EnvOverrides,
+): Promise<{ sink: SmtpSink; worker: AppProcess; env: Record<string, string> }> {
+  const sink = new SmtpSink();
+  await sink.start();
+  const env = appEnv({
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    EMAIL_APP_URL: 'https://app.example.test',
+    ...overrides,
+  });
+  return { sink, worker: await AppProcess.start('worker', env), env };
+}
+
 /** The API (in process), a worker process and an SMTP sink, sharing one Redis key prefix. */
 export interface MailStack {
   sink: SmtpSink;
@@ -17,15 +32,7 @@ export interface MailStack {
 export async function startMailStack(
   options: { worker?: EnvOverrides; api?: EnvOverrides } = {},
 ): Promise<MailStack> {
-  const sink = new SmtpSink();
-  await sink.start();
-  const env = appEnv({
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(sink.port),
-    EMAIL_APP_URL: 'https://app.example.test',
-    ...options.worker,
-  });
-  const worker = await AppProcess.start('worker', env);
+  const { sink, worker, env } = await startSinkAndWorker(options.worker ?? {});
   const api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX, ...options.api });
   return {
     sink,
@@ -54,15 +61,7 @@ export interface SpawnedMailStack {
  * test runner shares the API's event loop, so latencies are the server's own.
  */
 export async function startSpawnedMailStack(overrides: EnvOverrides = {}): Promise<SpawnedMailStack> {
-  const sink = new SmtpSink();
-  await sink.start();
-  const env = appEnv({
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(sink.port),
-    EMAIL_APP_URL: 'https://app.example.test',
-    ...overrides,
-  });
-  const worker = await AppProcess.start('worker', env);
+  const { sink, worker, env } = await startSinkAndWorker(overrides);
   const api = await AppProcess.start('api', env);
   return {
     sink,
