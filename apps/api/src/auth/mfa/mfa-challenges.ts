@@ -9,12 +9,28 @@ import { hashOneTimeToken, newOneTimeToken } from '@rampart/identity';
 export const MFA_CHALLENGE_TTL_S = 300;
 export const MFA_CHALLENGE_MAX_FAILURES = 5;
 
-/** KEYS[1] the challenge, ARGV[1] the limit: count a failure on a live challenge, end it at the limit. */
+/**
+ * KEYS: the challenge, its completion marker. ARGV: the limit. Counts a failure on a live challenge
+ * and ends it at the limit; -2 when the challenge was completed (by a request with a good code), -1
+ * when it ended otherwise (expired, or at its limit).
+ */
 const FAIL_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return -2 end
+  return -1
+end
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 if failures >= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) end
 return failures`;
+
+/** KEYS: the challenge, its completion marker. ARGV: the marker's TTL. 1 for the one caller that ended it. */
+const CONSUME_SCRIPT = `
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[1])
+return 1`;
+
+/** What a wrong code did to its challenge. */
+export type ChallengeFailure = 'counted' | 'ended' | 'completed';
 
 export interface MfaChallenge {
   mfaRequired: true;
@@ -39,6 +55,10 @@ export class MfaChallenges implements OnModuleDestroy {
 
   private key(token: string): string {
     return `${this.prefix}:${hashOneTimeToken(token)}`;
+  }
+
+  private completedKey(token: string): string {
+    return `${this.prefix}:done:${hashOneTimeToken(token)}`;
   }
 
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
@@ -73,16 +93,35 @@ export class MfaChallenges implements OnModuleDestroy {
   /**
    * A wrong code: counts it, and ends the challenge at the limit. One script, so a challenge that
    * ended meanwhile (used, expired, at its limit) is never brought back as a key without expiry.
+   * 'completed' tells the caller that a parallel request signed in with this challenge: a code that
+   * failed then (typically the same code, submitted twice) is no guess.
    */
-  fail(token: string): Promise<void> {
+  fail(token: string): Promise<ChallengeFailure> {
     return this.guarded(async () => {
-      await this.redis.eval(FAIL_SCRIPT, 1, this.key(token), MFA_CHALLENGE_MAX_FAILURES);
+      const result = await this.redis.eval(
+        FAIL_SCRIPT,
+        2,
+        this.key(token),
+        this.completedKey(token),
+        MFA_CHALLENGE_MAX_FAILURES,
+      );
+      if (result === -2) return 'completed';
+      return result === -1 ? 'ended' : 'counted';
     });
   }
 
   /** Ends the challenge; true only for the one caller that ended it (single use under races). */
   consume(token: string): Promise<boolean> {
-    return this.guarded(async () => (await this.redis.del(this.key(token))) === 1);
+    return this.guarded(async () => {
+      const ended = await this.redis.eval(
+        CONSUME_SCRIPT,
+        2,
+        this.key(token),
+        this.completedKey(token),
+        MFA_CHALLENGE_TTL_S,
+      );
+      return ended === 1;
+    });
   }
 
   onModuleDestroy(): void {

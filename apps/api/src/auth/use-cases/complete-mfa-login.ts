@@ -61,8 +61,13 @@ export class CompleteMfaLogin {
       );
     }
     if (!passed) {
-      await this.challenges.fail(input.mfaToken);
-      await this.lockout.failed(user.email, user);
+      // A code that failed after a parallel request completed this sign-in (the owner's client
+      // sending one code several times) is taken back: the owner signing in never causes a lock.
+      if ((await this.challenges.fail(input.mfaToken)) === 'completed') {
+        await this.lockout.resolved(user.email);
+      } else {
+        await this.lockout.failed(user.email, user);
+      }
       await this.attempts.record({ email: user.email, userId, outcome: 'invalid_mfa_code', ...client });
       throw new DomainError('invalid_mfa_code', 401, 'The code is wrong, expired or already used.');
     }
