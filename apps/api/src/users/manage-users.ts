@@ -12,8 +12,8 @@ import {
   UserRepository,
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { AuditLog } from '../audit/audit-log.service';
 import { EmailOutbox } from '@rampart/outbox';
+import { AuditLog } from '../audit/audit-log.service';
 import type { Principal } from '../auth/tokens/principal';
 import { TokenState } from '../auth/tokens/token-state';
 
