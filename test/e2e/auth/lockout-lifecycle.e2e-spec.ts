@@ -142,6 +142,22 @@ describe('sign-in lock lifecycle', () => {
     expect(signedIn.status).toBe(200);
   });
 
+  it('refuses for a second while the limit of attempts is being checked, and not for ever if they never finish', async () => {
+    const user = await createActiveUser(api.app);
+    // What the limit's worth of attempts in flight leaves behind (as if their process had died).
+    await db.query(
+      `INSERT INTO login_throttles (email, failed_count, locked_until, updated_at) VALUES ($1, $2, NULL, now())`,
+      [user.email, MAX_FAILURES],
+    );
+    const inFlight = await password(user);
+    expect([inFlight.status, inFlight.retryAfter]).toEqual([429, 1]);
+    // A minute on, nothing resolved them: they count as failures whose lock (1 s here) is long over.
+    await db.query(`UPDATE login_throttles SET updated_at = now() - interval '61 seconds' WHERE email = $1`, [
+      user.email,
+    ]);
+    expect((await password(user)).status).toBe(200);
+  });
+
   // Repeated, because which replays land after the sign-in completed changes from run to run.
   it.each([
     ['a TOTP code', 1],

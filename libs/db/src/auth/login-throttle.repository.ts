@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../prisma.service';
 import { type DbTransaction, clientOf } from '../transaction';
@@ -31,17 +32,10 @@ const UNRESOLVED_ATTEMPT_MS = 60_000;
 /** What a refusal without a lock tells the client to wait: in-flight attempts resolve within a second. */
 const IN_FLIGHT_RETRY_MS = 1_000;
 
-interface ThrottleRow {
-  failed_count: number;
-  locked_until: Date | null;
-  updated_at: Date;
-  now: Date;
-}
-
 /**
  * One row per address: `failed_count` is the number of attempts charged and not resolved (a
  * failure stays charged; a success is refunded or clears the row), `locked_until` the end of a
- * lock, and `updated_at` the time of the last charge.
+ * lock, `updated_at` the time of the last counted attempt and `last_charge` its id.
  *
  * Invariants the lockout relies on (each tested in the e2e lockout suite):
  * - every refusal either names a lock with an end, or is a short in-flight refusal; a count at the
@@ -55,52 +49,67 @@ export class LoginThrottleRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Counts an attempt before its password (or code) is checked, atomically under the row's lock:
-   * N parallel attempts get the numbers 1..N up to the limit, so no more than `maxFailures` of them
-   * ever reach the check (Zitadel GHSA-7h8m-vrxx-vr4m raced exactly this).
+   * Counts an attempt before its password (or code) is checked, in one atomic statement (it is on
+   * every sign-in's path): N parallel attempts get the numbers 1..N up to the limit, so no more than
+   * `maxFailures` of them ever reach the check (Zitadel GHSA-7h8m-vrxx-vr4m raced exactly this).
+   * Every SET below reads the row as it was; their cases, in order:
+   * 1. locked: nothing changes, refused with the lock's end;
+   * 2. an expired lock: a new count, this attempt is its first;
+   * 3. under the limit: counted;
+   * 4. at the limit, attempts still being checked: nothing changes, refused for a second;
+   * 5. at the limit, unresolved for UNRESOLVED_ATTEMPT_MS (their process died): they count as the
+   *    failures they may have been, a lock from the last of them, refused until its end;
+   * 6. the same, but that lock would already be over: a new count.
    */
-  async charge(
-    email: string,
-    { maxFailures, lockMs }: LockoutPolicy,
-    tx: DbTransaction,
-  ): Promise<LoginCharge> {
-    const client = clientOf(this.prisma, tx);
-    await client.$executeRaw`
-      INSERT INTO login_throttles (email, failed_count, locked_until, updated_at)
-      VALUES (${email}, 0, NULL, clock_timestamp())
-      ON CONFLICT (email) DO NOTHING`;
-    const rows = await client.$queryRaw<ThrottleRow[]>`
-      SELECT failed_count, locked_until, updated_at, clock_timestamp() AS now
-        FROM login_throttles WHERE email = ${email} FOR UPDATE`;
+  async charge(email: string, { maxFailures, lockMs }: LockoutPolicy): Promise<LoginCharge> {
+    const chargeId = randomUUID();
+    const lockSecs = lockMs / 1_000;
+    const unresolvedSecs = UNRESOLVED_ATTEMPT_MS / 1_000;
+    const rows = await this.prisma.$queryRaw<
+      { failed_count: number; locked_until: Date | null; counted: boolean; now: Date }[]
+    >`
+      INSERT INTO login_throttles AS t (email, failed_count, locked_until, updated_at, last_charge)
+      VALUES (${email}, 1, NULL, now(), ${chargeId}::uuid)
+      ON CONFLICT (email) DO UPDATE SET
+        failed_count = CASE
+          WHEN t.locked_until > now() THEN t.failed_count
+          WHEN t.locked_until IS NOT NULL THEN 1
+          WHEN t.failed_count < ${maxFailures} THEN t.failed_count + 1
+          WHEN t.updated_at > now() - make_interval(secs => ${unresolvedSecs}::float8) THEN t.failed_count
+          WHEN t.updated_at + make_interval(secs => ${lockSecs}::float8) > now() THEN t.failed_count
+          ELSE 1 END,
+        locked_until = CASE
+          WHEN t.locked_until > now() THEN t.locked_until
+          WHEN t.locked_until IS NOT NULL OR t.failed_count < ${maxFailures} THEN NULL
+          WHEN t.updated_at > now() - make_interval(secs => ${unresolvedSecs}::float8) THEN NULL
+          WHEN t.updated_at + make_interval(secs => ${lockSecs}::float8) > now()
+            THEN t.updated_at + make_interval(secs => ${lockSecs}::float8)
+          ELSE NULL END,
+        updated_at = CASE
+          WHEN t.locked_until > now() THEN t.updated_at
+          WHEN t.locked_until IS NOT NULL OR t.failed_count < ${maxFailures} THEN now()
+          WHEN t.updated_at + make_interval(secs => ${lockSecs}::float8) > now()
+            OR t.updated_at > now() - make_interval(secs => ${unresolvedSecs}::float8) THEN t.updated_at
+          ELSE now() END,
+        last_charge = CASE
+          WHEN t.locked_until > now() THEN t.last_charge
+          WHEN t.locked_until IS NOT NULL OR t.failed_count < ${maxFailures} THEN ${chargeId}::uuid
+          WHEN t.updated_at + make_interval(secs => ${lockSecs}::float8) > now()
+            OR t.updated_at > now() - make_interval(secs => ${unresolvedSecs}::float8) THEN t.last_charge
+          ELSE ${chargeId}::uuid END
+      RETURNING failed_count, locked_until, last_charge IS NOT DISTINCT FROM ${chargeId}::uuid AS counted,
+                now() AS now`;
     const row = rows[0];
-    if (!row) throw new Error('login throttle row vanished under its lock');
-    const now = row.now.getTime();
-    if (row.locked_until && row.locked_until.getTime() > now) {
-      return { attempt: row.failed_count, refused: true, lockedUntil: row.locked_until, retryAfterMs: null };
-    }
-    // An expired lock starts a new count.
-    let count = row.locked_until ? 0 : row.failed_count;
-    if (count >= maxFailures) {
-      const unresolvedFor = now - row.updated_at.getTime();
-      if (unresolvedFor < UNRESOLVED_ATTEMPT_MS) {
-        return { attempt: count, refused: true, lockedUntil: null, retryAfterMs: IN_FLIGHT_RETRY_MS };
-      }
-      // Attempts that never resolved (their process died) count as the failures they may have been:
-      // the lock they would have caused, measured from the last of them.
-      const locked = await client.$queryRaw<{ locked_until: Date }[]>`
-        UPDATE login_throttles
-           SET locked_until = updated_at + make_interval(secs => ${lockMs / 1000}::float8)
-         WHERE email = ${email} AND updated_at + make_interval(secs => ${lockMs / 1000}::float8) > clock_timestamp()
-        RETURNING locked_until`;
-      const lockedUntil = locked[0]?.locked_until;
-      if (lockedUntil) return { attempt: count, refused: true, lockedUntil, retryAfterMs: null };
-      count = 0;
-    }
-    await client.$executeRaw`
-      UPDATE login_throttles
-         SET failed_count = ${count + 1}, locked_until = NULL, updated_at = clock_timestamp()
-       WHERE email = ${email}`;
-    return { attempt: count + 1, refused: false, lockedUntil: null, retryAfterMs: null };
+    if (!row) throw new Error('login throttle upsert returned no row');
+    if (row.counted)
+      return { attempt: row.failed_count, refused: false, lockedUntil: null, retryAfterMs: null };
+    const locked = row.locked_until !== null && row.locked_until > row.now;
+    return {
+      attempt: row.failed_count,
+      refused: true,
+      lockedUntil: locked ? row.locked_until : null,
+      retryAfterMs: locked ? null : IN_FLIGHT_RETRY_MS,
+    };
   }
 
   /**

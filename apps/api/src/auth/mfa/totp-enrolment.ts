@@ -124,12 +124,12 @@ export class TotpEnrolment {
   /** requireCurrentCode, with a wrong code counted like a failed sign-in and a right one taken back. */
   private async requireCountedCode(user: UserWithPassword, code: string): Promise<void> {
     const email = normaliseEmail(user.email);
-    await this.lockout.charge(email);
+    const charge = await this.lockout.charge(email);
     try {
       await this.requireCurrentCode(user.id, code);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'invalid_mfa_code') {
-        await this.lockout.failed(email, user);
+        await this.lockout.failed(email, user, charge);
       } else {
         await this.lockout.resolved(email);
       }

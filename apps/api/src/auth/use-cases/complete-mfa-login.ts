@@ -47,7 +47,7 @@ export class CompleteMfaLogin {
     if (!userId || !user) throw invalidChallenge;
 
     // Codes count against the same lockout as passwords: a stolen password buys no free guesses.
-    await this.lockout.charge(user.email);
+    const charge = await this.lockout.charge(user.email);
     let passed: boolean;
     if (input.recoveryCode) {
       passed = await this.mfa.useRecoveryCode(userId, hashRecoveryCode(input.recoveryCode));
@@ -66,7 +66,7 @@ export class CompleteMfaLogin {
       if ((await this.challenges.fail(input.mfaToken)) === 'completed') {
         await this.lockout.resolved(user.email);
       } else {
-        await this.lockout.failed(user.email, user);
+        await this.lockout.failed(user.email, user, charge);
       }
       await this.attempts.record({ email: user.email, userId, outcome: 'invalid_mfa_code', ...client });
       throw new DomainError('invalid_mfa_code', 401, 'The code is wrong, expired or already used.');

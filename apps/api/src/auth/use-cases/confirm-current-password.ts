@@ -35,12 +35,12 @@ export class ConfirmCurrentPassword {
       target: { type: 'user', id: user.id },
     };
 
-    await this.lockout.charge(email).catch(async (error: unknown) => {
+    const charge = await this.lockout.charge(email).catch(async (error: unknown) => {
       await this.audit.record({ ...event, outcome: 'denied' });
       throw error;
     });
     if (!(await this.hasher.verify(user.passwordHash, password))) {
-      await this.lockout.failed(email, user);
+      await this.lockout.failed(email, user, charge);
       await this.audit.record({ ...event, outcome: 'failure' });
       throw new DomainError('invalid_credentials', 401, 'The current password is wrong.');
     }

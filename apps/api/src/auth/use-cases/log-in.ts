@@ -71,7 +71,7 @@ export class LogIn {
       this.attempts.record({ email, userId: user?.id ?? null, outcome, ...client });
 
     const user = await this.users.findByEmail(email);
-    await this.lockout.charge(email).catch(async (error: unknown) => {
+    const charge = await this.lockout.charge(email).catch(async (error: unknown) => {
       await record('account_locked', user);
       await this.audit.record({
         actor: user ? { userId: user.id } : 'anonymous',
@@ -85,7 +85,7 @@ export class LogIn {
       ? await this.hasher.verify(user.passwordHash, input.password)
       : await this.hasher.verifyAgainstDummy(input.password);
     if (!user || !valid) {
-      await this.lockout.failed(email, user);
+      await this.lockout.failed(email, user, charge);
       await record('invalid_credentials', user);
       await this.audit.record({
         actor: user ? { userId: user.id } : 'anonymous',

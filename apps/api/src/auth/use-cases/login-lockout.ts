@@ -40,13 +40,22 @@ export class LoginLockout {
 
   /** Counts an attempt; refuses it (429 account_locked with Retry-After) when the address is locked or at the limit. */
   async charge(email: string): Promise<LoginCharge> {
-    const charge = await this.database.transaction((tx) => this.throttles.charge(email, this.policy, tx));
+    const charge = await this.throttles.charge(email, this.policy);
     if (charge.refused) throw this.lockedError(charge);
     return charge;
   }
 
-  /** A wrong secret: it stays counted; the failure that reaches the limit locks the address and mails the owner. */
-  async failed(email: string, user: Pick<UserWithPassword, 'email' | 'id'> | null): Promise<void> {
+  /**
+   * A wrong secret: it stays counted; the failure that reaches the limit locks the address and mails
+   * the owner. A failure numbered below the limit cannot be that one: if the count reaches the limit
+   * meanwhile, the attempt holding the limit's number decides when it resolves.
+   */
+  async failed(
+    email: string,
+    user: Pick<UserWithPassword, 'email' | 'id'> | null,
+    charge: LoginCharge,
+  ): Promise<void> {
+    if (charge.attempt < this.policy.maxFailures) return;
     const mails = await this.database.transaction(async (tx) => {
       const lock = await this.throttles.lockIfOverLimit(email, this.policy, tx);
       if (!lock || !user) return [];

@@ -30,9 +30,9 @@ export class VerifyEmail {
     const user = userId ? await this.users.findByIdWithPassword(userId) : null;
     if (!user) throw invalidVerification();
 
-    await this.lockout.charge(user.email);
+    const charge = await this.lockout.charge(user.email);
     if (!(await this.hasher.verify(user.passwordHash, password))) {
-      await this.lockout.failed(user.email, user);
+      await this.lockout.failed(user.email, user, charge);
       throw invalidVerification();
     }
     const verified = await this.database.transaction(async (tx) => {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "login_throttles" ADD COLUMN     "last_charge" UUID;
