@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AuditLogModule } from '@rampart/audit';
 import { ConfigModule, type WorkerConfigShape } from '@rampart/config';
 import { DbModule } from '@rampart/db';
 import { JobsModule, type QueueProcessor } from '@rampart/jobs';
@@ -34,6 +35,7 @@ export class WorkerModule {
         DbModule,
         JobsModule,
         OutboxModule,
+        AuditLogModule,
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [WorkerHealthController],

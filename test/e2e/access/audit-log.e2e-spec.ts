@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { Database, UserRepository } from '@rampart/db';
-import { AuditLog } from '../../../apps/api/src/audit/audit-log.service';
-import { createActiveUser } from '../support/factories';
+import { AuditLog } from '@rampart/audit';
+import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
+import { createActiveUser, seedTotp } from '../support/factories';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { runDatabaseUrl } from '../support/run-settings';
 import { type SignedIn, signInWithMfa } from '../support/sign-in';
@@ -137,6 +138,62 @@ describe('the tamper-evident audit log', () => {
     expect((await verify()).body.valid).toBe(true);
   });
 
+  it('records sign-ins completed with MFA, failed codes, logout and logout-all, each with its request', async () => {
+    const user = await createActiveUser(api.app, { role: 'admin' });
+    const { secret, recoveryCodes } = await seedTotp(api.app, user);
+    const post = async (path: string, body: unknown, token?: string): Promise<Record<string, unknown>> => {
+      const response = await fetch(`${api.url}/v1/auth/${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, ...(text ? (JSON.parse(text) as Record<string, unknown>) : {}) };
+    };
+    // The second sign-in uses a recovery code: this time step's TOTP code is spent by the first.
+    const signInWithRecoveryCode = async (): Promise<Record<string, unknown>> => {
+      const challenge = await post('login', { email: user.email, password: user.password });
+      return post('mfa/verify', { mfaToken: challenge.mfaToken, recoveryCode: recoveryCodes[0] });
+    };
+    const challenge = await post('login', { email: user.email, password: user.password });
+    expect((await post('mfa/verify', { mfaToken: challenge.mfaToken, code: '000000' })).status).toBe(401);
+    const first = await post('mfa/verify', {
+      mfaToken: challenge.mfaToken,
+      code: totpCodeAt(secret, Date.now()),
+    });
+    expect(first.status).toBe(200);
+    expect((await post('logout', {}, String(first.accessToken))).status).toBe(204);
+    const second = await signInWithRecoveryCode();
+    expect((await post('logout-all', {}, String(second.accessToken))).status).toBe(204);
+
+    const { rows } = await db.query<{
+      action: string;
+      outcome: string;
+      target_id: string | null;
+      actor_role: string | null;
+      request_id: string | null;
+    }>(
+      `SELECT action, outcome, target_id, actor_role, request_id FROM audit_log
+        WHERE actor_id = $1 ORDER BY seq`,
+      [user.id],
+    );
+    expect(rows.map((row) => [row.action, row.outcome, row.target_id])).toEqual([
+      ['auth.login', 'failure', null],
+      ['auth.login', 'success', first.sessionId],
+      ['auth.logout', 'success', first.sessionId],
+      ['auth.login', 'success', second.sessionId],
+      ['auth.logout_all', 'success', user.id],
+    ]);
+    expect(rows.filter((row) => row.action === 'auth.login' && row.outcome === 'success')).toEqual([
+      expect.objectContaining({ actor_role: 'admin' }),
+      expect.objectContaining({ actor_role: 'admin' }),
+    ]);
+    expect(rows.every((row) => row.request_id !== null)).toBe(true);
+  });
+
   it('commits an entry only with its change, and a change only with its entry', async () => {
     const database = api.app.get(Database);
     const audit = api.app.get(AuditLog);
@@ -147,21 +204,23 @@ describe('the tamper-evident audit log', () => {
     await expect(
       database.transaction(async (tx) => {
         await audit.record(
-          { actor: 'system:test', action: 'test.rolled_back', target: { type: 'user', id: user.id } },
+          { actor: 'system:test-rolled-back', action: 'user.updated', target: { type: 'user', id: user.id } },
           tx,
         );
         await users.setRole(user.id, 'admin', tx);
         throw new Error('the change failed after the audit write');
       }),
     ).rejects.toThrow('the change failed');
-    expect((await db.query("SELECT 1 FROM audit_log WHERE action = 'test.rolled_back'")).rowCount).toBe(0);
+    expect((await db.query("SELECT 1 FROM audit_log WHERE actor = 'system:test-rolled-back'")).rowCount).toBe(
+      0,
+    );
     expect((await users.findById(user.id))?.role).toBe('viewer');
 
     // The entry cannot be written: the change does not happen either.
     await expect(
       database.transaction(async (tx) => {
         await users.setRole(user.id, 'admin', tx);
-        await audit.record({ actor: `system:${'x'.repeat(200)}`, action: 'test.too_long' }, tx);
+        await audit.record({ actor: `system:${'x'.repeat(200)}`, action: 'user.updated' }, tx);
       }),
     ).rejects.toThrow();
     expect((await users.findById(user.id))?.role).toBe('viewer');

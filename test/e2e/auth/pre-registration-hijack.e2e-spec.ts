@@ -177,6 +177,13 @@ describe('pre-registration hijack (attacker registers the victim address first)'
     await verificationLink(victim);
     const left = await db.query('SELECT 1 FROM registration_requests WHERE email = $1', [victim]);
     expect(left.rowCount).toBe(0);
+    // The worker's change is audited in its own transaction, through the same audit lib as the API's.
+    const audited = await db.query<{ action: string; actor: string }>(
+      `SELECT a.action, a.actor FROM audit_log a JOIN users u ON a.target_id = u.id::text
+        WHERE u.email = $1 ORDER BY a.seq`,
+      [victim],
+    );
+    expect(audited.rows).toEqual([{ action: 'user.registered', actor: 'anonymous' }]);
   });
 
   it('purges a pending registration once its link has expired, freeing the address', async () => {

@@ -1,8 +1,24 @@
 import { Global, Module } from '@nestjs/common';
-import { AuditLog } from './audit-log.service';
+import { AUDIT_ORIGIN, AuditLogModule, type AuditOriginSource } from '@rampart/audit';
+import { requestContext } from '../common/http/request-context';
 import { AuditLogsController } from './audit-logs.controller';
 
-/** The audit log: AuditLog for every feature that records, and the admin endpoints that read it. */
+/** Each entry the API records carries the request it came from (id, client address, user agent). */
+const requestOrigin: AuditOriginSource = {
+  current: () => {
+    const context = requestContext.getStore();
+    return context
+      ? { requestId: context.requestId, ipAddress: context.ipAddress, userAgent: context.userAgent }
+      : undefined;
+  },
+};
+
+/** The audit log in the API: the shared AuditLog, fed with the request's origin, and the admin endpoints that read it. */
 @Global()
-@Module({ controllers: [AuditLogsController], providers: [AuditLog], exports: [AuditLog] })
+@Module({
+  imports: [AuditLogModule],
+  controllers: [AuditLogsController],
+  providers: [{ provide: AUDIT_ORIGIN, useValue: requestOrigin }],
+  exports: [AUDIT_ORIGIN],
+})
 export class AuditModule {}

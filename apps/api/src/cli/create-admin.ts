@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadApiConfig } from '@rampart/config';
 import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
 import { ApiModule } from '../api.module';
-import { AuditLog } from '../audit/audit-log.service';
+import { AuditLog } from '@rampart/audit';
 import { normaliseEmail } from '@rampart/identity';
 import { newOneTimeToken } from '@rampart/identity';
 import { PasswordHasher } from '../auth/passwords/password-hasher';

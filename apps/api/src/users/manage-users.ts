@@ -13,7 +13,7 @@ import {
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '@rampart/outbox';
-import { AuditLog } from '../audit/audit-log.service';
+import { AuditLog } from '@rampart/audit';
 import type { Principal } from '../auth/tokens/principal';
 import { TokenState } from '../auth/tokens/token-state';
 

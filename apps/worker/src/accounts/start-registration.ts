@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditLog } from '@rampart/audit';
 import { Database, OneTimeTokenRepository, RegistrationRequestRepository, UserRepository } from '@rampart/db';
 import { VERIFICATION_TOKEN_TTL_HOURS, newOneTimeToken } from '@rampart/identity';
 import type { AccountRequestResult, RegistrationRequestedPayload } from '@rampart/jobs';
@@ -11,8 +12,8 @@ import { EmailOutbox } from '@rampart/outbox';
  *   wins) and a fresh link, which retires every earlier one: someone who registered another
  *   person's address first is left with a password the owner will replace or never activate;
  * - an active or disabled account is left as it is, and its owner is told someone tried.
- * Account, token and mail commit in one transaction, which also removes the registration request
- * (with its password hash).
+ * Account, token, audit entry and mail commit in one transaction, which also removes the
+ * registration request (with its password hash).
  */
 @Injectable()
 export class StartRegistration {
@@ -22,6 +23,7 @@ export class StartRegistration {
     private readonly oneTimeTokens: OneTimeTokenRepository,
     private readonly outbox: EmailOutbox,
     private readonly registrations: RegistrationRequestRepository,
+    private readonly audit: AuditLog,
   ) {}
 
   async run({ requestId }: RegistrationRequestedPayload): Promise<AccountRequestResult> {
@@ -32,15 +34,23 @@ export class StartRegistration {
       const request = await this.registrations.take(requestId, tx);
       if (!request) return [];
       const { email, passwordHash } = request;
-      const pending =
-        (await this.users.createUnverified(email, passwordHash, tx)) ??
-        (await this.users.replacePendingPassword(email, passwordHash, tx));
+      const created = await this.users.createUnverified(email, passwordHash, tx);
+      const pending = created ?? (await this.users.replacePendingPassword(email, passwordHash, tx));
       if (!pending) {
         return this.outbox.stage(tx, [
           { to: email, template: 'registration-attempt', params: { occurredAt: new Date().toISOString() } },
         ]);
       }
       await this.oneTimeTokens.issue('email-verification', pending.id, hash, expiresAt, tx);
+      // The visitor who signed up is not known to anyone yet: the entry's actor is anonymous.
+      await this.audit.record(
+        {
+          actor: 'anonymous',
+          action: created ? 'user.registered' : 'user.registration_replaced',
+          target: { type: 'user', id: pending.id },
+        },
+        tx,
+      );
       return this.outbox.stage(tx, [
         {
           to: email,

@@ -32,8 +32,8 @@ export class UserRepository {
     return row ? { ...toUser(row), passwordHash: row.passwordHash } : null;
   }
 
-  async findById(id: string): Promise<User | null> {
-    const row = await this.prisma.user.findUnique({ where: { id } });
+  async findById(id: string, tx?: DbTransaction): Promise<User | null> {
+    const row = await clientOf(this.prisma, tx).user.findUnique({ where: { id } });
     return row ? toUser(row) : null;
   }
 

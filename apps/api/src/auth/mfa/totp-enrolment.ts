@@ -18,7 +18,7 @@ import { totpQrSvg } from './qr-code';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import { SecretBox, TOTP_SECRET_PURPOSE } from './secret-box';
 import { generateTotpSecret, matchTotpStep, totpKeyUri } from './totp';
-import { AuditLog } from '../../audit/audit-log.service';
+import { type AuditAction, AuditLog } from '@rampart/audit';
 
 export interface TotpSetup {
   secret: string;
@@ -27,6 +27,13 @@ export interface TotpSetup {
 }
 
 const RECOVERY_CODE_COUNT = 10;
+
+/** The audit action of each MFA change the owner is mailed about. */
+const MFA_CHANGE_ACTIONS = {
+  enabled: 'auth.mfa_enabled',
+  disabled: 'auth.mfa_disabled',
+  'recovery-codes-regenerated': 'auth.mfa_recovery_codes_regenerated',
+} as const satisfies Record<string, AuditAction>;
 
 /**
  * Turning TOTP on and off, and renewing recovery codes. Secrets are sealed at rest (SecretBox);
@@ -140,7 +147,7 @@ export class TotpEnrolment {
 
   private async mailChange(
     userId: string,
-    change: 'enabled' | 'disabled' | 'recovery-codes-regenerated',
+    change: keyof typeof MFA_CHANGE_ACTIONS,
     tx: DbTransaction,
   ): Promise<OutboxEmail[]> {
     const user = await this.users.findById(userId);
@@ -148,7 +155,7 @@ export class TotpEnrolment {
     await this.audit.record(
       {
         actor: { userId },
-        action: `auth.mfa_${change.replaceAll('-', '_')}`,
+        action: MFA_CHANGE_ACTIONS[change],
         target: { type: 'user', id: userId },
       },
       tx,

@@ -5,7 +5,7 @@ import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
 import type { Principal } from '../tokens/principal';
 import { TokenState } from '../tokens/token-state';
-import { AuditLog } from '../../audit/audit-log.service';
+import { AuditLog } from '@rampart/audit';
 import { ConfirmCurrentPassword } from './confirm-current-password';
 
 /**

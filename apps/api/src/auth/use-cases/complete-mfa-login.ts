@@ -6,6 +6,7 @@ import {
   SessionRepository,
   UserRepository,
 } from '@rampart/db';
+import { AuditLog } from '@rampart/audit';
 import { DomainError } from '@rampart/http';
 import { MfaChallenges } from '../mfa/mfa-challenges';
 import { hashRecoveryCode } from '../mfa/recovery-codes';
@@ -17,7 +18,8 @@ import { LoginLockout } from './login-lockout';
 /**
  * The second step of a sign-in with MFA: the challenge from the password step plus a TOTP code
  * (accepted once per time step) or a recovery code (each usable once). The session it opens has
- * `amr: ["pwd", "mfa"]`. Wrong codes count towards the sign-in lockout.
+ * `amr: ["pwd", "mfa"]`. Wrong codes count towards the sign-in lockout. Like the password step, it
+ * leaves an `auth.login` audit entry: the session it opened, a wrong code, or a refusal while locked.
  */
 @Injectable()
 export class CompleteMfaLogin {
@@ -31,6 +33,7 @@ export class CompleteMfaLogin {
     private readonly database: Database,
     private readonly sessionTokens: SessionTokens,
     private readonly lockout: LoginLockout,
+    private readonly audit: AuditLog,
   ) {}
 
   async execute(
@@ -47,7 +50,10 @@ export class CompleteMfaLogin {
     if (!userId || !user) throw invalidChallenge;
 
     // Codes count against the same lockout as passwords: a stolen password buys no free guesses.
-    const charge = await this.lockout.charge(user.email);
+    const charge = await this.lockout.charge(user.email).catch(async (error: unknown) => {
+      await this.audit.record({ actor: { userId }, action: 'auth.login', outcome: 'denied' });
+      throw error;
+    });
     let passed: boolean;
     if (input.recoveryCode) {
       passed = await this.mfa.useRecoveryCode(userId, hashRecoveryCode(input.recoveryCode));
@@ -69,6 +75,7 @@ export class CompleteMfaLogin {
         await this.lockout.failed(user.email, user, charge);
       }
       await this.attempts.record({ email: user.email, userId, outcome: 'invalid_mfa_code', ...client });
+      await this.audit.record({ actor: { userId }, action: 'auth.login', outcome: 'failure' });
       throw new DomainError('invalid_mfa_code', 401, 'The code is wrong, expired or already used.');
     }
     if (!(await this.challenges.consume(input.mfaToken))) {
@@ -84,6 +91,15 @@ export class CompleteMfaLogin {
         tx,
       );
       await this.attempts.record({ email: user.email, userId, outcome: 'ok', ...client }, tx);
+      await this.audit.record(
+        {
+          actor: { userId, role: user.role },
+          action: 'auth.login',
+          target: { type: 'session', id: created.id },
+          changes: { after: { amr: created.amr } },
+        },
+        tx,
+      );
       return { session: created, refreshToken: await this.sessionTokens.nextRefreshToken(created, tx) };
     });
     return this.sessionTokens.activate(session, user, refreshToken);

@@ -5,7 +5,7 @@ import { normaliseEmail } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
 import type { Principal } from '../tokens/principal';
 import { LoginLockout } from './login-lockout';
-import { AuditLog } from '../../audit/audit-log.service';
+import { type AuditEvent, AuditLog } from '@rampart/audit';
 
 /**
  * The re-authentication in front of every sensitive change to one's own account (password change,
@@ -29,7 +29,7 @@ export class ConfirmCurrentPassword {
     const user = await this.users.findByIdWithPassword(principal.userId);
     if (!user) throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
     const email = normaliseEmail(user.email);
-    const event = {
+    const event: AuditEvent<'auth.password_confirmation'> = {
       actor: principal,
       action: 'auth.password_confirmation',
       target: { type: 'user', id: user.id },

@@ -16,7 +16,7 @@ import { normaliseEmail } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
 import { LoginLockout } from './login-lockout';
-import { AuditLog } from '../../audit/audit-log.service';
+import { AuditLog } from '@rampart/audit';
 
 export interface ClientContext {
   ipAddress: string | null;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, SessionRepository, UserRepository } from '@rampart/db';
 import type { Principal } from '../tokens/principal';
 import { TokenState } from '../tokens/token-state';
-import { AuditLog } from '../../audit/audit-log.service';
+import { AuditLog } from '@rampart/audit';
 
 /** Ending sessions: this one (logout) or all of the user's at once (logout-all). */
 @Injectable()
@@ -17,7 +17,13 @@ export class LogOut {
 
   /** This session: its refresh tokens stop working and this access token is denied until it expires. */
   async current(principal: Principal): Promise<void> {
-    await this.sessions.revoke(principal.sessionId, 'logout');
+    await this.database.transaction(async (tx) => {
+      await this.sessions.revoke(principal.sessionId, 'logout', tx);
+      await this.audit.record(
+        { actor: principal, action: 'auth.logout', target: { type: 'session', id: principal.sessionId } },
+        tx,
+      );
+    });
     await this.state.endSessions([principal.sessionId]);
     await this.state.deny(principal.jti, principal.expiresAt);
   }

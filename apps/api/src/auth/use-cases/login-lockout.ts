@@ -9,7 +9,7 @@ import {
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '@rampart/outbox';
-import { AuditLog } from '../../audit/audit-log.service';
+import { AuditLog } from '@rampart/audit';
 
 /**
  * The lockout shared by every check of an account's secrets: sign-in passwords, second-factor codes

@@ -13,7 +13,7 @@ import { AccountRequests } from '../account-requests';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
 import { TokenState } from '../tokens/token-state';
-import { AuditLog } from '../../audit/audit-log.service';
+import { AuditLog } from '@rampart/audit';
 
 /**
  * Forgotten passwords: a one-time link by mail (PASSWORD_RESET_TTL_MINUTES), and setting a new
@@ -46,7 +46,7 @@ export class PasswordReset {
     const result = await this.database.transaction(async (tx) => {
       const userId = await this.oneTimeTokens.consume('password-reset', hashOneTimeToken(token), tx);
       if (!userId) return null;
-      const user = await this.users.findById(userId);
+      const user = await this.users.findById(userId, tx);
       if (!user) return null;
       const violations = checkPassword(newPassword, user.email);
       if (violations.length)

@@ -4,7 +4,7 @@ import { DomainError } from '@rampart/http';
 import { hashOneTimeToken } from '@rampart/identity';
 import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
 import { TokenState } from '../tokens/token-state';
-import { AuditLog } from '../../audit/audit-log.service';
+import { AuditLog } from '@rampart/audit';
 
 /**
  * Refresh-token rotation (RFC 9700 section 4.14): each refresh token works once and yields the next.

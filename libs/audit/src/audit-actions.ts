@@ -1,0 +1,37 @@
+/**
+ * Every action the audit log knows, with the type of its target (null: no target). Like the job
+ * contract, it is the one list: a feature records only what is listed here, and the compiler holds
+ * each action to its target type.
+ */
+export const AUDIT_ACTIONS = {
+  'auth.login': 'session',
+  'auth.logout': 'session',
+  'auth.logout_all': 'user',
+  'auth.lockout': 'user',
+  'auth.refresh_token_reused': 'session',
+  'auth.password_changed': 'user',
+  'auth.password_reset': 'user',
+  'auth.password_confirmation': 'user',
+  'auth.mfa_enabled': 'user',
+  'auth.mfa_disabled': 'user',
+  'auth.mfa_recovery_codes_regenerated': 'user',
+  'user.registered': 'user',
+  'user.registration_replaced': 'user',
+  'user.admin_created': 'user',
+  'user.updated': 'user',
+  'user.locked': 'user',
+  'user.unlocked': 'user',
+  'user.tokens_invalidated': 'user',
+  'user.mfa_reset': 'user',
+  'session.ended': 'session',
+} as const satisfies Record<string, AuditTargetType | null>;
+
+/** What an audit entry can point at. */
+export type AuditTargetType = 'user' | 'session';
+
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+
+/** The target an action takes: its listed type and an id. */
+export type AuditTargetOf<A extends AuditAction> = (typeof AUDIT_ACTIONS)[A] extends AuditTargetType
+  ? { type: (typeof AUDIT_ACTIONS)[A]; id: string }
+  : never;
