@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Database, type DbTransaction, EmailOutboxRepository, type OutboxEmail } from '@rampart/db';
+import { Database, EmailOutboxRepository, type OutboxEmail, type UnitOfWork } from '@rampart/db';
 import type { EmailTemplate, EmailTemplateParams } from '@rampart/email';
 import { JobName, JobProducer, sendEmailJobId } from '@rampart/jobs';
 
@@ -10,16 +10,15 @@ export type EmailRequest = {
 
 /**
  * The producer side of the transactional outbox, used by the API and by the worker's own use
- * cases (account requests). A change that causes mail stages it in its own
- * transaction, so the mail exists exactly when the change does; after the commit, dispatch()
- * enqueues the send jobs. If that enqueue is lost (a crash, Redis away), the worker's outbox
- * sweeper enqueues the mail later: nothing accepted is ever lost.
+ * cases. A change that causes mail stages it in its own unit of work, so the mail exists exactly when
+ * the change does, and its send jobs are enqueued once the unit has committed. If that enqueue is
+ * lost (a crash, Redis away), the worker's outbox sweeper enqueues the mail later: nothing accepted
+ * is ever lost.
  *
- *   const { user, mails } = await db.transaction(async (tx) => ({
- *     user: await users.create(input, tx),
- *     mails: await outbox.stage(tx, [{ to, template: 'verification', params }]),
- *   }));
- *   await outbox.dispatch(mails);
+ *   await db.unitOfWork(async (unit) => {
+ *     const user = await users.create(input, unit.tx);
+ *     await outbox.stage(unit, [{ to, template: 'verification', params }]);
+ *   });
  */
 @Injectable()
 export class EmailOutbox {
@@ -31,19 +30,22 @@ export class EmailOutbox {
     private readonly producer: JobProducer,
   ) {}
 
-  stage(tx: DbTransaction, requests: EmailRequest[]): Promise<OutboxEmail[]> {
-    return this.repository.add(
+  /** Writes the mails in the unit's transaction; their send jobs follow its commit. */
+  async stage(unit: UnitOfWork, requests: EmailRequest[]): Promise<OutboxEmail[]> {
+    const emails = await this.repository.add(
       requests.map((request) => ({
         recipient: request.to,
         template: request.template,
         params: { ...request.params },
       })),
-      tx,
+      unit.tx,
     );
+    if (emails.length) unit.afterCommit(() => this.dispatch(emails));
+    return emails;
   }
 
   /** Enqueues committed outbox mails. Never throws: a failed enqueue is logged and left to the sweeper. */
-  async dispatch(emails: OutboxEmail[]): Promise<void> {
+  private async dispatch(emails: OutboxEmail[]): Promise<void> {
     await Promise.all(
       emails.map((email) =>
         this.producer
@@ -58,10 +60,8 @@ export class EmailOutbox {
     );
   }
 
-  /** Mail that is a change of its own (no other write): stage in one transaction, then dispatch. */
-  async send(requests: EmailRequest[]): Promise<OutboxEmail[]> {
-    const emails = await this.database.transaction((tx) => this.stage(tx, requests));
-    await this.dispatch(emails);
-    return emails;
+  /** Mail that is a change of its own (no other write). */
+  send(requests: EmailRequest[]): Promise<OutboxEmail[]> {
+    return this.database.unitOfWork((unit) => this.stage(unit, requests));
   }
 }

@@ -93,15 +93,18 @@ describe('e-mail delivery through the outbox, the worker and SMTP', () => {
   });
 
   it('delivers a mail whose enqueue was lost after the commit: the sweeper finds it', async () => {
-    // The API committed the outbox row and died before enqueueing: stage without dispatch.
+    // The API committed the outbox row and died before enqueueing: the row alone, no job.
     const [email] = await stack.api.app.get(Database).transaction((tx) =>
-      outbox.stage(tx, [
-        {
-          to: 'linus@example.test',
-          template: 'lockout-notice',
-          params: { lockedUntil: '2026-11-22T10:15:00Z', failedAttempts: 5 },
-        },
-      ]),
+      repository.add(
+        [
+          {
+            recipient: 'linus@example.test',
+            template: 'lockout-notice',
+            params: { lockedUntil: '2026-11-22T10:15:00Z', failedAttempts: 5 },
+          },
+        ],
+        tx,
+      ),
     );
     expect(
       await stack.api.app.get(JobProducer).queue(QueueName.Email).getJob(sendEmailJobId(email!.id)),

@@ -57,7 +57,7 @@ export class ManageUsers {
     change: { role?: Role; status?: 'active' | 'disabled' },
   ): Promise<User> {
     const user = await this.target(actor, id);
-    const ended = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       const before: Record<string, string> = {};
       const after: Record<string, string> = {};
       let revoked: string[] = [];
@@ -75,10 +75,9 @@ export class ManageUsers {
         { actor, action: 'user.updated', target: { type: 'user', id }, changes: { before, after } },
         tx,
       );
-      return revoked;
+      afterCommit(() => this.state.forgetUser(id));
+      afterCommit(() => this.state.endSessions(revoked));
     });
-    await this.state.forgetUser(id);
-    await this.state.endSessions(ended);
     return this.get(id);
   }
 
@@ -112,7 +111,7 @@ export class ManageUsers {
   /** The seeds' incident response: every session and every access token of the user, now. */
   async invalidateTokens(actor: Principal, id: string): Promise<void> {
     await this.target(actor, id);
-    const ended = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       await this.users.bumpTokenVersion(id, tx);
       const revoked = await this.sessions.revokeAllOfUser(id, 'invalidated_by_admin', tx);
       await this.audit.record(
@@ -124,10 +123,9 @@ export class ManageUsers {
         },
         tx,
       );
-      return revoked;
+      afterCommit(() => this.state.forgetUser(id));
+      afterCommit(() => this.state.endSessions(revoked));
     });
-    await this.state.forgetUser(id);
-    await this.state.endSessions(ended);
   }
 
   /**
@@ -142,7 +140,8 @@ export class ManageUsers {
     if (!user.mfaEnabledAt) {
       throw new DomainError('mfa_not_enabled', 409, 'This user has no two-factor authentication to reset.');
     }
-    const { ended, mails } = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async (unit) => {
+      const { tx } = unit;
       await this.mfa.disable(id, tx);
       await this.users.bumpTokenVersion(id, tx);
       const revoked = await this.sessions.revokeAllOfUser(id, 'mfa_reset_by_admin', tx);
@@ -158,14 +157,12 @@ export class ManageUsers {
         },
         tx,
       );
-      const staged = await this.outbox.stage(tx, [
+      unit.afterCommit(() => this.state.forgetUser(id));
+      unit.afterCommit(() => this.state.endSessions(revoked));
+      await this.outbox.stage(unit, [
         { to: user.email, template: 'mfa-reset', params: { occurredAt: new Date().toISOString() } },
       ]);
-      return { ended: revoked, mails: staged };
     });
-    await this.state.forgetUser(id);
-    await this.state.endSessions(ended);
-    await this.outbox.dispatch(mails);
     return this.get(id);
   }
 
@@ -176,7 +173,7 @@ export class ManageUsers {
 
   /** Ends one session of a user (an admin for anyone, a user for themselves). */
   async endSession(actor: Principal, userId: string, sessionId: string, reason: string): Promise<void> {
-    const ended = await this.database.transaction(async (tx) => {
+    const ended = await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       if (!(await this.sessions.revokeOfUser(userId, sessionId, reason, tx))) return false;
       await this.audit.record(
         {
@@ -187,11 +184,11 @@ export class ManageUsers {
         },
         tx,
       );
+      afterCommit(() => this.state.endSessions([sessionId]));
       return true;
     });
     if (!ended)
       throw new DomainError('session_not_found', 404, 'There is no open session with this id for this user.');
-    await this.state.endSessions([sessionId]);
   }
 
   private async target(actor: Principal, id: string): Promise<User> {

@@ -23,7 +23,8 @@ export class SendPasswordResetLink {
   async run({ email }: AddressRequestPayload): Promise<AccountRequestResult> {
     const { token, hash } = newOneTimeToken();
     const ttlMinutes = this.config.passwordResetTtlMinutes;
-    const mails = await this.database.transaction(async (tx) => {
+    const mails = await this.database.unitOfWork(async (unit) => {
+      const { tx } = unit;
       const user = await this.users.findByEmail(email, tx);
       if (!user || user.status === 'disabled') return [];
       await this.oneTimeTokens.issue(
@@ -33,11 +34,10 @@ export class SendPasswordResetLink {
         new Date(Date.now() + ttlMinutes * 60_000),
         tx,
       );
-      return this.outbox.stage(tx, [
+      return this.outbox.stage(unit, [
         { to: user.email, template: 'password-reset', params: { token, expiresInMinutes: ttlMinutes } },
       ]);
     });
-    await this.outbox.dispatch(mails);
     return { mailsStaged: mails.length };
   }
 }

@@ -19,7 +19,8 @@ export class SendVerificationLink {
 
   async run({ email }: AddressRequestPayload): Promise<AccountRequestResult> {
     const { token, hash } = newOneTimeToken();
-    const mails = await this.database.transaction(async (tx) => {
+    const mails = await this.database.unitOfWork(async (unit) => {
+      const { tx } = unit;
       const user = await this.users.findByEmail(email, tx);
       if (!user || user.status !== 'unverified') return [];
       await this.oneTimeTokens.issue(
@@ -29,7 +30,7 @@ export class SendVerificationLink {
         new Date(Date.now() + VERIFICATION_TOKEN_TTL_HOURS * 3_600_000),
         tx,
       );
-      return this.outbox.stage(tx, [
+      return this.outbox.stage(unit, [
         {
           to: user.email,
           template: 'verification',
@@ -37,7 +38,6 @@ export class SendVerificationLink {
         },
       ]);
     });
-    await this.outbox.dispatch(mails);
     return { mailsStaged: mails.length };
   }
 }

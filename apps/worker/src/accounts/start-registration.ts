@@ -29,7 +29,8 @@ export class StartRegistration {
   async run({ requestId }: RegistrationRequestedPayload): Promise<AccountRequestResult> {
     const { token, hash } = newOneTimeToken();
     const expiresAt = new Date(Date.now() + VERIFICATION_TOKEN_TTL_HOURS * 3_600_000);
-    const mails = await this.database.transaction(async (tx) => {
+    const mails = await this.database.unitOfWork(async (unit) => {
+      const { tx } = unit;
       // Taken in this transaction: a retry after a commit, or a duplicate job, finds nothing to do.
       const request = await this.registrations.take(requestId, tx);
       if (!request) return [];
@@ -37,7 +38,7 @@ export class StartRegistration {
       const created = await this.users.createUnverified(email, passwordHash, tx);
       const pending = created ?? (await this.users.replacePendingPassword(email, passwordHash, tx));
       if (!pending) {
-        return this.outbox.stage(tx, [
+        return this.outbox.stage(unit, [
           { to: email, template: 'registration-attempt', params: { occurredAt: new Date().toISOString() } },
         ]);
       }
@@ -51,7 +52,7 @@ export class StartRegistration {
         },
         tx,
       );
-      return this.outbox.stage(tx, [
+      return this.outbox.stage(unit, [
         {
           to: email,
           template: 'verification',
@@ -59,7 +60,6 @@ export class StartRegistration {
         },
       ]);
     });
-    await this.outbox.dispatch(mails);
     return { mailsStaged: mails.length };
   }
 }

@@ -1,13 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
-import {
-  Database,
-  type DbTransaction,
-  MfaRepository,
-  type OutboxEmail,
-  UserRepository,
-  type UserWithPassword,
-} from '@rampart/db';
+import { Database, MfaRepository, type UnitOfWork, UserRepository, type UserWithPassword } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '@rampart/outbox';
 import { normaliseEmail } from '@rampart/identity';
@@ -80,25 +73,25 @@ export class TotpEnrolment {
     const step = matchTotpStep(this.box.open(state.sealedPendingSecret, TOTP_SECRET_PURPOSE), code);
     if (step === null) throw new DomainError('invalid_mfa_code', 400, 'The code is wrong or expired.');
     const recoveryCodes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
-    const mails = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async (unit) => {
+      const { tx } = unit;
       if (!(await this.mfa.enable(principal.userId, state.sealedPendingSecret ?? '', step, tx))) {
         throw new DomainError('mfa_not_set_up', 409, 'The enrolment changed meanwhile; start again.');
       }
       await this.mfa.replaceRecoveryCodes(principal.userId, recoveryCodes.map(hashRecoveryCode), tx);
-      return this.mailChange(principal.userId, 'enabled', tx);
+      await this.mailChange(principal.userId, 'enabled', unit);
     });
-    await this.outbox.dispatch(mails);
     return { recoveryCodes };
   }
 
   async disable(principal: Principal, password: string, code: string): Promise<void> {
     const user = await this.confirmPassword.execute(principal, password);
     await this.requireCountedCode(user, code);
-    const mails = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async (unit) => {
+      const { tx } = unit;
       await this.mfa.disable(principal.userId, tx);
-      return this.mailChange(principal.userId, 'disabled', tx);
+      await this.mailChange(principal.userId, 'disabled', unit);
     });
-    await this.outbox.dispatch(mails);
   }
 
   async regenerateRecoveryCodes(
@@ -109,11 +102,11 @@ export class TotpEnrolment {
     const user = await this.confirmPassword.execute(principal, password);
     await this.requireCountedCode(user, code);
     const recoveryCodes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
-    const mails = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async (unit) => {
+      const { tx } = unit;
       await this.mfa.replaceRecoveryCodes(principal.userId, recoveryCodes.map(hashRecoveryCode), tx);
-      return this.mailChange(principal.userId, 'recovery-codes-regenerated', tx);
+      await this.mailChange(principal.userId, 'recovery-codes-regenerated', unit);
     });
-    await this.outbox.dispatch(mails);
     return { recoveryCodes };
   }
 
@@ -145,22 +138,23 @@ export class TotpEnrolment {
     await this.lockout.resolved(email);
   }
 
+  /** Records the change and mails the owner about it, in the change's unit of work. */
   private async mailChange(
     userId: string,
     change: keyof typeof MFA_CHANGE_ACTIONS,
-    tx: DbTransaction,
-  ): Promise<OutboxEmail[]> {
-    const user = await this.users.findById(userId);
-    if (!user) return [];
+    unit: UnitOfWork,
+  ): Promise<void> {
+    const user = await this.users.findById(userId, unit.tx);
+    if (!user) return;
     await this.audit.record(
       {
         actor: { userId },
         action: MFA_CHANGE_ACTIONS[change],
         target: { type: 'user', id: userId },
       },
-      tx,
+      unit.tx,
     );
-    return this.outbox.stage(tx, [
+    await this.outbox.stage(unit, [
       { to: user.email, template: 'mfa-changed', params: { change, occurredAt: new Date().toISOString() } },
     ]);
   }

@@ -30,14 +30,19 @@ export class ChangePassword {
     if (violations.length)
       throw validationProblem({ newPassword: violations.map((violation) => violation.message) });
     const passwordHash = await this.hasher.hash(newPassword);
-    const ended = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       await this.users.updatePasswordHash(user.id, passwordHash, tx);
       await this.audit.record(
         { actor: principal, action: 'auth.password_changed', target: { type: 'user', id: user.id } },
         tx,
       );
-      return this.sessions.revokeAllOfUserExcept(user.id, principal.sessionId, 'password_changed', tx);
+      const ended = await this.sessions.revokeAllOfUserExcept(
+        user.id,
+        principal.sessionId,
+        'password_changed',
+        tx,
+      );
+      afterCommit(() => this.state.endSessions(ended));
     });
-    await this.state.endSessions(ended);
   }
 }

@@ -17,29 +17,28 @@ export class LogOut {
 
   /** This session: its refresh tokens stop working and this access token is denied until it expires. */
   async current(principal: Principal): Promise<void> {
-    await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       await this.sessions.revoke(principal.sessionId, 'logout', tx);
       await this.audit.record(
         { actor: principal, action: 'auth.logout', target: { type: 'session', id: principal.sessionId } },
         tx,
       );
+      afterCommit(() => this.state.endSessions([principal.sessionId]));
+      afterCommit(() => this.state.deny(principal.jti, principal.expiresAt));
     });
-    await this.state.endSessions([principal.sessionId]);
-    await this.state.deny(principal.jti, principal.expiresAt);
   }
 
   /** Every session of the user, and every access token issued so far (the token version moves on). */
   async everywhere(principal: Principal): Promise<void> {
-    const ended = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       await this.users.bumpTokenVersion(principal.userId, tx);
       const revoked = await this.sessions.revokeAllOfUser(principal.userId, 'logout_all', tx);
       await this.audit.record(
         { actor: principal, action: 'auth.logout_all', target: { type: 'user', id: principal.userId } },
         tx,
       );
-      return revoked;
+      afterCommit(() => this.state.forgetUser(principal.userId));
+      afterCommit(() => this.state.endSessions(revoked));
     });
-    await this.state.forgetUser(principal.userId);
-    await this.state.endSessions(ended);
   }
 }

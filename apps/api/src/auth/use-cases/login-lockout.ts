@@ -56,9 +56,10 @@ export class LoginLockout {
     charge: LoginCharge,
   ): Promise<void> {
     if (charge.attempt < this.policy.maxFailures) return;
-    const mails = await this.database.transaction(async (tx) => {
+    await this.database.unitOfWork(async (unit) => {
+      const { tx } = unit;
       const lock = await this.throttles.lockIfOverLimit(email, this.policy, tx);
-      if (!lock || !user) return [];
+      if (!lock || !user) return;
       await this.audit.record(
         {
           actor: 'system:lockout',
@@ -68,7 +69,7 @@ export class LoginLockout {
         },
         tx,
       );
-      return this.outbox.stage(tx, [
+      await this.outbox.stage(unit, [
         {
           to: user.email,
           template: 'lockout-notice',
@@ -76,7 +77,6 @@ export class LoginLockout {
         },
       ]);
     });
-    await this.outbox.dispatch(mails);
   }
 
   /** A correct secret that does not finish a sign-in: the attempt is taken back. */

@@ -43,11 +43,11 @@ export class PasswordReset {
 
   async reset(token: string, newPassword: string): Promise<void> {
     const passwordHash = await this.hasher.hash(newPassword);
-    const result = await this.database.transaction(async (tx) => {
+    const reset = await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       const userId = await this.oneTimeTokens.consume('password-reset', hashOneTimeToken(token), tx);
-      if (!userId) return null;
+      if (!userId) return false;
       const user = await this.users.findById(userId, tx);
-      if (!user) return null;
+      if (!user) return false;
       const violations = checkPassword(newPassword, user.email);
       if (violations.length)
         throw validationProblem({ newPassword: violations.map((violation) => violation.message) });
@@ -61,10 +61,10 @@ export class PasswordReset {
         { actor: { userId }, action: 'auth.password_reset', target: { type: 'user', id: userId } },
         tx,
       );
-      return { userId, ended };
+      afterCommit(() => this.state.forgetUser(userId));
+      afterCommit(() => this.state.endSessions(ended));
+      return true;
     });
-    if (!result) throw new DomainError('invalid_token', 400, 'The reset link is invalid, used or expired.');
-    await this.state.forgetUser(result.userId);
-    await this.state.endSessions(result.ended);
+    if (!reset) throw new DomainError('invalid_token', 400, 'The reset link is invalid, used or expired.');
   }
 }

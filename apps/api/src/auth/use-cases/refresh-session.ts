@@ -34,20 +34,26 @@ export class RefreshSession {
         'The session ended after a period of inactivity; sign in again.',
       );
     }
-    const result = await this.database.transaction(async (tx) => {
+    const result = await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       const outcome = await this.sessions.spendRefreshToken(hashOneTimeToken(refreshToken), tx);
+      if (outcome.kind === 'reused') {
+        // The session was revoked in this transaction; its entry commits with it.
+        await this.audit.record(
+          {
+            actor: { userId: outcome.userId },
+            action: 'auth.refresh_token_reused',
+            target: { type: 'session', id: outcome.sessionId },
+            outcome: 'denied',
+          },
+          tx,
+        );
+        afterCommit(() => this.state.endSessions([outcome.sessionId]));
+      }
       if (outcome.kind !== 'rotated') return { outcome, next: null };
       return { outcome, next: await this.sessionTokens.nextRefreshToken(outcome.session, tx) };
     });
     const { outcome } = result;
     if (outcome.kind === 'reused') {
-      await this.state.endSessions([outcome.sessionId]);
-      await this.audit.record({
-        actor: { userId: outcome.userId },
-        action: 'auth.refresh_token_reused',
-        target: { type: 'session', id: outcome.sessionId },
-        outcome: 'denied',
-      });
       this.logger.warn(
         { sessionId: outcome.sessionId, userId: outcome.userId },
         'refresh token reuse: session revoked',
@@ -67,8 +73,10 @@ export class RefreshSession {
     }
     const user = await this.users.findById(outcome.session.userId);
     if (!user || user.status !== 'active') {
-      await this.sessions.revoke(outcome.session.id, 'account_inactive');
-      await this.state.endSessions([outcome.session.id]);
+      await this.database.unitOfWork(async ({ tx, afterCommit }) => {
+        await this.sessions.revoke(outcome.session.id, 'account_inactive', tx);
+        afterCommit(() => this.state.endSessions([outcome.session.id]));
+      });
       throw new DomainError(
         'invalid_refresh_token',
         401,
