@@ -78,10 +78,7 @@ async function createProducer(
   redisKeyPrefix: string,
 ): Promise<{ app: NestApp; outbox: EmailOutbox }> {
   const app = await startApiInProcess(settings, redisKeyPrefix);
-  const { EmailOutbox } = requireDist<EmailOutboxModule>(
-    settings,
-    'apps/api/src/email/email-outbox.service.js',
-  );
+  const { EmailOutbox } = requireDist<EmailOutboxModule>(settings, 'libs/outbox/src/index.js');
   return { app, outbox: app.get(EmailOutbox) };
 }
 
