@@ -1,3 +1,4 @@
+import { type ApiAnswer, callApi } from '../support/api-call';
 import pg from 'pg';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
 import { type TestUser, createActiveUser } from '../support/factories';
@@ -7,11 +8,6 @@ import { runDatabaseUrl } from '../support/run-settings';
 import { type SignedIn, enrolTotp, signIn, signInWithMfa, signInWithMfaEnrolment } from '../support/sign-in';
 import type { SmtpSink } from '../support/smtp-sink';
 import { awayFromStepEnd } from '../support/totp-steps';
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown> & { code?: string };
-}
 
 /**
  * POST /v1/admin/users/:id/mfa/reset: the way back for a user who lost their authenticator and their
@@ -25,19 +21,9 @@ describe("an administrator resets a user's MFA", () => {
   let adminUser: TestUser;
   let admin: SignedIn;
 
-  const call = async (method: string, path: string, token?: string, body?: unknown): Promise<Answer> => {
-    const response = await fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Answer['body']) : {} };
-  };
-  const reset = (userId: string, token?: string): Promise<Answer> =>
+  const call = (method: string, path: string, token?: string, body?: unknown): Promise<ApiAnswer> =>
+    callApi(api.url, method, path, { token, body });
+  const reset = (userId: string, token?: string): Promise<ApiAnswer> =>
     call('POST', `/v1/admin/users/${userId}/mfa/reset`, token);
   const mfaRows = async (userId: string): Promise<Record<string, unknown>> => {
     const { rows } = await db.query<Record<string, unknown>>(

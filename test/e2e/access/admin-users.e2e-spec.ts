@@ -1,31 +1,17 @@
+import { type ApiAnswer, callApi } from '../support/api-call';
 import { type TestUser, createActiveUser } from '../support/factories';
 import { type RunningApi, startApiInProcess } from '../support/in-process-api';
 import { randomSuffix } from '../support/run-settings';
 import { type SignedIn, signIn, signInWithMfa } from '../support/sign-in';
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown> & { code?: string };
-}
 
 describe('admin user management', () => {
   let api: RunningApi;
   let admin: SignedIn;
   let adminUser: TestUser;
 
-  const call = async (method: string, path: string, token?: string, body?: unknown): Promise<Answer> => {
-    const response = await fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Answer['body']) : {} };
-  };
-  const asAdmin = (method: string, path: string, body?: unknown): Promise<Answer> =>
+  const call = (method: string, path: string, token?: string, body?: unknown): Promise<ApiAnswer> =>
+    callApi(api.url, method, path, { token, body });
+  const asAdmin = (method: string, path: string, body?: unknown): Promise<ApiAnswer> =>
     call(method, path, admin.accessToken, body);
 
   beforeAll(async () => {

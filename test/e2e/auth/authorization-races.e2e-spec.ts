@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
+import { callApi } from '../support/api-call';
 import { appEnv } from '../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { type TestUser, createActiveUser, seedTotp } from '../support/factories';
@@ -11,11 +12,6 @@ import { TcpProxy } from '../support/tcp-proxy';
 import { eventually } from '../support/eventually';
 
 const JWT_SECRET = 'e2e-jwt-secret-for-authorization-races-0123456789';
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 /**
  * Once an admin's change is acknowledged, no request on any process is authorised with the old role
@@ -33,24 +29,6 @@ describe('authorization never outlives an admin decision (two API processes)', (
   const dbProxy = TcpProxy.forUrl(runDatabaseUrl());
   const redisProxy = TcpProxy.forUrl(REDIS_URL);
   let admin: SignedIn;
-
-  const call = async (
-    base: string,
-    method: string,
-    path: string,
-    options: { body?: unknown; token?: string } = {},
-  ): Promise<Answer> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(options.body ? { 'content-type': 'application/json' } : {}),
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-      body: options.body ? JSON.stringify(options.body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
 
   const throttleStamp = async (email: string): Promise<number> => {
     const { rows } = await db.query<{ updated_at: Date }>(
@@ -103,7 +81,7 @@ describe('authorization never outlives an admin decision (two API processes)', (
 
   const expectRefusedEverywhere = async (token: string, path = '/v1/auth/me'): Promise<void> => {
     for (const base of [a.url, b.url]) {
-      const answer = await call(base, 'GET', path, { token });
+      const answer = await callApi(base, 'GET', path, { token });
       expect({ base, status: answer.status }).toEqual({ base, status: 401 });
     }
   };
@@ -114,11 +92,11 @@ describe('authorization never outlives an admin decision (two API processes)', (
     // Every query A sends from now on arrives 250 ms late: the sign-in reads the account, charges
     // the attempt, then needs several more round trips before it opens the session.
     dbProxy.requestLatencyMs = 250;
-    const signingIn = call(a.url, 'POST', '/v1/auth/login', {
+    const signingIn = callApi(a.url, 'POST', '/v1/auth/login', {
       body: { email: user.email, password: user.password },
     });
     await chargedAfter(user.email, before);
-    const disabled = await call(b.url, 'POST', `/v1/admin/users/${user.id}/disable`, {
+    const disabled = await callApi(b.url, 'POST', `/v1/admin/users/${user.id}/disable`, {
       token: admin.accessToken,
     });
     expect(disabled.status).toBe(200);
@@ -127,7 +105,7 @@ describe('authorization never outlives an admin decision (two API processes)', (
     // The sign-in itself may still answer (it began before the disable); what it got must not work.
     if (signedIn.status === 200) {
       await expectRefusedEverywhere(String(signedIn.body.accessToken));
-      const refresh = await call(a.url, 'POST', '/v1/auth/refresh', {
+      const refresh = await callApi(a.url, 'POST', '/v1/auth/refresh', {
         body: { refreshToken: signedIn.body.refreshToken },
       });
       expect(refresh.status).toBe(401);
@@ -139,17 +117,17 @@ describe('authorization never outlives an admin decision (two API processes)', (
   it('a demotion acknowledged while an admin completes the MFA step', async () => {
     const target = await createActiveUser(b.app, { role: 'admin' });
     const { secret } = await seedTotp(b.app, target);
-    const challenge = await call(a.url, 'POST', '/v1/auth/login', {
+    const challenge = await callApi(a.url, 'POST', '/v1/auth/login', {
       body: { email: target.email, password: target.password },
     });
     expect(challenge.body.mfaRequired).toBe(true);
     const before = await throttleStamp(target.email);
     dbProxy.requestLatencyMs = 250;
-    const verifying = call(a.url, 'POST', '/v1/auth/mfa/verify', {
+    const verifying = callApi(a.url, 'POST', '/v1/auth/mfa/verify', {
       body: { mfaToken: challenge.body.mfaToken, code: totpCodeAt(secret, Date.now()) },
     });
     await chargedAfter(target.email, before);
-    const demoted = await call(b.url, 'PATCH', `/v1/admin/users/${target.id}`, {
+    const demoted = await callApi(b.url, 'PATCH', `/v1/admin/users/${target.id}`, {
       token: admin.accessToken,
       body: { role: 'viewer' },
     });
@@ -158,14 +136,16 @@ describe('authorization never outlives an admin decision (two API processes)', (
     const verified = await verifying;
     expect(verified.status).toBe(200);
     for (const base of [a.url, b.url]) {
-      const listed = await call(base, 'GET', '/v1/admin/users', { token: String(verified.body.accessToken) });
+      const listed = await callApi(base, 'GET', '/v1/admin/users', {
+        token: String(verified.body.accessToken),
+      });
       expect({ base, status: listed.status }).toEqual({ base, status: 403 });
     }
   });
 
   it('a disable acknowledged while another process is filling its cache from the database', async () => {
     const user = await createActiveUser(b.app);
-    const session = await call(a.url, 'POST', '/v1/auth/login', {
+    const session = await callApi(a.url, 'POST', '/v1/auth/login', {
       body: { email: user.email, password: user.password },
     });
     const token = String(session.body.accessToken);
@@ -174,9 +154,9 @@ describe('authorization never outlives an admin decision (two API processes)', (
     // A caches what it read.
     await redis.del(`${env.REDIS_KEY_PREFIX}:auth:user:${user.id}`);
     dbProxy.latencyMs = 800;
-    const reading = call(a.url, 'GET', '/v1/auth/me', { token });
+    const reading = callApi(a.url, 'GET', '/v1/auth/me', { token });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const disabled = await call(b.url, 'POST', `/v1/admin/users/${user.id}/disable`, {
+    const disabled = await callApi(b.url, 'POST', `/v1/admin/users/${user.id}/disable`, {
       token: admin.accessToken,
     });
     expect(disabled.status).toBe(200);
@@ -187,14 +167,14 @@ describe('authorization never outlives an admin decision (two API processes)', (
 
   it('refresh-token reuse ends the session even when the rotating request finishes last', async () => {
     const user = await createActiveUser(b.app);
-    const session = await call(b.url, 'POST', '/v1/auth/login', {
+    const session = await callApi(b.url, 'POST', '/v1/auth/login', {
       body: { email: user.email, password: user.password },
     });
     const refreshToken = String(session.body.refreshToken);
     // A rotates the token, but its Redis writes arrive 600 ms late; B sees the same token again
     // (the thief or the owner: either way reuse) and ends the session in that gap.
     redisProxy.requestLatencyMs = 600;
-    const rotating = call(a.url, 'POST', '/v1/auth/refresh', { body: { refreshToken } });
+    const rotating = callApi(a.url, 'POST', '/v1/auth/refresh', { body: { refreshToken } });
     const spent = await eventually(
       async () => {
         const { rows } = await db.query<{ used: boolean }>(
@@ -208,7 +188,7 @@ describe('authorization never outlives an admin decision (two API processes)', (
       5,
     );
     expect(spent).toBe(true);
-    const replayed = await call(b.url, 'POST', '/v1/auth/refresh', { body: { refreshToken } });
+    const replayed = await callApi(b.url, 'POST', '/v1/auth/refresh', { body: { refreshToken } });
     expect(replayed.body.code).toBe('refresh_token_reused');
     const rotated = await rotating;
     redisProxy.requestLatencyMs = 0;
@@ -219,21 +199,21 @@ describe('authorization never outlives an admin decision (two API processes)', (
 
   it('keeps working for everyone else: the same flows without a concurrent change succeed', async () => {
     const user: TestUser = await createActiveUser(b.app);
-    const session = await call(a.url, 'POST', '/v1/auth/login', {
+    const session = await callApi(a.url, 'POST', '/v1/auth/login', {
       body: { email: user.email, password: user.password },
     });
     expect(session.status).toBe(200);
     for (const base of [a.url, b.url]) {
       expect(
-        (await call(base, 'GET', '/v1/auth/me', { token: String(session.body.accessToken) })).status,
+        (await callApi(base, 'GET', '/v1/auth/me', { token: String(session.body.accessToken) })).status,
       ).toBe(200);
     }
-    const refreshed = await call(a.url, 'POST', '/v1/auth/refresh', {
+    const refreshed = await callApi(a.url, 'POST', '/v1/auth/refresh', {
       body: { refreshToken: session.body.refreshToken },
     });
     expect(refreshed.status).toBe(200);
     expect(
-      (await call(b.url, 'GET', '/v1/auth/me', { token: String(refreshed.body.accessToken) })).status,
+      (await callApi(b.url, 'GET', '/v1/auth/me', { token: String(refreshed.body.accessToken) })).status,
     ).toBe(200);
   });
 });

@@ -18,6 +18,25 @@ async function startSinkAndWorker(
   return { sink, worker: await AppProcess.start('worker', env), env };
 }
 
+type SinkAndWorker = Awaited<ReturnType<typeof startSinkAndWorker>>;
+
+/** The stack around an API, stopped API first (it enqueues), then the worker, then the sink. */
+function withApi<A>(
+  base: SinkAndWorker,
+  api: A,
+  stopApi: () => Promise<void>,
+): SinkAndWorker & { api: A; stop(): Promise<void> } {
+  return {
+    ...base,
+    api,
+    async stop() {
+      await stopApi();
+      await base.worker.stop();
+      await base.sink.stop();
+    },
+  };
+}
+
 /** The API (in process), a worker process and an SMTP sink, sharing one Redis key prefix. */
 export interface MailStack {
   sink: SmtpSink;
@@ -32,19 +51,9 @@ export interface MailStack {
 export async function startMailStack(
   options: { worker?: EnvOverrides; api?: EnvOverrides } = {},
 ): Promise<MailStack> {
-  const { sink, worker, env } = await startSinkAndWorker(options.worker ?? {});
-  const api = await startApiInProcess({ REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX, ...options.api });
-  return {
-    sink,
-    worker,
-    api,
-    env,
-    async stop() {
-      await api.close();
-      await worker.stop();
-      await sink.stop();
-    },
-  };
+  const base = await startSinkAndWorker(options.worker ?? {});
+  const api = await startApiInProcess({ REDIS_KEY_PREFIX: base.env.REDIS_KEY_PREFIX, ...options.api });
+  return withApi(base, api, () => api.close());
 }
 
 /** The API and the worker as real processes from dist/, an SMTP sink, one Redis key prefix. */
@@ -61,17 +70,7 @@ export interface SpawnedMailStack {
  * test runner shares the API's event loop, so latencies are the server's own.
  */
 export async function startSpawnedMailStack(overrides: EnvOverrides = {}): Promise<SpawnedMailStack> {
-  const { sink, worker, env } = await startSinkAndWorker(overrides);
-  const api = await AppProcess.start('api', env);
-  return {
-    sink,
-    worker,
-    api,
-    env,
-    async stop() {
-      await api.stop();
-      await worker.stop();
-      await sink.stop();
-    },
-  };
+  const base = await startSinkAndWorker(overrides);
+  const api = await AppProcess.start('api', base.env);
+  return withApi(base, api, () => api.stop());
 }
