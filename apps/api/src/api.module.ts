@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { type ApiConfigShape, ConfigModule } from '@rampart/config';
@@ -9,11 +10,20 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EmailModule } from './email/email.module';
 import { HealthModule } from './health/health.module';
+import { IdentityModule } from './identity/identity.module';
+import { principalName } from './identity/principal';
+import { requestContextOf } from './identity/request-context';
 import { MetaModule } from './meta/meta.module';
 import { QueuesModule } from './queues/queues.module';
-import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RequestGuards } from './request-guards';
 import { UsersModule } from './users/users.module';
+
+/** The request log line names the caller the guards authenticated, if any. */
+function callerLogFields(req: IncomingMessage): { principal?: string } {
+  const principal = requestContextOf(req)?.principal;
+  return principal ? { principal: principalName(principal) } : {};
+}
 
 @Module({})
 export class ApiModule {
@@ -22,10 +32,10 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forApi(config),
-        httpLoggerModule(config, 'api'),
+        httpLoggerModule(config, 'api', callerLogFields),
         DbModule,
         JobsModule,
-        // Before AccessModule: Nest runs global guards in registration order, so rate limiting comes first.
+        IdentityModule,
         RateLimitModule.forRoot(config.rateLimit),
         AccessModule,
         AuditModule,
@@ -36,7 +46,7 @@ export class ApiModule {
         QueuesModule,
         UsersModule,
       ],
-      providers: [{ provide: APP_GUARD, useExisting: RateLimitGuard }],
+      providers: [{ provide: APP_GUARD, useClass: RequestGuards }],
     };
   }
 }

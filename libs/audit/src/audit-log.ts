@@ -2,8 +2,12 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AuditLogRepository, type DbTransaction, type NewAuditEntry } from '@rampart/db';
 import type { AuditAction, AuditTargetOf } from './audit-actions';
 
-/** Who acted: a signed-in caller or a known user (its role when known), a system component, or nobody known. */
-export type AuditActor = { userId: string; role?: string | null } | `system:${string}` | 'anonymous';
+/**
+ * Who acted: a signed-in caller or a known user (its role when known), a service credential, a
+ * system component, or nobody known.
+ */
+export type AuditActor =
+  { userId: string; role?: string | null } | `service:${string}` | `system:${string}` | 'anonymous';
 
 /** One fact to record; `target` must be of the type the action lists. */
 export interface AuditEvent<A extends AuditAction = AuditAction> {

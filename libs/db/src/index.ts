@@ -22,6 +22,7 @@ export {
   type LoginAttemptRecord,
   type LoginOutcome,
 } from './auth/login-attempt.repository';
+export { ROLES, USER_STATUSES } from './users/user';
 export type { Role, User, UserListQuery, UserStatus, UserWithPassword } from './users/user';
 export { SessionRepository } from './sessions/session.repository';
 export type { NewSession, RefreshOutcome, Session } from './sessions/session';

@@ -32,11 +32,19 @@ export function pinoOptions(config: RuntimeConfigShape, service: string): Logger
   };
 }
 
+/** Fields an app adds to a request's log line from its own request context (who the caller was). */
+export type RequestLogFields = (req: IncomingMessage) => Record<string, string | undefined>;
+
 /**
  * nestjs-pino for an HTTP app: one line per request with its id, method, route template, status and
- * latency. Health probes are logged at debug so they do not drown real traffic.
+ * latency, plus what `requestFields` adds. Health probes are logged at debug so they do not drown
+ * real traffic.
  */
-export function httpLoggerModule(config: RuntimeConfigShape, service: string): DynamicModule {
+export function httpLoggerModule(
+  config: RuntimeConfigShape,
+  service: string,
+  requestFields?: RequestLogFields,
+): DynamicModule {
   const pinoHttp: PinoHttpOptions = {
     ...pinoOptions(config, service),
     quietReqLogger: true,
@@ -50,7 +58,11 @@ export function httpLoggerModule(config: RuntimeConfigShape, service: string): D
     // filter already logged the real cause under an error id, so keep the request line clean.
     customErrorObject: (_req, _res, error: Error, value: Record<string, unknown>) =>
       error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
-    customProps: (req: IncomingMessage) => ({ route: (req as TracedRequest).routeTemplate }),
+    // Called again when the response is logged, by when the guards have named the caller.
+    customProps: (req: IncomingMessage) => ({
+      route: (req as TracedRequest).routeTemplate,
+      ...requestFields?.(req),
+    }),
     serializers: {
       req: (req: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
         id: req.id,

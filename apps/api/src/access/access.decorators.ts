@@ -1,6 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Permission } from './permissions';
+import type { Permission } from '../identity/permissions';
 
 export const PUBLIC_ROUTE = 'rampart:public';
 export const REQUIRED_PERMISSIONS = 'rampart:permissions';

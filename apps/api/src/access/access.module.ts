@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { AuthModule } from '../auth/auth.module';
 import { AccessGuard } from './access.guard';
 
-/** Installs AccessGuard for every route of the API. */
+/** The AccessGuard, exported, not installed: RequestGuards runs it for every route, after rate limiting. */
 @Module({
-  imports: [AuthModule],
-  providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
+  providers: [AccessGuard],
+  exports: [AccessGuard],
 })
 export class AccessModule {}

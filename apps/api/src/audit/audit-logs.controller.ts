@@ -6,7 +6,7 @@ import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class
 import { type AuditEntry, AuditLogRepository, type AuditQuery, type AuditVerification } from '@rampart/db';
 import { RequirePermission } from '../access/access.decorators';
 import { IsBigIntString, IsStorableDate } from '../common/validation/bounded-values';
-import { Permission } from '../access/permissions';
+import { Permission } from '../identity/permissions';
 
 export class AuditLogQuery {
   @ApiPropertyOptional({ description: '`user:<id>` or `system:<component>`' })

@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { AUDIT_ORIGIN, AuditLogModule, type AuditOriginSource } from '@rampart/audit';
-import { requestContext } from '../common/http/request-context';
+import { currentRequestContext } from '../identity/request-context';
 import { AuditLogsController } from './audit-logs.controller';
 
 /** Each entry the API records carries the request it came from (id, client address, user agent). */
 const requestOrigin: AuditOriginSource = {
   current: () => {
-    const context = requestContext.getStore();
+    const context = currentRequestContext();
     return context
       ? { requestId: context.requestId, ipAddress: context.ipAddress, userAgent: context.userAgent }
       : undefined;

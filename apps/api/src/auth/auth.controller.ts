@@ -26,15 +26,16 @@ import { AcceptedDto, RegisterDto } from './dto/register.dto';
 import { ResendVerificationDto } from './dto/resend-verification.dto';
 import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
 import { Public, RequirePermission } from '../access/access.decorators';
-import { Permission } from '../access/permissions';
+import { Permission } from '../identity/permissions';
 import { RateLimit } from '../rate-limit/rate-limit.decorators';
 import { UserDto } from '../users/dto/user.dto';
-import { CurrentPrincipal, bearerToken } from './tokens/authenticator';
-import { AccessTokens } from './tokens/access-tokens';
-import { BrowserSession, type CookieSessionBody } from './tokens/browser-session';
-import type { Principal } from './tokens/principal';
-import type { TokenPair } from './tokens/session-tokens';
-import { TokenState } from './tokens/token-state';
+import { bearerToken } from '../identity/authenticator';
+import { CurrentUser } from '../identity/current-principal';
+import { AccessTokens } from '../identity/access-tokens';
+import { BrowserSession, type CookieSessionBody } from '../identity/browser-session';
+import type { UserPrincipal } from '../identity/principal';
+import type { TokenPair } from '../identity/token-pair';
+import { TokenState } from '../identity/token-state';
 import { ChangePassword } from './use-cases/change-password';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { LogIn } from './use-cases/log-in';
@@ -196,7 +197,7 @@ export class AuthController {
   @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TotpSetupDto })
-  setupTotp(@CurrentPrincipal() principal: Principal, @Body() body: TotpSetupRequestDto): Promise<TotpSetup> {
+  setupTotp(@CurrentUser() principal: UserPrincipal, @Body() body: TotpSetupRequestDto): Promise<TotpSetup> {
     return this.totp.setup(principal, body.password);
   }
 
@@ -207,7 +208,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: RecoveryCodesDto })
   enableTotp(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Body() body: ConfirmedTotpCodeDto,
   ): Promise<{ recoveryCodes: string[] }> {
     return this.totp.enable(principal, body.password, body.code);
@@ -220,7 +221,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'TOTP is off; the recovery codes are gone; the owner is mailed.' })
   async disableTotp(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Body() body: ConfirmedTotpCodeDto,
   ): Promise<void> {
     await this.totp.disable(principal, body.password, body.code);
@@ -233,7 +234,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: RecoveryCodesDto })
   regenerateRecoveryCodes(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Body() body: ConfirmedTotpCodeDto,
   ): Promise<{ recoveryCodes: string[] }> {
     return this.totp.regenerateRecoveryCodes(principal, body.password, body.code);
@@ -266,7 +267,7 @@ export class AuthController {
   @Get('csrf')
   @RequirePermission(Permission.SelfRead)
   @ApiOkResponse({ description: '`{ csrfToken }` for X-CSRF-Token.' })
-  csrf(@CurrentPrincipal() principal: Principal): { csrfToken: string } {
+  csrf(@CurrentUser() principal: UserPrincipal): { csrfToken: string } {
     return { csrfToken: this.browser.csrfToken(principal.sessionId) };
   }
 
@@ -275,7 +276,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'This session ended; its access and refresh tokens no longer work.' })
   async logout(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     await this.logOut.current(principal);
@@ -289,7 +290,7 @@ export class AuthController {
     description: 'Every session of the user ended, and every access token issued so far.',
   })
   async logoutAll(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     await this.logOut.everywhere(principal);
@@ -299,7 +300,7 @@ export class AuthController {
   @Get('me')
   @RequirePermission(Permission.SelfRead)
   @ApiOkResponse({ type: UserDto })
-  async me(@CurrentPrincipal() principal: Principal): Promise<UserDto> {
+  async me(@CurrentUser() principal: UserPrincipal): Promise<UserDto> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
     return UserDto.of(user);
@@ -356,7 +357,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password changed; every other session ended.' })
   async changePasswordOf(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Body() body: ChangePasswordDto,
   ): Promise<void> {
     await this.changePassword.execute(principal, body.currentPassword, body.newPassword);

@@ -10,11 +10,7 @@ import { MfaChallenges } from './mfa/mfa-challenges';
 import { SecretBox } from './mfa/secret-box';
 import { TotpEnrolment } from './mfa/totp-enrolment';
 import { PasswordHasher } from './passwords/password-hasher';
-import { Authenticator } from './tokens/authenticator';
-import { AccessTokens } from './tokens/access-tokens';
-import { BrowserSession } from './tokens/browser-session';
 import { SessionTokens } from './tokens/session-tokens';
-import { TokenState } from './tokens/token-state';
 import { ChangePassword } from './use-cases/change-password';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { ConfirmCurrentPassword } from './use-cases/confirm-current-password';
@@ -39,11 +35,7 @@ import { VerifyEmail } from './use-cases/verify-email';
     CaptchaGate,
     AccountRequests,
     PasswordHasher,
-    AccessTokens,
-    TokenState,
     SessionTokens,
-    BrowserSession,
-    Authenticator,
     RegisterAccount,
     VerifyEmail,
     ResendVerification,
@@ -59,6 +51,5 @@ import { VerifyEmail } from './use-cases/verify-email';
     TotpEnrolment,
     CompleteMfaLogin,
   ],
-  exports: [Authenticator, TokenState],
 })
 export class AuthModule {}

@@ -5,8 +5,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, PROBLEM_CONTENT_TYPE, problemType, titleFor } from '@rampart/http';
 import { JobProducer, QueueName } from '@rampart/jobs';
-import { Permission, isAdministrative, roleHas } from '../access/permissions';
-import { Authenticator } from '../auth/tokens/authenticator';
+import { assertAllowed } from '../access/access-decision';
+import { Permission } from '../identity/permissions';
+import { Authenticator } from '../identity/authenticator';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -66,9 +67,9 @@ async function answerProblem(reply: FastifyReply, error: unknown, requestId: str
 /**
  * Mounts the bull-board UI (inspect, retry and remove jobs; the failed list is the dead-letter view)
  * at /admin/queues, behind the same rules as the API: it is a Fastify plugin, outside Nest's guards,
- * so a hook of its own authenticates every request (bearer or the browser-mode cookie) and requires
- * `queues:read` to look and `queues:operate` to change anything (operators read, admins operate;
- * an admin needs an MFA session). Changes authenticated by the cookie must come from the
+ * so a hook of its own authenticates every request (bearer or the browser-mode cookie) and decides
+ * with the AccessGuard's own rule (assertAllowed): `queues:read` to look and `queues:operate` to
+ * change anything (operators read, admins operate; an admin needs an MFA session). Changes authenticated by the cookie must come from the
  * dashboard's own origin. The page gets a CSP of its own (QUEUE_DASHBOARD_CSP). Only mounted with
  * QUEUE_DASHBOARD_ENABLED.
  */
@@ -86,17 +87,9 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
       try {
         // Its buttons cannot send X-CSRF-Token, so cookie-authenticated changes must be same-origin.
         const principal = await authenticator.authenticate(request, 'same-origin');
-        const needed = READ_METHODS.has(request.method) ? Permission.QueuesRead : Permission.QueuesOperate;
-        if (!roleHas(principal.role, needed)) {
-          throw new DomainError('forbidden', 403, `Your role (${principal.role}) lacks ${needed}.`);
-        }
-        if (principal.role === 'admin' && isAdministrative([needed]) && !principal.amr.includes('mfa')) {
-          throw new DomainError(
-            'mfa_required',
-            403,
-            'The queue dashboard needs a session signed in with two-factor authentication.',
-          );
-        }
+        assertAllowed(principal, [
+          READ_METHODS.has(request.method) ? Permission.QueuesRead : Permission.QueuesOperate,
+        ]);
       } catch (error) {
         await answerProblem(reply, error, request.id);
       }

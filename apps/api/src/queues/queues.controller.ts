@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../access/access.decorators';
-import { Permission } from '../access/permissions';
+import { Permission } from '../identity/permissions';
 import { QueueOverview, type QueueStats } from './queue-overview';
 
 @ApiTags('admin')

@@ -1,26 +1,21 @@
 // The guard as the API runs it (module, Fastify, problem+json filter) over Fastify's inject, with
 // an in-memory storage in place of Redis. The Redis storage itself has its own e2e suite.
 import cookie from '@fastify/cookie';
-import {
-  type CanActivate,
-  Controller,
-  Get,
-  HttpCode,
-  Injectable,
-  Module,
-  Post,
-  type Type,
-} from '@nestjs/common';
+import { type CanActivate, Controller, Get, HttpCode, Injectable, Post, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { type ApiConfigShape, ConfigModule } from '@rampart/config';
 import { DomainError, ProblemDetailsFilter } from '@rampart/http';
-import { AccessTokens } from '../auth/tokens/access-tokens';
+import { AccessGuard } from '../access/access.guard';
+import { AccessTokens } from '../identity/access-tokens';
+import { IdentityModule } from '../identity/identity.module';
+import { TokenState } from '../identity/token-state';
+import { RequestGuards } from '../request-guards';
 import { compileTrust } from '../common/http/client-address';
 import { NoRateLimit, RateLimit } from './rate-limit.decorators';
-import { RateLimitGuard, isExemptPath } from './rate-limit.guard';
+import { isExemptPath } from './rate-limit.guard';
 import type { ThrottlerStorageRecord } from './rate-limit.headers';
 import { RateLimitMetrics } from './rate-limit.metrics';
 import { RateLimitModule } from './rate-limit.module';
@@ -133,16 +128,20 @@ class ProbeController {
   }
 }
 
-/** Stands in for the AccessGuard: another module's APP_GUARD that refuses everyone. */
+/** Stand-ins for the AccessGuard, which RequestGuards runs after the limiter: one lets all through, one refuses all. */
+@Injectable()
+class AllowAllGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
 @Injectable()
 class DenyAllGuard implements CanActivate {
   canActivate(): boolean {
     throw new DomainError('unauthenticated', 401, 'No.');
   }
 }
-
-@Module({ providers: [{ provide: APP_GUARD, useClass: DenyAllGuard }] })
-class DenyAllModule {}
 
 interface Started {
   app: NestFastifyApplication;
@@ -153,21 +152,27 @@ interface Started {
 let started: Started | undefined;
 
 async function start(
-  options: { settings?: RateLimitSettings; trustProxy?: string[]; extraImports?: Type[] } = {},
+  options: { settings?: RateLimitSettings; trustProxy?: string[]; accessGuard?: Type<CanActivate> } = {},
 ): Promise<Started> {
   const storage = new MemoryStorage();
   const moduleRef = await Test.createTestingModule({
-    // As api.module.ts wires it: the module, then the guard as APP_GUARD of the root module.
+    // As api.module.ts wires it: identity and the module, then RequestGuards as the APP_GUARD. The
+    // token state (Redis) is never consulted by the limiter, which only verifies signatures.
     imports: [
       ConfigModule.forApi(config),
+      IdentityModule,
       RateLimitModule.forRoot(options.settings ?? SETTINGS),
-      ...(options.extraImports ?? []),
     ],
     controllers: [ThingsController, ProbeController],
-    providers: [{ provide: APP_GUARD, useExisting: RateLimitGuard }],
+    providers: [
+      { provide: AccessGuard, useClass: options.accessGuard ?? AllowAllGuard },
+      { provide: APP_GUARD, useClass: RequestGuards },
+    ],
   })
     .overrideProvider(RedisThrottlerStorage)
     .useValue(storage)
+    .overrideProvider(TokenState)
+    .useValue({})
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
     new FastifyAdapter({ trustProxy: compileTrust(options.trustProxy ?? []) }),
@@ -404,8 +409,8 @@ describe('RateLimitGuard', () => {
     expect(storage.hits.size).toBe(0);
   });
 
-  it("runs before a guard another module installs (as the AccessGuard's module does)", async () => {
-    const { app } = await start({ extraImports: [DenyAllModule] });
+  it('runs before the AccessGuard, which RequestGuards runs second', async () => {
+    const { app } = await start({ accessGuard: DenyAllGuard });
     const first = await call(app, { url: '/things' });
     expect(first.status).toBe(401);
     expect(first.headers['ratelimit']).toBe('"api";r=3;t=60');

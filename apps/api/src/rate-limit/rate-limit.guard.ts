@@ -10,9 +10,7 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@rampart/http';
-import { AccessTokens } from '../auth/tokens/access-tokens';
-import { bearerToken } from '../auth/tokens/authenticator';
-import { BrowserSession } from '../auth/tokens/browser-session';
+import { Authenticator } from '../identity/authenticator';
 import { type OptInRateLimitTier, RATE_LIMIT_TIER } from './rate-limit.decorators';
 import {
   type ThrottlerStorageRecord,
@@ -41,7 +39,8 @@ function rateLimitUnavailable(): DomainError {
 }
 
 /**
- * @nestjs/throttler's guard with Rampart's rules, installed globally ahead of the AccessGuard:
+ * @nestjs/throttler's guard with Rampart's rules, run for every route ahead of the AccessGuard
+ * (RequestGuards):
  * - One tier per route: the one named by @RateLimit, else `api` (see rate-limit.decorators.ts).
  *   A tier's budget is shared by all its routes (the key is tier + tracker, not the route).
  * - Counted against: `auth`, the IP and the target account (the body's e-mail), both counted on
@@ -60,8 +59,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly metrics: RateLimitMetrics,
-    private readonly accessTokens: AccessTokens,
-    private readonly browser: BrowserSession,
+    private readonly authenticator: Authenticator,
   ) {
     super(options, storage, reflector);
     this.logger = new Logger(RateLimitGuard.name);
@@ -79,20 +77,18 @@ export class RateLimitGuard extends ThrottlerGuard {
   /**
    * The `api` and `expensive` tracker: the user when the request carries an access token (bearer,
    * or the browser-mode cookie) whose signature and claims verify, the IP otherwise.
-   * This guard runs before the AccessGuard, so `request.principal` is not set yet; verifying the
-   * token here (an HMAC, no Redis) is what makes its `sub` safe to count against. An unverified
-   * claim, or a hash of whatever token was sent, would let a client pick a fresh bucket per
-   * request by sending made-up tokens. Revocation is not checked: a revoked token still names its
-   * user, and the AccessGuard refuses it right after.
+   * This guard runs before the AccessGuard (RequestGuards), so no principal is known yet; the
+   * Authenticator's verified token (an HMAC, no Redis, kept for the AccessGuard to reuse) is what
+   * makes its `sub` safe to count against. An unverified claim, or a hash of whatever token was
+   * sent, would let a client pick a fresh bucket per request by sending made-up tokens. Revocation
+   * is not checked: a revoked token still names its user, and the AccessGuard refuses it right after.
    */
   protected override async getTracker(request: FastifyRequest): Promise<string> {
-    const token = bearerToken(request) ?? this.browser.accessTokenOf(request);
-    if (token) {
-      try {
-        return userTracker((await this.accessTokens.verify(token)).sub);
-      } catch {
-        // Invalid or expired: the request is anonymous as far as limits go.
-      }
+    try {
+      const presented = await this.authenticator.presentedToken(request);
+      if (presented) return userTracker(presented.claims.sub);
+    } catch {
+      // Invalid or expired: the request is anonymous as far as limits go.
     }
     return ipTracker(request.ip);
   }

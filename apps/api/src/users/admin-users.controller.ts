@@ -13,9 +13,9 @@ import {
 } from '@nestjs/common';
 import { ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../access/access.decorators';
-import { Permission } from '../access/permissions';
-import { CurrentPrincipal } from '../auth/tokens/authenticator';
-import type { Principal } from '../auth/tokens/principal';
+import { Permission } from '../identity/permissions';
+import { CurrentPrincipal } from '../identity/current-principal';
+import type { Principal } from '../identity/principal';
 import { ListUsersQuery, SessionDto, UpdateUserDto, UserDto, UserPageDto } from './dto/user.dto';
 import { ManageUsers } from './manage-users';
 

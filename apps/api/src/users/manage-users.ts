@@ -14,8 +14,8 @@ import {
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '@rampart/outbox';
 import { AuditLog } from '@rampart/audit';
-import type { Principal } from '../auth/tokens/principal';
-import { TokenState } from '../auth/tokens/token-state';
+import { type Principal, actorOf } from '../identity/principal';
+import { TokenState } from '../identity/token-state';
 
 function notFound(): DomainError {
   return new DomainError('user_not_found', 404, 'There is no user with this id.');
@@ -72,7 +72,12 @@ export class ManageUsers {
           revoked = await this.sessions.revokeAllOfUser(id, 'account_disabled', tx);
       }
       await this.audit.record(
-        { actor, action: 'user.updated', target: { type: 'user', id }, changes: { before, after } },
+        {
+          actor: actorOf(actor),
+          action: 'user.updated',
+          target: { type: 'user', id },
+          changes: { before, after },
+        },
         tx,
       );
       afterCommit(() => this.state.forgetUser(id));
@@ -88,7 +93,7 @@ export class ManageUsers {
       const until = await this.throttles.forceLock(user.email, this.config.lockout.durationMs, tx);
       await this.audit.record(
         {
-          actor,
+          actor: actorOf(actor),
           action: 'user.locked',
           target: { type: 'user', id },
           changes: { after: { lockedUntil: until } },
@@ -104,7 +109,10 @@ export class ManageUsers {
     const user = await this.target(actor, id);
     await this.database.transaction(async (tx) => {
       await this.throttles.clear(user.email, tx);
-      await this.audit.record({ actor, action: 'user.unlocked', target: { type: 'user', id } }, tx);
+      await this.audit.record(
+        { actor: actorOf(actor), action: 'user.unlocked', target: { type: 'user', id } },
+        tx,
+      );
     });
   }
 
@@ -116,7 +124,7 @@ export class ManageUsers {
       const revoked = await this.sessions.revokeAllOfUser(id, 'invalidated_by_admin', tx);
       await this.audit.record(
         {
-          actor,
+          actor: actorOf(actor),
           action: 'user.tokens_invalidated',
           target: { type: 'user', id },
           changes: { after: { sessionsEnded: revoked.length } },
@@ -147,7 +155,7 @@ export class ManageUsers {
       const revoked = await this.sessions.revokeAllOfUser(id, 'mfa_reset_by_admin', tx);
       await this.audit.record(
         {
-          actor,
+          actor: actorOf(actor),
           action: 'user.mfa_reset',
           target: { type: 'user', id },
           changes: {
@@ -177,7 +185,7 @@ export class ManageUsers {
       if (!(await this.sessions.revokeOfUser(userId, sessionId, reason, tx))) return false;
       await this.audit.record(
         {
-          actor,
+          actor: actorOf(actor),
           action: 'session.ended',
           target: { type: 'session', id: sessionId },
           changes: { after: { userId, reason } },
@@ -192,7 +200,7 @@ export class ManageUsers {
   }
 
   private async target(actor: Principal, id: string): Promise<User> {
-    if (actor.userId === id) {
+    if (actor.kind === 'user' && actor.userId === id) {
       throw new DomainError(
         'cannot_change_own_account',
         409,

@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../access/access.decorators';
-import { Permission } from '../access/permissions';
-import { CurrentPrincipal } from '../auth/tokens/authenticator';
-import type { Principal } from '../auth/tokens/principal';
+import { Permission } from '../identity/permissions';
+import { CurrentUser } from '../identity/current-principal';
+import type { UserPrincipal } from '../identity/principal';
 import { SessionDto } from './dto/user.dto';
 import { ManageUsers } from './manage-users';
 
@@ -16,7 +16,7 @@ export class OwnSessionsController {
   @Get()
   @RequirePermission(Permission.SelfRead)
   @ApiOkResponse({ type: [SessionDto] })
-  async list(@CurrentPrincipal() principal: Principal): Promise<SessionDto[]> {
+  async list(@CurrentUser() principal: UserPrincipal): Promise<SessionDto[]> {
     return (await this.manage.sessionsOf(principal.userId)).map((session) =>
       SessionDto.of(session, principal.sessionId),
     );
@@ -26,7 +26,7 @@ export class OwnSessionsController {
   @RequirePermission(Permission.SelfWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
   async end(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Param('sid', new ParseUUIDPipe({ version: '4' })) sessionId: string,
   ): Promise<void> {
     await this.manage.endSession(principal, principal.userId, sessionId, 'ended_by_user');

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
 import { EmailModule } from '../email/email.module';
 import { AdminUsersController } from './admin-users.controller';
 import { ManageUsers } from './manage-users';
 import { OwnSessionsController } from './own-sessions.controller';
 
 @Module({
-  imports: [AuthModule, EmailModule],
+  imports: [EmailModule],
   controllers: [AdminUsersController, OwnSessionsController],
   providers: [ManageUsers],
 })

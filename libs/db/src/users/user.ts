@@ -1,5 +1,11 @@
-export type UserStatus = 'unverified' | 'active' | 'disabled';
-export type Role = 'admin' | 'operator' | 'viewer';
+import { Role as RoleEnum, UserStatus as UserStatusEnum } from '../generated/prisma/enums';
+
+// The schema's enums are the one definition of roles and account states; everything else (DTOs,
+// token claims, the permission table) derives from these.
+export type UserStatus = UserStatusEnum;
+export type Role = RoleEnum;
+export const ROLES: readonly Role[] = Object.values(RoleEnum);
+export const USER_STATUSES: readonly UserStatus[] = Object.values(UserStatusEnum);
 
 /** An account as the application sees it (the password hash stays in the repository's callers that need it). */
 export interface User {

@@ -4,7 +4,7 @@ import { Database, MfaRepository, type UnitOfWork, UserRepository, type UserWith
 import { DomainError } from '@rampart/http';
 import { EmailOutbox } from '@rampart/outbox';
 import { normaliseEmail } from '@rampart/identity';
-import type { Principal } from '../tokens/principal';
+import type { UserPrincipal } from '../../identity/principal';
 import { ConfirmCurrentPassword } from '../use-cases/confirm-current-password';
 import { LoginLockout } from '../use-cases/login-lockout';
 import { totpQrSvg } from './qr-code';
@@ -53,7 +53,7 @@ export class TotpEnrolment {
     private readonly lockout: LoginLockout,
   ) {}
 
-  async setup(principal: Principal, password: string): Promise<TotpSetup> {
+  async setup(principal: UserPrincipal, password: string): Promise<TotpSetup> {
     const user = await this.confirmPassword.execute(principal, password);
     if (user.mfaEnabledAt)
       throw new DomainError('mfa_already_enabled', 409, 'Two-factor authentication is already on.');
@@ -63,7 +63,11 @@ export class TotpEnrolment {
     return { secret, otpauthUri, qrSvg: await totpQrSvg(otpauthUri) };
   }
 
-  async enable(principal: Principal, password: string, code: string): Promise<{ recoveryCodes: string[] }> {
+  async enable(
+    principal: UserPrincipal,
+    password: string,
+    code: string,
+  ): Promise<{ recoveryCodes: string[] }> {
     await this.confirmPassword.execute(principal, password);
     const state = await this.mfa.state(principal.userId);
     if (state?.enabledAt)
@@ -84,7 +88,7 @@ export class TotpEnrolment {
     return { recoveryCodes };
   }
 
-  async disable(principal: Principal, password: string, code: string): Promise<void> {
+  async disable(principal: UserPrincipal, password: string, code: string): Promise<void> {
     const user = await this.confirmPassword.execute(principal, password);
     await this.requireCountedCode(user, code);
     await this.database.unitOfWork(async (unit) => {
@@ -95,7 +99,7 @@ export class TotpEnrolment {
   }
 
   async regenerateRecoveryCodes(
-    principal: Principal,
+    principal: UserPrincipal,
     password: string,
     code: string,
   ): Promise<{ recoveryCodes: string[] }> {

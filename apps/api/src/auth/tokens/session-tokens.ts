@@ -3,19 +3,9 @@ import { ApiConfig } from '@rampart/config';
 import { type DbTransaction, type Role, type Session, SessionRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { newOneTimeToken } from '@rampart/identity';
-import { AccessTokens } from './access-tokens';
-import { TokenState } from './token-state';
-
-export interface TokenPair {
-  tokenType: 'Bearer';
-  /** The session (the `sid` claim): what GET /v1/auth/sessions lists and DELETE ends. */
-  sessionId: string;
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-  /** When the session ends however often it is refreshed. */
-  refreshTokenExpiresAt: string;
-}
+import { AccessTokens } from '../../identity/access-tokens';
+import type { TokenPair } from '../../identity/token-pair';
+import { TokenState } from '../../identity/token-state';
 
 interface SessionUser {
   id: string;

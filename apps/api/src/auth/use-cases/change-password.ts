@@ -3,8 +3,8 @@ import { Database, SessionRepository, UserRepository } from '@rampart/db';
 import { validationProblem } from '@rampart/http';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
-import type { Principal } from '../tokens/principal';
-import { TokenState } from '../tokens/token-state';
+import { type UserPrincipal, actorOf } from '../../identity/principal';
+import { TokenState } from '../../identity/token-state';
 import { AuditLog } from '@rampart/audit';
 import { ConfirmCurrentPassword } from './confirm-current-password';
 
@@ -24,7 +24,7 @@ export class ChangePassword {
     private readonly confirmPassword: ConfirmCurrentPassword,
   ) {}
 
-  async execute(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  async execute(principal: UserPrincipal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.confirmPassword.execute(principal, currentPassword);
     const violations = checkPassword(newPassword, user.email);
     if (violations.length)
@@ -33,7 +33,7 @@ export class ChangePassword {
     await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       await this.users.updatePasswordHash(user.id, passwordHash, tx);
       await this.audit.record(
-        { actor: principal, action: 'auth.password_changed', target: { type: 'user', id: user.id } },
+        { actor: actorOf(principal), action: 'auth.password_changed', target: { type: 'user', id: user.id } },
         tx,
       );
       const ended = await this.sessions.revokeAllOfUserExcept(

@@ -11,7 +11,8 @@ import { DomainError } from '@rampart/http';
 import { MfaChallenges } from '../mfa/mfa-challenges';
 import { hashRecoveryCode } from '../mfa/recovery-codes';
 import { TotpEnrolment } from '../mfa/totp-enrolment';
-import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
+import type { TokenPair } from '../../identity/token-pair';
+import { SessionTokens } from '../tokens/session-tokens';
 import type { ClientContext } from './log-in';
 import { LoginLockout } from './login-lockout';
 

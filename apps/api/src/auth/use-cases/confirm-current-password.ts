@@ -3,7 +3,7 @@ import { UserRepository, type UserWithPassword } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { normaliseEmail } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
-import type { Principal } from '../tokens/principal';
+import { type UserPrincipal, actorOf } from '../../identity/principal';
 import { LoginLockout } from './login-lockout';
 import { type AuditEvent, AuditLog } from '@rampart/audit';
 
@@ -25,12 +25,12 @@ export class ConfirmCurrentPassword {
   ) {}
 
   /** The signed-in user, once `password` is confirmed to be theirs; 401 if wrong, 429 while locked. */
-  async execute(principal: Principal, password: string): Promise<UserWithPassword> {
+  async execute(principal: UserPrincipal, password: string): Promise<UserWithPassword> {
     const user = await this.users.findByIdWithPassword(principal.userId);
     if (!user) throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
     const email = normaliseEmail(user.email);
     const event: AuditEvent<'auth.password_confirmation'> = {
-      actor: principal,
+      actor: actorOf(principal),
       action: 'auth.password_confirmation',
       target: { type: 'user', id: user.id },
     };

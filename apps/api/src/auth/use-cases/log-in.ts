@@ -14,7 +14,8 @@ import { CaptchaGate } from '../captcha/captcha-gate';
 import { type MfaChallenge, MfaChallenges } from '../mfa/mfa-challenges';
 import { normaliseEmail } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
-import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
+import type { TokenPair } from '../../identity/token-pair';
+import { SessionTokens } from '../tokens/session-tokens';
 import { LoginLockout } from './login-lockout';
 import { AuditLog } from '@rampart/audit';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database, SessionRepository, UserRepository } from '@rampart/db';
-import type { Principal } from '../tokens/principal';
-import { TokenState } from '../tokens/token-state';
+import { type UserPrincipal, actorOf } from '../../identity/principal';
+import { TokenState } from '../../identity/token-state';
 import { AuditLog } from '@rampart/audit';
 
 /** Ending sessions: this one (logout) or all of the user's at once (logout-all). */
@@ -16,11 +16,15 @@ export class LogOut {
   ) {}
 
   /** This session: its refresh tokens stop working and this access token is denied until it expires. */
-  async current(principal: Principal): Promise<void> {
+  async current(principal: UserPrincipal): Promise<void> {
     await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       await this.sessions.revoke(principal.sessionId, 'logout', tx);
       await this.audit.record(
-        { actor: principal, action: 'auth.logout', target: { type: 'session', id: principal.sessionId } },
+        {
+          actor: actorOf(principal),
+          action: 'auth.logout',
+          target: { type: 'session', id: principal.sessionId },
+        },
         tx,
       );
       afterCommit(() => this.state.endSessions([principal.sessionId]));
@@ -29,12 +33,16 @@ export class LogOut {
   }
 
   /** Every session of the user, and every access token issued so far (the token version moves on). */
-  async everywhere(principal: Principal): Promise<void> {
+  async everywhere(principal: UserPrincipal): Promise<void> {
     await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       await this.users.bumpTokenVersion(principal.userId, tx);
       const revoked = await this.sessions.revokeAllOfUser(principal.userId, 'logout_all', tx);
       await this.audit.record(
-        { actor: principal, action: 'auth.logout_all', target: { type: 'user', id: principal.userId } },
+        {
+          actor: actorOf(principal),
+          action: 'auth.logout_all',
+          target: { type: 'user', id: principal.userId },
+        },
         tx,
       );
       afterCommit(() => this.state.forgetUser(principal.userId));

@@ -12,7 +12,7 @@ import { JobName } from '@rampart/jobs';
 import { AccountRequests } from '../account-requests';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
-import { TokenState } from '../tokens/token-state';
+import { TokenState } from '../../identity/token-state';
 import { AuditLog } from '@rampart/audit';
 
 /**

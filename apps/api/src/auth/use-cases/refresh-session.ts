@@ -2,8 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Database, SessionRepository, UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { hashOneTimeToken } from '@rampart/identity';
-import { SessionTokens, type TokenPair } from '../tokens/session-tokens';
-import { TokenState } from '../tokens/token-state';
+import type { TokenPair } from '../../identity/token-pair';
+import { SessionTokens } from '../tokens/session-tokens';
+import { TokenState } from '../../identity/token-state';
 import { AuditLog } from '@rampart/audit';
 
 /**

@@ -11,7 +11,7 @@ import type { TracedRequest } from '@rampart/observability';
 import { AllowedMethods } from './allowed-methods';
 import { releaseHeaders, securityHeaders } from './edge-headers';
 import { installJsonBodyParser } from './json-body';
-import { requestContext } from './request-context';
+import { openRequestContext } from '../../identity/request-context';
 
 /**
  * Pages with a browser UI that need scripts and styles from the API itself: the OpenAPI UI. The
@@ -97,15 +97,7 @@ export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigS
       }
     }
     (request.raw as TracedRequest).routeTemplate = request.routeOptions.url;
-    const userAgent = request.headers['user-agent'];
-    requestContext.run(
-      {
-        requestId: request.id,
-        ipAddress: request.ip,
-        userAgent: typeof userAgent === 'string' ? userAgent : null,
-      },
-      done,
-    );
+    openRequestContext(request, done);
   });
 
   fastify.addHook('preValidation', (request, _reply, done) => {

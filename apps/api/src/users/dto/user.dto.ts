@@ -1,10 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import type { Session, User } from '@rampart/db';
+import { ROLES, type Role, type Session, type User, USER_STATUSES, type UserStatus } from '@rampart/db';
 
-const ROLES = ['admin', 'operator', 'viewer'] as const;
-const STATUSES = ['unverified', 'active', 'disabled'] as const;
 const MAX_PAGE = 100_000;
 
 export class ListUsersQuery {
@@ -34,19 +32,19 @@ export class ListUsersQuery {
   @ApiPropertyOptional({ enum: ROLES })
   @IsOptional()
   @IsIn(ROLES)
-  role?: (typeof ROLES)[number];
+  role?: Role;
 
-  @ApiPropertyOptional({ enum: STATUSES })
+  @ApiPropertyOptional({ enum: USER_STATUSES })
   @IsOptional()
-  @IsIn(STATUSES)
-  status?: (typeof STATUSES)[number];
+  @IsIn(USER_STATUSES)
+  status?: UserStatus;
 }
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES })
   @IsOptional()
   @IsIn(ROLES)
-  role?: (typeof ROLES)[number];
+  role?: Role;
 
   @ApiPropertyOptional({ enum: ['active', 'disabled'] })
   @IsOptional()
@@ -58,7 +56,7 @@ export class UserDto {
   @ApiProperty() id!: string;
   @ApiProperty() email!: string;
   @ApiProperty({ enum: ROLES }) role!: string;
-  @ApiProperty({ enum: STATUSES }) status!: string;
+  @ApiProperty({ enum: USER_STATUSES }) status!: string;
   @ApiProperty() emailVerified!: boolean;
   @ApiProperty() mfaEnabled!: boolean;
   @ApiProperty() createdAt!: string;

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiConfig } from '@rampart/config';
-import type { TokenPair } from './session-tokens';
+import type { TokenPair } from './token-pair';
 
 /** A client asks for cookies instead of tokens in the body with this request header. */
 export const AUTH_MODE_HEADER = 'x-auth-mode';

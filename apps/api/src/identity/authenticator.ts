@@ -1,13 +1,16 @@
-import { type ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@rampart/http';
 import { AccessTokens } from './access-tokens';
 import { BrowserSession } from './browser-session';
-import type { Principal } from './principal';
+import type { AccessClaims, UserPrincipal } from './principal';
+import { requestContextOf } from './request-context';
 import { TokenState } from './token-state';
 
-export interface AuthenticatedRequest extends FastifyRequest {
-  principal?: Principal;
+/** An access token a request carried, verified: where it came from and what it claims. */
+export interface PresentedToken {
+  via: 'bearer' | 'cookie';
+  claims: AccessClaims;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -33,6 +36,10 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * session, inactivity, token version, account status, current role). A state-changing request
  * authenticated by the cookie must also pass the CSRF defence (CsrfDefence); bearer requests need
  * none (a browser never attaches them by itself).
+ *
+ * A token is verified once per request however many steps ask (the rate limiter's tracker, then
+ * the access guard): the verification is kept for the request's lifetime. The principal is put in
+ * the request's context (request-context.ts) for everything after the guards.
  */
 @Injectable()
 export class Authenticator {
@@ -42,14 +49,32 @@ export class Authenticator {
     private readonly browser: BrowserSession,
   ) {}
 
-  async authenticate(request: FastifyRequest, csrf: CsrfDefence = 'token'): Promise<Principal> {
-    const bearer = bearerToken(request);
-    const cookie = bearer ? undefined : this.browser.accessTokenOf(request);
-    const token = bearer ?? cookie;
-    if (!token)
+  private readonly verified = new WeakMap<FastifyRequest, Promise<PresentedToken | undefined>>();
+
+  /**
+   * The request's access token with its signature and claims verified (no revocation check), or
+   * undefined when it carries none; rejects for a token that does not verify.
+   */
+  presentedToken(request: FastifyRequest): Promise<PresentedToken | undefined> {
+    let verification = this.verified.get(request);
+    if (!verification) {
+      verification = this.verify(request);
+      // Not an unhandled rejection while nobody awaits it yet; each caller still sees the error.
+      verification.catch(() => undefined);
+      this.verified.set(request, verification);
+    }
+    return verification;
+  }
+
+  async authenticate(request: FastifyRequest, csrf: CsrfDefence = 'token'): Promise<UserPrincipal> {
+    const presented = await this.presentedToken(request);
+    if (!presented)
       throw new DomainError('unauthenticated', 401, 'Send an access token: Authorization: Bearer <token>.');
-    const principal = await this.state.authorize(await this.tokens.verify(token));
-    if (!cookie || SAFE_METHODS.has(request.method)) return principal;
+    const principal = await this.state.authorize(presented.claims);
+    // Named in the request's context even if the CSRF check below refuses: the log line says who was refused.
+    const context = requestContextOf(request);
+    if (context) context.principal = principal;
+    if (presented.via === 'bearer' || SAFE_METHODS.has(request.method)) return principal;
     if (csrf === 'same-origin') {
       if (!this.browser.fromSameOrigin(request)) {
         throw new DomainError(
@@ -63,13 +88,11 @@ export class Authenticator {
     }
     return principal;
   }
-}
 
-/** The Principal of a request that passed the AccessGuard on a non-public route. */
-export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Principal => {
-    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-    if (!principal) throw new Error('CurrentPrincipal used on a public route');
-    return principal;
-  },
-);
+  private async verify(request: FastifyRequest): Promise<PresentedToken | undefined> {
+    const bearer = bearerToken(request);
+    const token = bearer ?? this.browser.accessTokenOf(request);
+    if (!token) return undefined;
+    return { via: bearer ? 'bearer' : 'cookie', claims: await this.tokens.verify(token) };
+  }
+}

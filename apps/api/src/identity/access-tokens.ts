@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { ApiConfig } from '@rampart/config';
-import type { Role } from '@rampart/db';
+import { ROLES, type Role } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import type { AccessClaims } from './principal';
 
@@ -13,7 +13,6 @@ import type { AccessClaims } from './principal';
 const ALGORITHM = 'HS256';
 /** Allowed clock difference between issuer and verifier when checking `exp`/`iat`, in seconds. */
 const CLOCK_TOLERANCE_S = 30;
-const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
 
 export interface IssuedAccessToken {
   token: string;

@@ -5,7 +5,7 @@ import { ApiConfig } from '@rampart/config';
 import { type Role, SessionRepository, UserRepository, type UserStatus } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { createRedisConnection } from '@rampart/jobs';
-import type { AccessClaims, Principal } from './principal';
+import type { AccessClaims, UserPrincipal } from './principal';
 
 /** How long cached user state lives; code that changes it calls forgetUser(), this bounds anything else. */
 const USER_STATE_TTL_S = 300;
@@ -202,7 +202,7 @@ export class TokenState implements OnModuleDestroy {
   }
 
   /** Turns verified claims into a principal, or refuses them as revoked. */
-  authorize(claims: AccessClaims): Promise<Principal> {
+  authorize(claims: AccessClaims): Promise<UserPrincipal> {
     return this.guarded(async () => {
       const [denied, session, cachedUser, idle, userEpoch, ended] = await this.redis.mget(
         this.denyKey(claims.jti),
@@ -232,6 +232,7 @@ export class TokenState implements OnModuleDestroy {
       // Slide the inactivity window (15 minutes for admins). Not awaited: the answer does not depend on it.
       this.redis.pexpire(this.idleKey(claims.sid), this.idleMs(user.role)).catch(() => undefined);
       return {
+        kind: 'user',
         userId: claims.sub,
         sessionId: claims.sid,
         role: user.role,

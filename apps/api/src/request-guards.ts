@@ -1,0 +1,21 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { AccessGuard } from './access/access.guard';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+
+/**
+ * The API's one global guard: every route passes rate limiting, then access control, in this
+ * order, written here rather than left to the order modules register their own APP_GUARDs in.
+ * Limiting comes first so that a flood of requests, authenticated or not, is refused by its
+ * budget before it costs a token-state lookup; the token is verified once and shared by both.
+ */
+@Injectable()
+export class RequestGuards implements CanActivate {
+  constructor(
+    private readonly rateLimit: RateLimitGuard,
+    private readonly access: AccessGuard,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    return (await this.rateLimit.canActivate(context)) && this.access.canActivate(context);
+  }
+}
