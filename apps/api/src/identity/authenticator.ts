@@ -3,14 +3,15 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@rampart/http';
 import { AccessTokens } from './access-tokens';
 import { BrowserSession } from './browser-session';
-import type { AccessClaims, UserPrincipal } from './principal';
+import type { AccessClaims, PrincipalName, UserPrincipal } from './principal';
 import { requestContextOf } from './request-context';
 import { TokenState } from './token-state';
 
-/** An access token a request carried, verified: where it came from and what it claims. */
+/** An access token a request carried, verified: where it came from, what it claims, and whom it names. */
 export interface PresentedToken {
   via: 'bearer' | 'cookie';
   claims: AccessClaims;
+  caller: PrincipalName;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -93,6 +94,7 @@ export class Authenticator {
     const bearer = bearerToken(request);
     const token = bearer ?? this.browser.accessTokenOf(request);
     if (!token) return undefined;
-    return { via: bearer ? 'bearer' : 'cookie', claims: await this.tokens.verify(token) };
+    const claims = await this.tokens.verify(token);
+    return { via: bearer ? 'bearer' : 'cookie', claims, caller: `user:${claims.sub}` };
   }
 }

@@ -27,8 +27,10 @@ export interface ServicePrincipal {
 /** Who a request speaks for. Guards, rate-limit trackers and audit actors take both kinds. */
 export type Principal = UserPrincipal | ServicePrincipal;
 
-/** A principal's name in logs and audit entries: `user:<id>` or `service:<credential id>`. */
-export function principalName(principal: Principal): string {
+/** A principal's name in logs and rate-limit keys: `user:<id>` or `service:<credential id>`. */
+export type PrincipalName = `user:${string}` | `service:${string}`;
+
+export function principalName(principal: Principal): PrincipalName {
   return principal.kind === 'user' ? `user:${principal.userId}` : `service:${principal.credentialId}`;
 }
 

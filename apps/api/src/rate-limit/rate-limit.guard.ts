@@ -20,7 +20,7 @@ import {
 } from './rate-limit.headers';
 import { RateLimitMetrics } from './rate-limit.metrics';
 import type { RateLimitTier } from './rate-limit.tiers';
-import { accountTracker, ipTracker, userTracker } from './rate-limit.trackers';
+import { accountTracker, callerTracker, ipTracker } from './rate-limit.trackers';
 
 /** Never limited, whatever their decorators say: probes and scrapers must always get through. */
 export const RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ['/health', '/__healthz', '/__version', '/metrics'];
@@ -75,18 +75,18 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   /**
-   * The `api` and `expensive` tracker: the user when the request carries an access token (bearer,
-   * or the browser-mode cookie) whose signature and claims verify, the IP otherwise.
+   * The `api` and `expensive` tracker: the caller when the request carries a credential (a bearer
+   * token, or the browser-mode cookie) whose signature and claims verify, the IP otherwise.
    * This guard runs before the AccessGuard (RequestGuards), so no principal is known yet; the
    * Authenticator's verified token (an HMAC, no Redis, kept for the AccessGuard to reuse) is what
-   * makes its `sub` safe to count against. An unverified claim, or a hash of whatever token was
+   * makes the caller it names safe to count against. An unverified claim, or a hash of whatever token was
    * sent, would let a client pick a fresh bucket per request by sending made-up tokens. Revocation
    * is not checked: a revoked token still names its user, and the AccessGuard refuses it right after.
    */
   protected override async getTracker(request: FastifyRequest): Promise<string> {
     try {
       const presented = await this.authenticator.presentedToken(request);
-      if (presented) return userTracker(presented.claims.sub);
+      if (presented) return callerTracker(presented.caller);
     } catch {
       // Invalid or expired: the request is anonymous as far as limits go.
     }

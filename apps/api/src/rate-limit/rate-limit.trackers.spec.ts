@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { accountTracker, ipTracker, userTracker } from './rate-limit.trackers';
+import { accountTracker, callerTracker, ipTracker } from './rate-limit.trackers';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -12,8 +12,9 @@ describe('rate-limit trackers', () => {
     expect(ipTracker(undefined)).toBe('ip:unknown');
   });
 
-  it('counts a user by id', () => {
-    expect(userTracker('7d3c')).toBe('user:7d3c');
+  it('counts users and service credentials by name, each apart', () => {
+    expect(callerTracker('user:7d3c')).toBe('user:7d3c');
+    expect(callerTracker('service:7d3c')).not.toBe(callerTracker('user:7d3c'));
   });
 
   it('counts an account by its normalised, hashed e-mail', () => {
