@@ -35,6 +35,7 @@ module.exports = {
         '<rootDir>/apps/**/*.spec.ts',
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/test/deploy/**/*.spec.ts',
+        '<rootDir>/test/boundaries/**/*.spec.ts',
       ],
     },
     {
