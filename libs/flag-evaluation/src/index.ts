@@ -1,4 +1,6 @@
-// Feature-flag evaluation, pure: so far the sticky bucketing, hashing users as Unleash's SDKs do.
+// Feature-flag evaluation, pure: the model of flags, rules, conditions and segments, its write-time
+// validation, and the sticky bucketing, hashing users as Unleash's SDKs do. No I/O and no clock.
+export * from './bounds';
 export {
   bucketOf,
   inRollout,
@@ -7,4 +9,37 @@ export {
   VARIANT_SEED,
   type WeightedVariant,
 } from './bucketing';
+export {
+  attributeNameSchema,
+  conditionSchema,
+  DATE_OPERATORS,
+  KEY_PATTERN,
+  keySchema,
+  NUMERIC_OPERATORS,
+  OPERATORS,
+  RESERVED_KEYS,
+  segmentSchema,
+  SEMVER_OPERATORS,
+  STRING_OPERATORS,
+  type Condition,
+  type Operator,
+  type Segment,
+} from './condition-schema';
+export { fieldErrorsOf, fieldPath, type FieldErrors } from './field-errors';
+export { EXPECTED_LIFETIME_DAYS, FLAG_KINDS, isStale, type FlagKind } from './flag-kinds';
+export {
+  flagSchema,
+  prerequisiteSchema,
+  ruleSchema,
+  type Flag,
+  type Prerequisite,
+  type Rule,
+} from './flag-schema';
+export {
+  flagSetSnapshotSchema,
+  validateFlagSet,
+  type FlagSetSnapshot,
+  type FlagSetValidation,
+} from './flag-set-schema';
+export { FLAG_TYPES, type FlagType, type FlagValue, type JsonObject, type JsonValue } from './flag-value';
 export { murmur3X86Hash32, murmur3X86Hash32Bytes } from './murmur3';
