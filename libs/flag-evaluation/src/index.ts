@@ -1,5 +1,6 @@
 // Feature-flag evaluation, pure: the model of flags, rules, conditions and segments, its write-time
-// validation, and the sticky bucketing, hashing users as Unleash's SDKs do. No I/O and no clock.
+// validation, and the evaluator, bucketing users as Unleash's SDKs do. No I/O and no clock: the API
+// and the worker bring the snapshot, the context and, where dates matter, the time.
 export * from './bounds';
 export {
   bucketOf,
@@ -25,6 +26,29 @@ export {
   type Operator,
   type Segment,
 } from './condition-schema';
+export { CURRENT_TIME_ATTRIBUTE } from './conditions';
+export {
+  clientVisibleOnly,
+  DEFAULT_STICKINESS,
+  evaluate,
+  evaluateAll,
+  EVALUATION_ERROR_CODES,
+  EVALUATION_REASONS,
+  type BulkEvaluation,
+  type EvaluateOptions,
+  type EvaluationErrorCode,
+  type EvaluationReason,
+  type EvaluationResult,
+  type FailedEvaluation,
+  type FlagMetadata,
+  type ResolvedEvaluation,
+} from './evaluate';
+export {
+  checkEvaluationContext,
+  type ContextCheck,
+  type ContextValue,
+  type EvaluationContext,
+} from './evaluation-context';
 export { fieldErrorsOf, fieldPath, type FieldErrors } from './field-errors';
 export { EXPECTED_LIFETIME_DAYS, FLAG_KINDS, isStale, type FlagKind } from './flag-kinds';
 export {
