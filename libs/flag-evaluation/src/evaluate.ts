@@ -224,7 +224,8 @@ function scopeOf(
  * archived FLAG_NOT_FOUND; a configuration that cannot be followed PARSE_ERROR; a type other than
  * the one asked for TYPE_MISMATCH. Otherwise: disabled, or a prerequisite failing, serves
  * `offVariant` (DISABLED); no rules serves `defaultVariant` (STATIC); the first rule that applies
- * serves its variant (TARGETING_MATCH) or split (SPLIT); none serves `defaultVariant` (DEFAULT).
+ * serves its variant or split, as SPLIT when a hash decided (a rollout under 100 %, or a split among
+ * two or more weighted variants) and TARGETING_MATCH otherwise; none serves `defaultVariant` (DEFAULT).
  */
 export function evaluate(
   snapshot: FlagSetSnapshot,
