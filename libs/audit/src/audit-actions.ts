@@ -24,10 +24,12 @@ export const AUDIT_ACTIONS = {
   'user.tokens_invalidated': 'user',
   'user.mfa_reset': 'user',
   'session.ended': 'session',
+  'flags.changed': 'flag_set_version',
+  'flags.rolled_back': 'flag_set_version',
 } as const satisfies Record<string, AuditTargetType | null>;
 
 /** What an audit entry can point at. */
-export type AuditTargetType = 'user' | 'session';
+export type AuditTargetType = 'user' | 'session' | 'flag_set_version';
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

@@ -7,6 +7,7 @@ import { OneTimeTokenRepository } from './auth/one-time-tokens';
 import { RegistrationRequestRepository } from './auth/registration-request.repository';
 import { DatabaseHealth } from './database-health';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
+import { FlagSetVersionRepository } from './flags/flag-set-version.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 import { PrismaService } from './prisma.service';
 import { SessionRepository } from './sessions/session.repository';
@@ -27,6 +28,7 @@ const REPOSITORIES = [
   MfaRepository,
   SessionRepository,
   AuditLogRepository,
+  FlagSetVersionRepository,
 ];
 
 /** PostgreSQL access for an app. Needs RuntimeConfig (from ConfigModule) in scope. */

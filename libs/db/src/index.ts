@@ -28,3 +28,12 @@ export { SessionRepository } from './sessions/session.repository';
 export type { NewSession, RefreshOutcome, Session } from './sessions/session';
 export { AuditLogRepository } from './audit/audit-log.repository';
 export type { AuditEntry, AuditQuery, AuditVerification, NewAuditEntry } from './audit/audit-entry';
+export { FlagSetVersionRepository, changedKeyOf } from './flags/flag-set-version.repository';
+export type {
+  FlagSetChangeKind,
+  FlagSetContent,
+  FlagSetDiffEntry,
+  FlagSetVersion,
+  FlagSetVersionSummary,
+  NewFlagSetVersion,
+} from './flags/flag-set-version';

@@ -1,5 +1,7 @@
 export { JobsModule } from './jobs.module';
 export { JobProducer } from './job-producer';
+export { ChangeFeed } from './change-feed';
+export { CHANGE_TOPICS, type ChangeTopic, type ChangeTopics } from './change-topics';
 export { RedisHealth } from './redis-health';
 export { createRedisConnection, queuePrefix, type RedisRole } from './redis-connection';
 export { processorProblems, type JobContext, type JobHandlerFn, type QueueProcessor } from './job-handler';

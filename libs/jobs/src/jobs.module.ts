@@ -1,11 +1,12 @@
 import { Global, Module } from '@nestjs/common';
+import { ChangeFeed } from './change-feed';
 import { JobProducer } from './job-producer';
 import { RedisHealth } from './redis-health';
 
-/** Producing jobs and probing Redis. Needs RuntimeConfig (from ConfigModule) in scope. */
+/** Producing jobs, announcing changes and probing Redis. Needs RuntimeConfig (from ConfigModule) in scope. */
 @Global()
 @Module({
-  providers: [JobProducer, RedisHealth],
-  exports: [JobProducer, RedisHealth],
+  providers: [JobProducer, ChangeFeed, RedisHealth],
+  exports: [JobProducer, ChangeFeed, RedisHealth],
 })
 export class JobsModule {}

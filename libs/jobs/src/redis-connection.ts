@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
-export type RedisRole = 'producer' | 'consumer' | 'probe' | 'state';
+export type RedisRole = 'producer' | 'consumer' | 'probe' | 'state' | 'subscriber';
 
 /**
  * An ioredis connection set up for its role:
@@ -9,7 +9,8 @@ export type RedisRole = 'producer' | 'consumer' | 'probe' | 'state';
  * - producer: fails a command after one retry instead of hanging a request;
  * - probe (health checks): no offline queue, so a ping fails at once while Redis is away;
  * - state (security state read on every request: token denylist, sessions): a command fails after
- *   one second rather than hold a request, so callers can fail closed quickly.
+ *   one second rather than hold a request, so callers can fail closed quickly;
+ * - subscriber (pub/sub listening): only SUBSCRIBE, which ioredis repeats after every reconnect.
  * All roles reconnect by themselves with a capped backoff.
  */
 export function createRedisConnection(url: string, role: RedisRole, name: string): Redis {

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { type AuditActor, AuditLog } from '@rampart/audit';
+import {
+  Database,
+  type FlagSetChangeKind,
+  type FlagSetContent,
+  type FlagSetDiffEntry,
+  FlagSetVersionRepository,
+} from '@rampart/db';
+import { type FlagSetSnapshot, validateFlagSet } from '@rampart/flag-evaluation';
+import { DomainError, validationProblem } from '@rampart/http';
+import { ChangeFeed } from '@rampart/jobs';
+import { diffFlagSets } from './flag-set-diff';
+
+function entriesOf(changes: FlagSetDiffEntry[], side: 'before' | 'after'): Record<string, unknown> {
+  return Object.fromEntries(changes.map((entry) => [`${entry.type}:${entry.key}`, entry[side]]));
+}
+
+export const EMPTY_FLAG_SET: FlagSetContent = { flags: {}, segments: {} };
+
+/** How the caller stated the version its edit is based on; it decides the status of a stale one. */
+export type VersionPrecondition = 'if-match' | 'body';
+
+/** One change to the flag set, from whoever makes it: an admin, an operator, the rollout worker. */
+export interface FlagSetEdit {
+  /** The version the edit was based on. */
+  expectedVersion: number;
+  precondition: VersionPrecondition;
+  actor: AuditActor;
+  reason: string;
+  kind?: FlagSetChangeKind;
+  /** For a rollback: the version whose content it restores (null for "all off"). */
+  restoredFrom?: number | null;
+  /** The new content, from the current one; may throw a DomainError (e.g. no such flag). */
+  apply(current: FlagSetContent): FlagSetContent;
+}
+
+export interface CommittedFlagSet {
+  snapshot: FlagSetSnapshot;
+  changes: FlagSetDiffEntry[];
+  /** False when the edit changed nothing: no version was written. */
+  changed: boolean;
+}
+
+/**
+ * The one way the flag set changes, for both apps. In one transaction: check the edit is based on
+ * the newest version, apply it, validate the whole resulting set (prerequisites and segment
+ * references span flags), write version N+1 and its audit entry; then announce the version to every
+ * process. Two writers based on the same version cannot both win: the version number is the primary
+ * key, and the loser's transaction rolls back with nothing written (no version without its audit
+ * entry, and no entry without its version).
+ */
+@Injectable()
+export class FlagSets {
+  constructor(
+    private readonly database: Database,
+    private readonly versions: FlagSetVersionRepository,
+    private readonly audit: AuditLog,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  /** The newest committed flag set (version 0, empty, before the first write). */
+  async current(): Promise<FlagSetSnapshot> {
+    const latest = await this.versions.latest();
+    return latest ? { version: latest.version, ...latest.content } : { version: 0, ...EMPTY_FLAG_SET };
+  }
+
+  async commit(edit: FlagSetEdit): Promise<CommittedFlagSet> {
+    return this.database.unitOfWork(async ({ tx, afterCommit }) => {
+      const latest = await this.versions.latest(tx);
+      const current: FlagSetSnapshot = latest
+        ? { version: latest.version, ...latest.content }
+        : { version: 0, ...EMPTY_FLAG_SET };
+      if (edit.expectedVersion !== current.version) throw await this.stale(edit, current.version);
+
+      const next = edit.apply({ flags: current.flags, segments: current.segments });
+      const version = current.version + 1;
+      const validation = validateFlagSet({ version, ...next });
+      if (!validation.ok) throw validationProblem(validation.errors);
+      const content: FlagSetContent = {
+        flags: validation.snapshot.flags,
+        segments: validation.snapshot.segments,
+      };
+      const changes = diffFlagSets(current, content);
+      if (!changes.length) return { snapshot: current, changes, changed: false };
+
+      const kind = edit.kind ?? 'change';
+      const actorId = typeof edit.actor === 'string' ? null : edit.actor.userId;
+      const actor = typeof edit.actor === 'string' ? edit.actor : `user:${edit.actor.userId}`;
+      const inserted = await this.versions.insert(
+        {
+          version,
+          content,
+          kind,
+          restoredFrom: edit.restoredFrom ?? null,
+          actor,
+          actorId,
+          reason: edit.reason,
+          changes,
+        },
+        tx,
+      );
+      // Another writer committed this number since we read: ours is stale after all.
+      if (!inserted) throw await this.stale(edit, version);
+      await this.audit.record(
+        {
+          actor: edit.actor,
+          action: kind === 'rollback' ? 'flags.rolled_back' : 'flags.changed',
+          target: { type: 'flag_set_version', id: String(version) },
+          // Old → new of everything that changed, keyed `flag:<key>` / `segment:<key>`.
+          changes: {
+            before: { version: current.version, ...entriesOf(changes, 'before') },
+            after: {
+              version,
+              reason: edit.reason,
+              ...(kind === 'rollback' ? { restoredFrom: edit.restoredFrom ?? null } : {}),
+              ...entriesOf(changes, 'after'),
+            },
+          },
+        },
+        tx,
+      );
+      afterCommit(async () => {
+        await this.changes.publish('flags.version', { version });
+      });
+      return { snapshot: { version, ...content }, changes, changed: true };
+    });
+  }
+
+  /** The refusal of an edit based on an old version: the current one, and what changed since. */
+  private async stale(edit: FlagSetEdit, atLeast: number): Promise<DomainError> {
+    const currentVersion = Math.max(atLeast, await this.versions.latestNumber());
+    const changedSince = await this.versions.changedSince(edit.expectedVersion);
+    return new DomainError(
+      'version_conflict',
+      edit.precondition === 'if-match' ? 412 : 409,
+      `The flag set is at version ${currentVersion}, not ${edit.expectedVersion}: read it again and reapply your change.`,
+      { currentVersion, expectedVersion: edit.expectedVersion, changedSince },
+      { etag: `"${currentVersion}"` },
+    );
+  }
+}
