@@ -36,6 +36,7 @@ import { BrowserSession, type CookieSessionBody } from '../identity/browser-sess
 import type { UserPrincipal } from '../identity/principal';
 import type { TokenPair } from '../identity/token-pair';
 import { TokenState } from '../identity/token-state';
+import { clientOf } from './client-context';
 import { ChangePassword } from './use-cases/change-password';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { LogIn } from './use-cases/log-in';
@@ -89,11 +90,6 @@ export class AuthController {
     private readonly completeMfaLogin: CompleteMfaLogin,
   ) {}
 
-  private client(request: FastifyRequest): { ipAddress: string | null; userAgent: string | null } {
-    const userAgent = request.headers['user-agent'];
-    return { ipAddress: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null };
-  }
-
   /** The answer to a sign-in or refresh: the pair in the body, or (X-Auth-Mode: cookie) in cookies. */
   private deliver(
     request: FastifyRequest,
@@ -117,7 +113,7 @@ export class AuthController {
     description: 'problem+json `validation_failed`, naming the password rule that failed.',
   })
   async register(@Body() body: RegisterDto, @Req() request: FastifyRequest): Promise<AcceptedDto> {
-    await this.registerAccount.execute(body, request.ip);
+    await this.registerAccount.execute({ ...body, remoteIp: request.ip });
     return ACCEPTED;
   }
 
@@ -135,7 +131,7 @@ export class AuthController {
     description: '`account_locked`: wrong passwords here count toward the sign-in lockout of the address.',
   })
   async verify(@Body() body: VerifyEmailDto): Promise<VerifiedDto> {
-    await this.verifyEmail.execute(body.token, body.password);
+    await this.verifyEmail.execute(body);
     return { status: 'verified' };
   }
 
@@ -145,7 +141,7 @@ export class AuthController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202, in the same time for every address.' })
   async resend(@Body() body: ResendVerificationDto): Promise<AcceptedDto> {
-    await this.resendVerification.execute(body.email);
+    await this.resendVerification.execute(body);
     return ACCEPTED;
   }
 
@@ -165,7 +161,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenPair | CookieSessionBody | MfaChallenge> {
-    const result = await this.logIn.execute(body, this.client(request));
+    const result = await this.logIn.execute({ ...body, client: clientOf(request) });
     return 'mfaRequired' in result ? result : this.deliver(request, reply, result);
   }
 
@@ -183,12 +179,8 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenPair | CookieSessionBody> {
-    if (!body.code === !body.recoveryCode) {
-      throw new DomainError('validation_failed', 400, 'Send either a code or a recovery code.', {
-        errors: { code: ['send either code or recoveryCode'] },
-      });
-    }
-    return this.deliver(request, reply, await this.completeMfaLogin.execute(body, this.client(request)));
+    const pair = await this.completeMfaLogin.execute({ ...body, client: clientOf(request) });
+    return this.deliver(request, reply, pair);
   }
 
   /** Starts an enrolment: a new pending secret, shown once. Needs the current password. */
@@ -260,7 +252,7 @@ export class AuthController {
         throw new DomainError('csrf_invalid', 403, 'Send the session CSRF token in X-CSRF-Token.');
       }
     }
-    return this.deliver(request, reply, await this.refreshSession.execute(refreshToken));
+    return this.deliver(request, reply, await this.refreshSession.execute({ refreshToken }));
   }
 
   /** The CSRF token of the cookie session, for a page that lost it. */
@@ -360,6 +352,6 @@ export class AuthController {
     @CurrentUser() principal: UserPrincipal,
     @Body() body: ChangePasswordDto,
   ): Promise<void> {
-    await this.changePassword.execute(principal, body.currentPassword, body.newPassword);
+    await this.changePassword.execute({ principal, ...body });
   }
 }

@@ -15,7 +15,7 @@ import { ChangePassword } from './use-cases/change-password';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { ConfirmCurrentPassword } from './use-cases/confirm-current-password';
 import { LogIn } from './use-cases/log-in';
-import { LoginLockout } from './use-cases/login-lockout';
+import { LoginLockout } from './login-lockout';
 import { LogOut } from './use-cases/log-out';
 import { PasswordReset } from './use-cases/password-reset';
 import { RefreshSession } from './use-cases/refresh-session';

@@ -6,7 +6,7 @@ import { EmailOutbox } from '@rampart/outbox';
 import { normaliseEmail } from '@rampart/identity';
 import type { UserPrincipal } from '../../identity/principal';
 import { ConfirmCurrentPassword } from '../use-cases/confirm-current-password';
-import { LoginLockout } from '../use-cases/login-lockout';
+import { LoginLockout } from '../login-lockout';
 import { totpQrSvg } from './qr-code';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import { SecretBox, TOTP_SECRET_PURPOSE } from './secret-box';
@@ -54,7 +54,7 @@ export class TotpEnrolment {
   ) {}
 
   async setup(principal: UserPrincipal, password: string): Promise<TotpSetup> {
-    const user = await this.confirmPassword.execute(principal, password);
+    const user = await this.confirmPassword.execute({ principal, password });
     if (user.mfaEnabledAt)
       throw new DomainError('mfa_already_enabled', 409, 'Two-factor authentication is already on.');
     const secret = generateTotpSecret();
@@ -68,7 +68,7 @@ export class TotpEnrolment {
     password: string,
     code: string,
   ): Promise<{ recoveryCodes: string[] }> {
-    await this.confirmPassword.execute(principal, password);
+    await this.confirmPassword.execute({ principal, password });
     const state = await this.mfa.state(principal.userId);
     if (state?.enabledAt)
       throw new DomainError('mfa_already_enabled', 409, 'Two-factor authentication is already on.');
@@ -89,7 +89,7 @@ export class TotpEnrolment {
   }
 
   async disable(principal: UserPrincipal, password: string, code: string): Promise<void> {
-    const user = await this.confirmPassword.execute(principal, password);
+    const user = await this.confirmPassword.execute({ principal, password });
     await this.requireCountedCode(user, code);
     await this.database.unitOfWork(async (unit) => {
       const { tx } = unit;
@@ -103,7 +103,7 @@ export class TotpEnrolment {
     password: string,
     code: string,
   ): Promise<{ recoveryCodes: string[] }> {
-    const user = await this.confirmPassword.execute(principal, password);
+    const user = await this.confirmPassword.execute({ principal, password });
     await this.requireCountedCode(user, code);
     const recoveryCodes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
     await this.database.unitOfWork(async (unit) => {

@@ -13,8 +13,8 @@ import { hashRecoveryCode } from '../mfa/recovery-codes';
 import { TotpEnrolment } from '../mfa/totp-enrolment';
 import type { TokenPair } from '../../identity/token-pair';
 import { SessionTokens } from '../tokens/session-tokens';
-import type { ClientContext } from './log-in';
-import { LoginLockout } from './login-lockout';
+import type { ClientContext } from '../client-context';
+import { LoginLockout } from '../login-lockout';
 
 /**
  * The second step of a sign-in with MFA: the challenge from the password step plus a TOTP code
@@ -22,6 +22,14 @@ import { LoginLockout } from './login-lockout';
  * `amr: ["pwd", "mfa"]`. Wrong codes count towards the sign-in lockout. Like the password step, it
  * leaves an `auth.login` audit entry: the session it opened, a wrong code, or a refusal while locked.
  */
+export interface CompleteMfaLoginInput {
+  mfaToken: string;
+  /** Exactly one of a TOTP code and a recovery code. */
+  code?: string;
+  recoveryCode?: string;
+  client: ClientContext;
+}
+
 @Injectable()
 export class CompleteMfaLogin {
   constructor(
@@ -37,10 +45,13 @@ export class CompleteMfaLogin {
     private readonly audit: AuditLog,
   ) {}
 
-  async execute(
-    input: { mfaToken: string; code?: string; recoveryCode?: string },
-    client: ClientContext,
-  ): Promise<TokenPair> {
+  async execute(input: CompleteMfaLoginInput): Promise<TokenPair> {
+    if (!input.code === !input.recoveryCode) {
+      throw new DomainError('validation_failed', 400, 'Send either a code or a recovery code.', {
+        errors: { code: ['send either code or recoveryCode'] },
+      });
+    }
+    const { client } = input;
     const invalidChallenge = new DomainError(
       'invalid_mfa_token',
       401,
