@@ -41,10 +41,12 @@ import { ChangePassword } from './use-cases/change-password';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { LogIn } from './use-cases/log-in';
 import { LogOut } from './use-cases/log-out';
-import { PasswordReset } from './use-cases/password-reset';
+import { LogOutEverywhere } from './use-cases/log-out-everywhere';
 import { RefreshSession } from './use-cases/refresh-session';
 import { RegisterAccount } from './use-cases/register-account';
+import { RequestPasswordReset } from './use-cases/request-password-reset';
 import { ResendVerification } from './use-cases/resend-verification';
+import { ResetPassword } from './use-cases/reset-password';
 import { VerifyEmail } from './use-cases/verify-email';
 
 /**
@@ -80,10 +82,12 @@ export class AuthController {
     private readonly logIn: LogIn,
     private readonly refreshSession: RefreshSession,
     private readonly logOut: LogOut,
+    private readonly logOutEverywhere: LogOutEverywhere,
     private readonly users: UserRepository,
     private readonly accessTokens: AccessTokens,
     private readonly tokenState: TokenState,
-    private readonly passwordReset: PasswordReset,
+    private readonly requestPasswordReset: RequestPasswordReset,
+    private readonly resetPasswordWith: ResetPassword,
     private readonly changePassword: ChangePassword,
     private readonly browser: BrowserSession,
     private readonly totp: TotpEnrolment,
@@ -271,7 +275,7 @@ export class AuthController {
     @CurrentUser() principal: UserPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.logOut.current(principal);
+    await this.logOut.execute({ principal });
     this.browser.clear(reply);
   }
 
@@ -285,7 +289,7 @@ export class AuthController {
     @CurrentUser() principal: UserPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.logOut.everywhere(principal);
+    await this.logOutEverywhere.execute({ principal });
     this.browser.clear(reply);
   }
 
@@ -329,7 +333,7 @@ export class AuthController {
     description: 'Always 202, in the same time for known and unknown addresses.',
   })
   async forgotPassword(@Body() body: ForgotPasswordDto): Promise<AcceptedDto> {
-    await this.passwordReset.request(body.email);
+    await this.requestPasswordReset.execute(body);
     return ACCEPTED;
   }
 
@@ -340,7 +344,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'Password set; every session of the account ended.' })
   @ApiBadRequestResponse({ description: '`invalid_token`, or `validation_failed` naming the password rule.' })
   async resetPassword(@Body() body: ResetPasswordDto): Promise<void> {
-    await this.passwordReset.reset(body.token, body.newPassword);
+    await this.resetPasswordWith.execute(body);
   }
 
   @Post('password/change')

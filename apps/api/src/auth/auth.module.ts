@@ -17,10 +17,12 @@ import { ConfirmCurrentPassword } from './use-cases/confirm-current-password';
 import { LogIn } from './use-cases/log-in';
 import { LoginLockout } from './login-lockout';
 import { LogOut } from './use-cases/log-out';
-import { PasswordReset } from './use-cases/password-reset';
+import { LogOutEverywhere } from './use-cases/log-out-everywhere';
 import { RefreshSession } from './use-cases/refresh-session';
 import { RegisterAccount } from './use-cases/register-account';
+import { RequestPasswordReset } from './use-cases/request-password-reset';
 import { ResendVerification } from './use-cases/resend-verification';
+import { ResetPassword } from './use-cases/reset-password';
 import { VerifyEmail } from './use-cases/verify-email';
 
 @Module({
@@ -43,7 +45,9 @@ import { VerifyEmail } from './use-cases/verify-email';
     LoginLockout,
     RefreshSession,
     LogOut,
-    PasswordReset,
+    LogOutEverywhere,
+    RequestPasswordReset,
+    ResetPassword,
     ChangePassword,
     ConfirmCurrentPassword,
     SecretBox,
