@@ -21,7 +21,6 @@ import {
 } from './dto/mfa.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
 import type { MfaChallenge } from './mfa/mfa-challenges';
-import { type TotpSetup, TotpEnrolment } from './mfa/totp-enrolment';
 import { AcceptedDto, RegisterDto } from './dto/register.dto';
 import { ResendVerificationDto } from './dto/resend-verification.dto';
 import { VerifiedDto, VerifyEmailDto } from './dto/verify-email.dto';
@@ -38,6 +37,10 @@ import type { TokenPair } from '../identity/token-pair';
 import { TokenState } from '../identity/token-state';
 import { clientOf } from './client-context';
 import { ChangePassword } from './use-cases/change-password';
+import { DisableTotp } from './use-cases/disable-totp';
+import { EnableTotp } from './use-cases/enable-totp';
+import { RegenerateRecoveryCodes } from './use-cases/regenerate-recovery-codes';
+import { type TotpSetup, SetUpTotp } from './use-cases/set-up-totp';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { LogIn } from './use-cases/log-in';
 import { LogOut } from './use-cases/log-out';
@@ -90,7 +93,10 @@ export class AuthController {
     private readonly resetPasswordWith: ResetPassword,
     private readonly changePassword: ChangePassword,
     private readonly browser: BrowserSession,
-    private readonly totp: TotpEnrolment,
+    private readonly setUpTotp: SetUpTotp,
+    private readonly enableTotpWith: EnableTotp,
+    private readonly disableTotpWith: DisableTotp,
+    private readonly regenerateCodes: RegenerateRecoveryCodes,
     private readonly completeMfaLogin: CompleteMfaLogin,
   ) {}
 
@@ -194,7 +200,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TotpSetupDto })
   setupTotp(@CurrentUser() principal: UserPrincipal, @Body() body: TotpSetupRequestDto): Promise<TotpSetup> {
-    return this.totp.setup(principal, body.password);
+    return this.setUpTotp.execute({ principal, ...body });
   }
 
   /** Turns the pending secret on with one of its codes. Needs the current password. */
@@ -207,7 +213,7 @@ export class AuthController {
     @CurrentUser() principal: UserPrincipal,
     @Body() body: ConfirmedTotpCodeDto,
   ): Promise<{ recoveryCodes: string[] }> {
-    return this.totp.enable(principal, body.password, body.code);
+    return this.enableTotpWith.execute({ principal, ...body });
   }
 
   /** Turns TOTP off. Needs the current password and a fresh code (a wrong code counts too). */
@@ -220,7 +226,7 @@ export class AuthController {
     @CurrentUser() principal: UserPrincipal,
     @Body() body: ConfirmedTotpCodeDto,
   ): Promise<void> {
-    await this.totp.disable(principal, body.password, body.code);
+    await this.disableTotpWith.execute({ principal, ...body });
   }
 
   /** Replaces the recovery codes. Needs the current password and a fresh code (a wrong code counts too). */
@@ -233,7 +239,7 @@ export class AuthController {
     @CurrentUser() principal: UserPrincipal,
     @Body() body: ConfirmedTotpCodeDto,
   ): Promise<{ recoveryCodes: string[] }> {
-    return this.totp.regenerateRecoveryCodes(principal, body.password, body.code);
+    return this.regenerateCodes.execute({ principal, ...body });
   }
 
   @Post('refresh')

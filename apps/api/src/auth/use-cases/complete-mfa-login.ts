@@ -10,7 +10,7 @@ import { AuditLog } from '@rampart/audit';
 import { DomainError } from '@rampart/http';
 import { MfaChallenges } from '../mfa/mfa-challenges';
 import { hashRecoveryCode } from '../mfa/recovery-codes';
-import { TotpEnrolment } from '../mfa/totp-enrolment';
+import { TotpCodes } from '../mfa/totp-codes';
 import type { TokenPair } from '../../identity/token-pair';
 import { SessionTokens } from '../tokens/session-tokens';
 import type { ClientContext } from '../client-context';
@@ -34,7 +34,7 @@ export interface CompleteMfaLoginInput {
 export class CompleteMfaLogin {
   constructor(
     private readonly challenges: MfaChallenges,
-    private readonly totp: TotpEnrolment,
+    private readonly totpCodes: TotpCodes,
     private readonly mfa: MfaRepository,
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
@@ -70,7 +70,7 @@ export class CompleteMfaLogin {
     if (input.recoveryCode) {
       passed = await this.mfa.useRecoveryCode(userId, hashRecoveryCode(input.recoveryCode));
     } else {
-      passed = await this.totp.requireCurrentCode(userId, input.code ?? '').then(
+      passed = await this.totpCodes.requireCurrent(userId, input.code ?? '').then(
         () => true,
         (error: unknown) => {
           if (error instanceof DomainError && error.code === 'invalid_mfa_code') return false;
