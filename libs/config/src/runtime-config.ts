@@ -1,5 +1,5 @@
 import type { RateLimitSettings } from './rate-limits';
-import type { Environment } from './schema';
+import type { CaptchaProvider, Environment } from './schema';
 
 /** What both apps share: where the data lives, who they are, and how they log and stop. */
 export interface RuntimeConfigShape {
@@ -41,7 +41,7 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   rateLimit: RateLimitSettings;
   /** CAPTCHA on sign-up, and on sign-in once an address has `loginAfterFailures` consecutive failures. */
   captcha: {
-    provider: 'disabled' | 'turnstile';
+    provider: CaptchaProvider;
     secret: string | null;
     siteverifyUrl: string;
     expectedHostname?: string;

@@ -14,6 +14,10 @@ export const EXAMPLE_SECRET_VALUES: readonly string[] = [
   'change-me-to-a-random-secret-of-at-least-32-bytes',
 ];
 
+/** Who checks CAPTCHA answers: nobody (`disabled`) or Cloudflare Turnstile. */
+export const CAPTCHA_PROVIDERS = ['disabled', 'turnstile'] as const;
+export type CaptchaProvider = (typeof CAPTCHA_PROVIDERS)[number];
+
 /** The variables that hold secrets: required, 32+ bytes and not an example value outside dev/test. */
 export const SECRET_VARIABLES = ['JWT_SECRET', 'COOKIE_SECRET', 'MFA_ENCRYPTION_KEY'] as const;
 
@@ -90,7 +94,7 @@ export const apiEnvSchema = commonEnvSchema.extend({
   // Fractions allowed (0.05 is 3 s), so tests can watch a lock end.
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().positive().max(1_440).default(15),
   MFA_ISSUER: z.string().min(1).max(64).default('Rampart'),
-  CAPTCHA_PROVIDER: z.enum(['disabled', 'turnstile']).default('disabled'),
+  CAPTCHA_PROVIDER: z.enum(CAPTCHA_PROVIDERS).default('disabled'),
   TURNSTILE_SECRET_KEY: z.string().optional(),
   TURNSTILE_SITEVERIFY_URL: z
     .url({ protocol: /^https?$/ })

@@ -27,7 +27,13 @@ export type { Role, User, UserListQuery, UserStatus, UserWithPassword } from './
 export { SessionRepository } from './sessions/session.repository';
 export type { NewSession, RefreshOutcome, Session } from './sessions/session';
 export { AuditLogRepository } from './audit/audit-log.repository';
-export type { AuditEntry, AuditQuery, AuditVerification, NewAuditEntry } from './audit/audit-entry';
+export type {
+  AuditEntry,
+  AuditFilters,
+  AuditQuery,
+  AuditVerification,
+  NewAuditEntry,
+} from './audit/audit-entry';
 export { FlagSetVersionRepository, changedKeyOf } from './flags/flag-set-version.repository';
 export type {
   FlagSetChangeKind,

@@ -11,6 +11,7 @@ export {
   JobName,
   QueueName,
   PurgeTarget,
+  WORKER_HEARTBEAT_COMPONENT,
   jobsOfQueue,
   sendEmailJobId,
   type HeartbeatPayload,

@@ -30,6 +30,9 @@ export const JobName = {
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
+/** The heartbeats row the Heartbeat job keeps fresh and the API's readiness check reads. */
+export const WORKER_HEARTBEAT_COMPONENT = 'worker';
+
 export interface HeartbeatPayload {
   /** Who asked for the beat: `scheduler`, or a component that wants proof of a live consumer. */
   requestedBy: string;

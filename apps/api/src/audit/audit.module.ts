@@ -2,6 +2,9 @@ import { Global, Module } from '@nestjs/common';
 import { AUDIT_ORIGIN, AuditLogModule, type AuditOriginSource } from '@rampart/audit';
 import { currentRequestContext } from '../identity/request-context';
 import { AuditLogsController } from './audit-logs.controller';
+import { ExportAuditEntries } from './use-cases/export-audit-entries';
+import { ListAuditEntries } from './use-cases/list-audit-entries';
+import { VerifyAuditChain } from './use-cases/verify-audit-chain';
 
 /** Each entry the API records carries the request it came from (id, client address, user agent). */
 const requestOrigin: AuditOriginSource = {
@@ -18,7 +21,12 @@ const requestOrigin: AuditOriginSource = {
 @Module({
   imports: [AuditLogModule],
   controllers: [AuditLogsController],
-  providers: [{ provide: AUDIT_ORIGIN, useValue: requestOrigin }],
+  providers: [
+    { provide: AUDIT_ORIGIN, useValue: requestOrigin },
+    ListAuditEntries,
+    VerifyAuditChain,
+    ExportAuditEntries,
+  ],
   exports: [AUDIT_ORIGIN],
 })
 export class AuditModule {}

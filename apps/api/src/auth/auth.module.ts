@@ -1,31 +1,42 @@
 import { Module } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
+import { EmailModule } from '../email/email.module';
+import { AccountController } from './account.controller';
+import { AccountRequests } from './account-requests';
 import { CaptchaGate } from './captcha/captcha-gate';
 import { CaptchaVerifier } from './captcha/captcha-verifier';
 import { createCaptchaVerifier } from './captcha/captcha-verifier.factory';
-import { EmailModule } from '../email/email.module';
-import { AccountRequests } from './account-requests';
-import { AuthController } from './auth.controller';
+import { LoginLockout } from './login-lockout';
+import { MfaController } from './mfa.controller';
 import { MfaChallenges } from './mfa/mfa-challenges';
+import { MfaChangeNotice } from './mfa/mfa-change-notice';
 import { SecretBox } from './mfa/secret-box';
-import { TotpEnrolment } from './mfa/totp-enrolment';
+import { TotpCodes } from './mfa/totp-codes';
 import { PasswordHasher } from './passwords/password-hasher';
+import { SessionController } from './session.controller';
 import { SessionTokens } from './tokens/session-tokens';
 import { ChangePassword } from './use-cases/change-password';
+import { CheckSession } from './use-cases/check-session';
 import { CompleteMfaLogin } from './use-cases/complete-mfa-login';
 import { ConfirmCurrentPassword } from './use-cases/confirm-current-password';
+import { DisableTotp } from './use-cases/disable-totp';
+import { EnableTotp } from './use-cases/enable-totp';
+import { GetOwnAccount } from './use-cases/get-own-account';
 import { LogIn } from './use-cases/log-in';
-import { LoginLockout } from './use-cases/login-lockout';
 import { LogOut } from './use-cases/log-out';
-import { PasswordReset } from './use-cases/password-reset';
+import { LogOutEverywhere } from './use-cases/log-out-everywhere';
 import { RefreshSession } from './use-cases/refresh-session';
+import { RegenerateRecoveryCodes } from './use-cases/regenerate-recovery-codes';
 import { RegisterAccount } from './use-cases/register-account';
+import { RequestPasswordReset } from './use-cases/request-password-reset';
 import { ResendVerification } from './use-cases/resend-verification';
+import { ResetPassword } from './use-cases/reset-password';
+import { SetUpTotp } from './use-cases/set-up-totp';
 import { VerifyEmail } from './use-cases/verify-email';
 
 @Module({
   imports: [EmailModule],
-  controllers: [AuthController],
+  controllers: [AccountController, SessionController, MfaController],
   providers: [
     {
       provide: CaptchaVerifier,
@@ -36,20 +47,32 @@ import { VerifyEmail } from './use-cases/verify-email';
     AccountRequests,
     PasswordHasher,
     SessionTokens,
+    LoginLockout,
+    SecretBox,
+    MfaChallenges,
+    TotpCodes,
+    MfaChangeNotice,
+    // Account
     RegisterAccount,
     VerifyEmail,
     ResendVerification,
-    LogIn,
-    LoginLockout,
-    RefreshSession,
-    LogOut,
-    PasswordReset,
+    GetOwnAccount,
+    RequestPasswordReset,
+    ResetPassword,
     ChangePassword,
     ConfirmCurrentPassword,
-    SecretBox,
-    MfaChallenges,
-    TotpEnrolment,
+    // Session
+    LogIn,
     CompleteMfaLogin,
+    RefreshSession,
+    CheckSession,
+    LogOut,
+    LogOutEverywhere,
+    // MFA
+    SetUpTotp,
+    EnableTotp,
+    DisableTotp,
+    RegenerateRecoveryCodes,
   ],
 })
 export class AuthModule {}

@@ -3,9 +3,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import { ApiConfig } from '@rampart/config';
 import { DatabaseHealth, HeartbeatRepository } from '@rampart/db';
 import { CheckFailed, probe } from '@rampart/http';
-import { JobProducer, QueueName, RedisHealth } from '@rampart/jobs';
-
-export const WORKER_COMPONENT = 'worker';
+import { JobProducer, QueueName, RedisHealth, WORKER_HEARTBEAT_COMPONENT } from '@rampart/jobs';
 
 /** The checks behind the API's /health/ready, each bounded by HEALTH_CHECK_TIMEOUT_MS. */
 @Injectable()
@@ -36,7 +34,7 @@ export class DependencyIndicators {
     return probe(this.indicators, 'queue', this.config.healthCheckTimeoutMs, async () => {
       const [counts, ageMs] = await Promise.all([
         this.producer.queue(QueueName.Maintenance).getJobCounts('waiting', 'active', 'failed'),
-        this.heartbeats.ageMs(WORKER_COMPONENT),
+        this.heartbeats.ageMs(WORKER_HEARTBEAT_COMPONENT),
       ]);
       const details: Record<string, unknown> = { ...counts };
       if (ageMs === null) throw new CheckFailed('no worker heartbeat recorded yet', details);

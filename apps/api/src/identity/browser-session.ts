@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiConfig } from '@rampart/config';
+import { DomainError } from '@rampart/http';
 import type { TokenPair } from './token-pair';
 
 /** A client asks for cookies instead of tokens in the body with this request header. */
@@ -92,6 +93,21 @@ export class BrowserSession {
 
   refreshTokenOf(request: FastifyRequest): string | undefined {
     return request.cookies[this.names.refresh];
+  }
+
+  /** The refresh token of a refresh that sent none in its body: the cookie's, with the CSRF cookie echoed. */
+  refreshTokenFromCookie(request: FastifyRequest): string {
+    const token = this.refreshTokenOf(request);
+    if (!token) throw new DomainError('invalid_refresh_token', 401, 'Send a refresh token.');
+    if (!this.csrfMatchesCookie(request)) {
+      throw new DomainError('csrf_invalid', 403, 'Send the session CSRF token in X-CSRF-Token.');
+    }
+    return token;
+  }
+
+  /** The answer to a sign-in or refresh: the pair in the body, or (X-Auth-Mode: cookie) in cookies. */
+  deliver(request: FastifyRequest, reply: FastifyReply, pair: TokenPair): TokenPair | CookieSessionBody {
+    return this.wantsCookies(request) ? this.issue(reply, pair, pair.sessionId) : pair;
   }
 
   /** Puts the pair in cookies and answers with what a browser may see. */

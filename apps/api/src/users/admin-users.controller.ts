@@ -17,20 +17,38 @@ import { Permission } from '../identity/permissions';
 import { CurrentPrincipal } from '../identity/current-principal';
 import type { Principal } from '../identity/principal';
 import { ListUsersQuery, SessionDto, UpdateUserDto, UserDto, UserPageDto } from './dto/user.dto';
-import { ManageUsers } from './manage-users';
+import { EndUserSession } from './use-cases/end-user-session';
+import { GetUser } from './use-cases/get-user';
+import { InvalidateUserTokens } from './use-cases/invalidate-user-tokens';
+import { ListUserSessions } from './use-cases/list-user-sessions';
+import { ListUsers } from './use-cases/list-users';
+import { LockUser } from './use-cases/lock-user';
+import { ResetUserMfa } from './use-cases/reset-user-mfa';
+import { UnlockUser } from './use-cases/unlock-user';
+import { UpdateUser } from './use-cases/update-user';
 
 const id = new ParseUUIDPipe({ version: '4' });
 
 @ApiTags('admin')
 @Controller({ path: 'admin/users', version: '1' })
 export class AdminUsersController {
-  constructor(private readonly manage: ManageUsers) {}
+  constructor(
+    private readonly listUsers: ListUsers,
+    private readonly getUser: GetUser,
+    private readonly updateUser: UpdateUser,
+    private readonly lockUser: LockUser,
+    private readonly unlockUser: UnlockUser,
+    private readonly invalidateUserTokens: InvalidateUserTokens,
+    private readonly resetUserMfa: ResetUserMfa,
+    private readonly listUserSessions: ListUserSessions,
+    private readonly endUserSession: EndUserSession,
+  ) {}
 
   @Get()
   @RequirePermission(Permission.UsersRead)
   @ApiOkResponse({ type: UserPageDto })
   async list(@Query() query: ListUsersQuery): Promise<UserPageDto> {
-    const { items, total } = await this.manage.list({
+    const { items, total } = await this.listUsers.execute({
       page: query.page,
       pageSize: query.page_size,
       ...(query.q ? { q: query.q } : {}),
@@ -49,7 +67,7 @@ export class AdminUsersController {
   @RequirePermission(Permission.UsersRead)
   @ApiOkResponse({ type: UserDto })
   async get(@Param('id', id) userId: string): Promise<UserDto> {
-    return UserDto.of(await this.manage.get(userId));
+    return UserDto.of(await this.getUser.execute({ userId }));
   }
 
   @Patch(':id')
@@ -61,9 +79,13 @@ export class AdminUsersController {
     @Body() body: UpdateUserDto,
   ): Promise<UserDto> {
     return UserDto.of(
-      await this.manage.update(actor, userId, {
-        ...(body.role ? { role: body.role } : {}),
-        ...(body.status ? { status: body.status } : {}),
+      await this.updateUser.execute({
+        actor,
+        userId,
+        change: {
+          ...(body.role ? { role: body.role } : {}),
+          ...(body.status ? { status: body.status } : {}),
+        },
       }),
     );
   }
@@ -73,7 +95,7 @@ export class AdminUsersController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto })
   async disable(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<UserDto> {
-    return UserDto.of(await this.manage.update(actor, userId, { status: 'disabled' }));
+    return UserDto.of(await this.updateUser.execute({ actor, userId, change: { status: 'disabled' } }));
   }
 
   @Post(':id/enable')
@@ -81,7 +103,7 @@ export class AdminUsersController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto })
   async enable(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<UserDto> {
-    return UserDto.of(await this.manage.update(actor, userId, { status: 'active' }));
+    return UserDto.of(await this.updateUser.execute({ actor, userId, change: { status: 'active' } }));
   }
 
   @Post(':id/lock')
@@ -91,7 +113,7 @@ export class AdminUsersController {
     @CurrentPrincipal() actor: Principal,
     @Param('id', id) userId: string,
   ): Promise<{ lockedUntil: string }> {
-    const { lockedUntil } = await this.manage.lock(actor, userId);
+    const { lockedUntil } = await this.lockUser.execute({ actor, userId });
     return { lockedUntil: lockedUntil.toISOString() };
   }
 
@@ -99,7 +121,7 @@ export class AdminUsersController {
   @RequirePermission(Permission.UsersWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
   async unlock(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<void> {
-    await this.manage.unlock(actor, userId);
+    await this.unlockUser.execute({ actor, userId });
   }
 
   @Post(':id/invalidate-tokens')
@@ -110,7 +132,7 @@ export class AdminUsersController {
     @CurrentPrincipal() actor: Principal,
     @Param('id', id) userId: string,
   ): Promise<void> {
-    await this.manage.invalidateTokens(actor, userId);
+    await this.invalidateUserTokens.execute({ actor, userId });
   }
 
   /**
@@ -125,14 +147,14 @@ export class AdminUsersController {
     description: '`mfa_not_enabled`, or `cannot_change_own_account` (use your own MFA routes).',
   })
   async resetMfa(@CurrentPrincipal() actor: Principal, @Param('id', id) userId: string): Promise<UserDto> {
-    return UserDto.of(await this.manage.resetMfa(actor, userId));
+    return UserDto.of(await this.resetUserMfa.execute({ actor, userId }));
   }
 
   @Get(':id/sessions')
   @RequirePermission(Permission.UsersRead)
   @ApiOkResponse({ type: [SessionDto] })
   async sessions(@Param('id', id) userId: string): Promise<SessionDto[]> {
-    return (await this.manage.sessionsOf(userId)).map((session) => SessionDto.of(session));
+    return (await this.listUserSessions.execute({ userId })).map((session) => SessionDto.of(session));
   }
 
   @Delete(':id/sessions/:sid')
@@ -143,6 +165,6 @@ export class AdminUsersController {
     @Param('id', id) userId: string,
     @Param('sid', id) sessionId: string,
   ): Promise<void> {
-    await this.manage.endSession(actor, userId, sessionId, 'ended_by_admin');
+    await this.endUserSession.execute({ actor, userId, sessionId, reason: 'ended_by_admin' });
   }
 }

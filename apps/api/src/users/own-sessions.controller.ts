@@ -5,19 +5,23 @@ import { Permission } from '../identity/permissions';
 import { CurrentUser } from '../identity/current-principal';
 import type { UserPrincipal } from '../identity/principal';
 import { SessionDto } from './dto/user.dto';
-import { ManageUsers } from './manage-users';
+import { EndUserSession } from './use-cases/end-user-session';
+import { ListUserSessions } from './use-cases/list-user-sessions';
 
 /** A user's own sign-ins: list them (which one is this), end any of them. */
 @ApiTags('auth')
 @Controller({ path: 'auth/sessions', version: '1' })
 export class OwnSessionsController {
-  constructor(private readonly manage: ManageUsers) {}
+  constructor(
+    private readonly listUserSessions: ListUserSessions,
+    private readonly endUserSession: EndUserSession,
+  ) {}
 
   @Get()
   @RequirePermission(Permission.SelfRead)
   @ApiOkResponse({ type: [SessionDto] })
   async list(@CurrentUser() principal: UserPrincipal): Promise<SessionDto[]> {
-    return (await this.manage.sessionsOf(principal.userId)).map((session) =>
+    return (await this.listUserSessions.execute({ userId: principal.userId })).map((session) =>
       SessionDto.of(session, principal.sessionId),
     );
   }
@@ -29,6 +33,11 @@ export class OwnSessionsController {
     @CurrentUser() principal: UserPrincipal,
     @Param('sid', new ParseUUIDPipe({ version: '4' })) sessionId: string,
   ): Promise<void> {
-    await this.manage.endSession(principal, principal.userId, sessionId, 'ended_by_user');
+    await this.endUserSession.execute({
+      actor: principal,
+      userId: principal.userId,
+      sessionId,
+      reason: 'ended_by_user',
+    });
   }
 }

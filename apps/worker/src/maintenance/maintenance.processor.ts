@@ -6,12 +6,11 @@ import {
   type HeartbeatResult,
   type PurgePayload,
   type QueueProcessor,
+  WORKER_HEARTBEAT_COMPONENT,
 } from '@rampart/jobs';
 import { WorkerInstance } from '../worker-instance';
 import { PurgeExpired } from './purge-expired';
 import { SweepOutbox } from './sweep-outbox';
-
-export const WORKER_COMPONENT = 'worker';
 
 /** Housekeeping jobs. Thin: each handler calls one repository or use case. */
 @Injectable()
@@ -27,7 +26,7 @@ export class MaintenanceProcessor implements QueueProcessor<typeof QueueName.Mai
 
   readonly handlers = {
     [JobName.Heartbeat]: async (): Promise<HeartbeatResult> => {
-      const beat = await this.heartbeats.beat(WORKER_COMPONENT, this.instance.id);
+      const beat = await this.heartbeats.beat(WORKER_HEARTBEAT_COMPONENT, this.instance.id);
       return { instanceId: beat.instanceId, beatAt: beat.beatAt.toISOString(), beatsTotal: beat.beatsTotal };
     },
     [JobName.OutboxSweep]: () => this.sweepOutbox.run(),

@@ -11,7 +11,7 @@ import {
   type JobContext,
   type JobHandlerFn,
   type JobName,
-  type QueueName,
+  QueueName,
   type QueueProcessor,
   createRedisConnection,
   processorProblems,
@@ -37,9 +37,12 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
   ) {}
 
-  /** The queues this worker consumes, with their concurrency. */
+  /** The queues this worker consumes, with their concurrency: every queue of the contract, or it does not compile. */
   private concurrency(): Record<QueueName, number> {
-    return { maintenance: this.config.concurrency.maintenance, email: this.config.concurrency.email };
+    return {
+      [QueueName.Maintenance]: this.config.concurrency.maintenance,
+      [QueueName.Email]: this.config.concurrency.email,
+    };
   }
 
   onApplicationBootstrap(): void {

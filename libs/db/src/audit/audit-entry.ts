@@ -24,13 +24,17 @@ export interface AuditEntry extends Required<Omit<NewAuditEntry, 'changes'>> {
   hash: string;
 }
 
-export interface AuditQuery {
+/** Which entries: every filter given must match; `from` is inclusive, `to` exclusive. */
+export interface AuditFilters {
   actor?: string;
   action?: string;
   targetType?: string;
   targetId?: string;
   from?: Date;
   to?: Date;
+}
+
+export interface AuditQuery extends AuditFilters {
   /** Entries after this sequence number (the previous page's `nextCursor`). */
   afterSeq?: string;
   limit: number;

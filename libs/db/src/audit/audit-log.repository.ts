@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditLog as AuditRow, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type DbTransaction, type TransactionClient, clientOf } from '../transaction';
-import type { AuditEntry, AuditQuery, AuditVerification, NewAuditEntry } from './audit-entry';
+import type { AuditEntry, AuditFilters, AuditQuery, AuditVerification, NewAuditEntry } from './audit-entry';
 import { GENESIS_HASH, auditHash } from './audit-hash';
 
 /** Advisory lock that serialises appends, so concurrent writers cannot fork the chain. */
@@ -120,10 +120,10 @@ export class AuditLogRepository {
   }
 
   /** Every entry in order, in batches, for export. */
-  async *all(query: Omit<AuditQuery, 'limit' | 'afterSeq'>): AsyncGenerator<AuditEntry> {
+  async *all(filters: AuditFilters): AsyncGenerator<AuditEntry> {
     let afterSeq: string | undefined;
     for (;;) {
-      const page = await this.query({ ...query, ...(afterSeq ? { afterSeq } : {}), limit: VERIFY_BATCH });
+      const page = await this.query({ ...filters, ...(afterSeq ? { afterSeq } : {}), limit: VERIFY_BATCH });
       yield* page;
       if (page.length < VERIFY_BATCH) return;
       afterSeq = page[page.length - 1]?.seq;

@@ -12,6 +12,12 @@ import { ConfirmCurrentPassword } from './confirm-current-password';
  * A signed-in user changes their password. The current one is required and counted like a sign-in
  * (ConfirmCurrentPassword), so a stolen access token cannot be used to guess it; every other session ends.
  */
+export interface ChangePasswordInput {
+  principal: UserPrincipal;
+  currentPassword: string;
+  newPassword: string;
+}
+
 @Injectable()
 export class ChangePassword {
   constructor(
@@ -24,8 +30,8 @@ export class ChangePassword {
     private readonly confirmPassword: ConfirmCurrentPassword,
   ) {}
 
-  async execute(principal: UserPrincipal, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.confirmPassword.execute(principal, currentPassword);
+  async execute({ principal, currentPassword, newPassword }: ChangePasswordInput): Promise<void> {
+    const user = await this.confirmPassword.execute({ principal, password: currentPassword });
     const violations = checkPassword(newPassword, user.email);
     if (violations.length)
       throw validationProblem({ newPassword: violations.map((violation) => violation.message) });

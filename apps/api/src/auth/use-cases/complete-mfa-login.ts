@@ -10,11 +10,11 @@ import { AuditLog } from '@rampart/audit';
 import { DomainError } from '@rampart/http';
 import { MfaChallenges } from '../mfa/mfa-challenges';
 import { hashRecoveryCode } from '../mfa/recovery-codes';
-import { TotpEnrolment } from '../mfa/totp-enrolment';
+import { TotpCodes } from '../mfa/totp-codes';
 import type { TokenPair } from '../../identity/token-pair';
 import { SessionTokens } from '../tokens/session-tokens';
-import type { ClientContext } from './log-in';
-import { LoginLockout } from './login-lockout';
+import type { ClientContext } from '../client-context';
+import { LoginLockout } from '../login-lockout';
 
 /**
  * The second step of a sign-in with MFA: the challenge from the password step plus a TOTP code
@@ -22,11 +22,19 @@ import { LoginLockout } from './login-lockout';
  * `amr: ["pwd", "mfa"]`. Wrong codes count towards the sign-in lockout. Like the password step, it
  * leaves an `auth.login` audit entry: the session it opened, a wrong code, or a refusal while locked.
  */
+export interface CompleteMfaLoginInput {
+  mfaToken: string;
+  /** Exactly one of a TOTP code and a recovery code. */
+  code?: string;
+  recoveryCode?: string;
+  client: ClientContext;
+}
+
 @Injectable()
 export class CompleteMfaLogin {
   constructor(
     private readonly challenges: MfaChallenges,
-    private readonly totp: TotpEnrolment,
+    private readonly totpCodes: TotpCodes,
     private readonly mfa: MfaRepository,
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
@@ -37,10 +45,13 @@ export class CompleteMfaLogin {
     private readonly audit: AuditLog,
   ) {}
 
-  async execute(
-    input: { mfaToken: string; code?: string; recoveryCode?: string },
-    client: ClientContext,
-  ): Promise<TokenPair> {
+  async execute(input: CompleteMfaLoginInput): Promise<TokenPair> {
+    if (!input.code === !input.recoveryCode) {
+      throw new DomainError('validation_failed', 400, 'Send either a code or a recovery code.', {
+        errors: { code: ['send either code or recoveryCode'] },
+      });
+    }
+    const { client } = input;
     const invalidChallenge = new DomainError(
       'invalid_mfa_token',
       401,
@@ -59,7 +70,7 @@ export class CompleteMfaLogin {
     if (input.recoveryCode) {
       passed = await this.mfa.useRecoveryCode(userId, hashRecoveryCode(input.recoveryCode));
     } else {
-      passed = await this.totp.requireCurrentCode(userId, input.code ?? '').then(
+      passed = await this.totpCodes.requireCurrent(userId, input.code ?? '').then(
         () => true,
         (error: unknown) => {
           if (error instanceof DomainError && error.code === 'invalid_mfa_code') return false;

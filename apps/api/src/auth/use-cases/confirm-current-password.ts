@@ -4,7 +4,7 @@ import { DomainError } from '@rampart/http';
 import { normaliseEmail } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { type UserPrincipal, actorOf } from '../../identity/principal';
-import { LoginLockout } from './login-lockout';
+import { LoginLockout } from '../login-lockout';
 import { type AuditEvent, AuditLog } from '@rampart/audit';
 
 /**
@@ -15,6 +15,11 @@ import { type AuditEvent, AuditLog } from '@rampart/audit';
  * a token holder guessing the password reaches the same LOGIN_MAX_FAILURES lock as at /login, and the
  * owner's right password is taken back, so it never moves the account towards a lock.
  */
+export interface ConfirmCurrentPasswordInput {
+  principal: UserPrincipal;
+  password: string;
+}
+
 @Injectable()
 export class ConfirmCurrentPassword {
   constructor(
@@ -25,7 +30,7 @@ export class ConfirmCurrentPassword {
   ) {}
 
   /** The signed-in user, once `password` is confirmed to be theirs; 401 if wrong, 429 while locked. */
-  async execute(principal: UserPrincipal, password: string): Promise<UserWithPassword> {
+  async execute({ principal, password }: ConfirmCurrentPasswordInput): Promise<UserWithPassword> {
     const user = await this.users.findByIdWithPassword(principal.userId);
     if (!user) throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
     const email = normaliseEmail(user.email);

@@ -11,17 +11,20 @@ import {
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { CaptchaGate } from '../captcha/captcha-gate';
+import type { ClientContext } from '../client-context';
 import { type MfaChallenge, MfaChallenges } from '../mfa/mfa-challenges';
 import { normaliseEmail } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
 import type { TokenPair } from '../../identity/token-pair';
 import { SessionTokens } from '../tokens/session-tokens';
-import { LoginLockout } from './login-lockout';
+import { LoginLockout } from '../login-lockout';
 import { AuditLog } from '@rampart/audit';
 
-export interface ClientContext {
-  ipAddress: string | null;
-  userAgent: string | null;
+export interface LogInInput {
+  email: string;
+  password: string;
+  captchaToken?: string;
+  client: ClientContext;
 }
 
 const INVALID_CREDENTIALS = 'The e-mail address or the password is wrong.';
@@ -55,10 +58,8 @@ export class LogIn {
   ) {}
 
   /** The token pair, or, for an account with MFA on, the challenge to finish at POST /mfa/verify. */
-  async execute(
-    input: { email: string; password: string; captchaToken?: string },
-    client: ClientContext,
-  ): Promise<TokenPair | MfaChallenge> {
+  async execute(input: LogInInput): Promise<TokenPair | MfaChallenge> {
+    const { client } = input;
     const email = normaliseEmail(input.email);
     // After a few failures for the address, a CAPTCHA first: checked before the attempt is counted,
     // so a bot without answers cannot run the owner into the lockout.

@@ -12,6 +12,10 @@ import { AuditLog } from '@rampart/audit';
  * A spent token presented again means it leaked or was replayed, so the whole session is revoked:
  * the thief's tokens and the owner's alike stop working.
  */
+export interface RefreshSessionInput {
+  refreshToken: string;
+}
+
 @Injectable()
 export class RefreshSession {
   private readonly logger = new Logger(RefreshSession.name);
@@ -25,7 +29,7 @@ export class RefreshSession {
     private readonly audit: AuditLog,
   ) {}
 
-  async execute(refreshToken: string): Promise<TokenPair> {
+  async execute({ refreshToken }: RefreshSessionInput): Promise<TokenPair> {
     const known = await this.sessions.sessionOfRefreshToken(hashOneTimeToken(refreshToken));
     if (known && (await this.state.sessionIdle(known))) {
       await this.state.expireIdle(known);

@@ -15,6 +15,14 @@ import { checkPassword } from '../passwords/password-policy';
  * (StartRegistration creates the account, or replaces a pending one's password, or mails the owner
  * of an active one). Every address gets the same work here, so the same answer in the same time.
  */
+export interface RegisterAccountInput {
+  email: string;
+  password: string;
+  captchaToken?: string;
+  /** The client's address, for the CAPTCHA provider's check. */
+  remoteIp: string | null;
+}
+
 @Injectable()
 export class RegisterAccount {
   constructor(
@@ -24,11 +32,8 @@ export class RegisterAccount {
     private readonly registrations: RegistrationRequestRepository,
   ) {}
 
-  async execute(
-    input: { email: string; password: string; captchaToken?: string },
-    remoteIp: string | null = null,
-  ): Promise<void> {
-    await this.captcha.require(input.captchaToken, remoteIp);
+  async execute(input: RegisterAccountInput): Promise<void> {
+    await this.captcha.require(input.captchaToken, input.remoteIp);
     const email = normaliseEmail(input.email);
     const violations = checkPassword(input.password, email);
     if (violations.length) {

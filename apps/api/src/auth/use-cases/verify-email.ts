@@ -3,7 +3,7 @@ import { Database, OneTimeTokenRepository, UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { hashOneTimeToken } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
-import { LoginLockout } from './login-lockout';
+import { LoginLockout } from '../login-lockout';
 
 /**
  * Spends a verification token and activates its account, only with the account's password. The
@@ -13,6 +13,11 @@ import { LoginLockout } from './login-lockout';
  * toward the sign-in lockout of the address (it is a password guess like any other). Unknown, used
  * and expired tokens and wrong passwords all get the same answer.
  */
+export interface VerifyEmailInput {
+  token: string;
+  password: string;
+}
+
 @Injectable()
 export class VerifyEmail {
   constructor(
@@ -23,7 +28,7 @@ export class VerifyEmail {
     private readonly lockout: LoginLockout,
   ) {}
 
-  async execute(token: string, password: string): Promise<void> {
+  async execute({ token, password }: VerifyEmailInput): Promise<void> {
     const tokenHash = hashOneTimeToken(token);
     const userId = await this.oneTimeTokens.findUsable('email-verification', tokenHash);
     // No password check (argon2) without a live token: the route is not a free hashing service.

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ROLES, type Role, type Session, type User, USER_STATUSES, type UserStatus } from '@rampart/db';
+import { SETTABLE_STATUSES, type SettableStatus } from '../use-cases/update-user';
 
 const MAX_PAGE = 100_000;
 
@@ -46,10 +47,10 @@ export class UpdateUserDto {
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ enum: ['active', 'disabled'] })
+  @ApiPropertyOptional({ enum: SETTABLE_STATUSES })
   @IsOptional()
-  @IsIn(['active', 'disabled'])
-  status?: 'active' | 'disabled';
+  @IsIn(SETTABLE_STATUSES)
+  status?: SettableStatus;
 }
 
 export class UserDto {

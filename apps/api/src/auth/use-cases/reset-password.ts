@@ -7,23 +7,26 @@ import {
   UserRepository,
 } from '@rampart/db';
 import { DomainError, validationProblem } from '@rampart/http';
-import { hashOneTimeToken, normaliseEmail } from '@rampart/identity';
-import { JobName } from '@rampart/jobs';
-import { AccountRequests } from '../account-requests';
+import { hashOneTimeToken } from '@rampart/identity';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { checkPassword } from '../passwords/password-policy';
 import { TokenState } from '../../identity/token-state';
 import { AuditLog } from '@rampart/audit';
 
+export interface ResetPasswordInput {
+  /** From the link the worker mailed after RequestPasswordReset. */
+  token: string;
+  newPassword: string;
+}
+
 /**
- * Forgotten passwords: a one-time link by mail (PASSWORD_RESET_TTL_MINUTES), and setting a new
- * password with it. Asking never reveals whether the address has an account (the worker looks it
- * up after the answer); a reset ends every session and access token of the account and lifts a
- * lockout. The link proves control of the address, so a reset also activates a pending account
- * with the new password: whoever registered the address before its owner is locked out of it.
+ * Sets a forgotten password with the one-time link. A reset ends every session and access token of
+ * the account and lifts a lockout. The link proves control of the address, so a reset also
+ * activates a pending account with the new password: whoever registered the address before its
+ * owner is locked out of it.
  */
 @Injectable()
-export class PasswordReset {
+export class ResetPassword {
   constructor(
     private readonly database: Database,
     private readonly users: UserRepository,
@@ -32,16 +35,10 @@ export class PasswordReset {
     private readonly throttles: LoginThrottleRepository,
     private readonly hasher: PasswordHasher,
     private readonly state: TokenState,
-    private readonly requests: AccountRequests,
     private readonly audit: AuditLog,
   ) {}
 
-  /** Asks for a link: one job for every address alike (the worker's SendPasswordResetLink looks it up). */
-  async request(rawEmail: string): Promise<void> {
-    await this.requests.submit(JobName.PasswordResetRequested, { email: normaliseEmail(rawEmail) });
-  }
-
-  async reset(token: string, newPassword: string): Promise<void> {
+  async execute({ token, newPassword }: ResetPasswordInput): Promise<void> {
     const passwordHash = await this.hasher.hash(newPassword);
     const reset = await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       const userId = await this.oneTimeTokens.consume('password-reset', hashOneTimeToken(token), tx);
