@@ -1,6 +1,6 @@
 import { DomainError } from '@rampart/http';
 import { type Permission, ROLE_PERMISSIONS, isAdministrative } from '../identity/permissions';
-import type { Principal } from '../identity/principal';
+import { AuthMethod, type Principal } from '../identity/principal';
 
 function permissionsOf(principal: Principal): readonly Permission[] {
   return principal.kind === 'user' ? ROLE_PERMISSIONS[principal.role] : principal.permissions;
@@ -24,7 +24,7 @@ export function assertAllowed(principal: Principal, required: readonly Permissio
     principal.kind === 'user' &&
     principal.role === 'admin' &&
     isAdministrative(required) &&
-    !principal.amr.includes('mfa')
+    !principal.amr.includes(AuthMethod.Mfa)
   ) {
     throw new DomainError(
       'mfa_required',

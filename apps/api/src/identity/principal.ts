@@ -2,13 +2,16 @@ import type { AuditActor } from '@rampart/audit';
 import type { Role } from '@rampart/db';
 import type { Permission } from './permissions';
 
+/** The authentication methods a sign-in can use, by their RFC 8176 names (the `amr` claim). */
+export const AuthMethod = { Password: 'pwd', Mfa: 'mfa' } as const;
+
 /** A signed-in user, by a verified access token, with the role and state as they are now (not when it was issued). */
 export interface UserPrincipal {
   kind: 'user';
   userId: string;
   sessionId: string;
   role: Role;
-  /** Authentication methods of the sign-in: `pwd`, plus `mfa` after a second factor. */
+  /** Authentication methods of the sign-in (AuthMethod): `pwd`, plus `mfa` after a second factor. */
   amr: string[];
   jti: string;
   expiresAt: Date;

@@ -1,3 +1,4 @@
+import { AuthMethod } from '../../identity/principal';
 import { Injectable } from '@nestjs/common';
 import {
   Database,
@@ -99,7 +100,12 @@ export class CompleteMfaLogin {
 
     const { session, refreshToken } = await this.database.transaction(async (tx) => {
       const created = await this.sessions.create(
-        { userId, amr: ['pwd', 'mfa'], expiresAt: this.sessionTokens.sessionExpiry(), ...client },
+        {
+          userId,
+          amr: [AuthMethod.Password, AuthMethod.Mfa],
+          expiresAt: this.sessionTokens.sessionExpiry(),
+          ...client,
+        },
         tx,
       );
       await this.attempts.record({ email: user.email, userId, outcome: 'ok', ...client }, tx);

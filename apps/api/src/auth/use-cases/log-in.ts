@@ -1,3 +1,4 @@
+import { AuthMethod } from '../../identity/principal';
 import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
 import {
@@ -119,7 +120,12 @@ export class LogIn {
 
     const { session, refreshToken } = await this.database.transaction(async (tx) => {
       const created = await this.sessions.create(
-        { userId: user.id, amr: ['pwd'], expiresAt: this.sessionTokens.sessionExpiry(), ...client },
+        {
+          userId: user.id,
+          amr: [AuthMethod.Password],
+          expiresAt: this.sessionTokens.sessionExpiry(),
+          ...client,
+        },
         tx,
       );
       await this.attempts.record({ email, userId: user.id, outcome: 'ok', ...client }, tx);
