@@ -1,4 +1,3 @@
-import { AuthMethod } from '../../identity/principal';
 import { Injectable } from '@nestjs/common';
 import {
   Database,
@@ -9,6 +8,7 @@ import {
 } from '@rampart/db';
 import { AuditLog } from '@rampart/audit';
 import { DomainError } from '@rampart/http';
+import { AuthMethod } from '../../identity/principal';
 import { MfaChallenges } from '../mfa/mfa-challenges';
 import { hashRecoveryCode } from '../mfa/recovery-codes';
 import { TotpCodes } from '../mfa/totp-codes';

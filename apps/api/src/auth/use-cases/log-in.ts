@@ -1,4 +1,3 @@
-import { AuthMethod } from '../../identity/principal';
 import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
 import {
@@ -11,6 +10,7 @@ import {
   type UserWithPassword,
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
+import { AuthMethod } from '../../identity/principal';
 import { CaptchaGate } from '../captcha/captcha-gate';
 import type { ClientContext } from '../client-context';
 import { type MfaChallenge, MfaChallenges } from '../mfa/mfa-challenges';
