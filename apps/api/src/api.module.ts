@@ -9,6 +9,7 @@ import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EmailModule } from './email/email.module';
+import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
 import { principalName } from './identity/principal';
@@ -41,6 +42,7 @@ export class ApiModule {
         AuditModule,
         AuthModule,
         EmailModule,
+        FlagsModule,
         HealthModule,
         MetaModule,
         QueuesModule,

@@ -146,6 +146,10 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
     },
     health: { workerHeartbeatMaxAgeMs: env.WORKER_HEARTBEAT_MAX_AGE_MS },
     queueDashboardEnabled: env.QUEUE_DASHBOARD_ENABLED,
+    flags: {
+      refreshIntervalMs: env.FLAGS_REFRESH_INTERVAL_MS,
+      maxStalenessMs: env.FLAGS_MAX_STALENESS_MS,
+    },
   };
 }
 

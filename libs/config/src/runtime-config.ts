@@ -51,6 +51,12 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   health: { workerHeartbeatMaxAgeMs: number };
   /** The bull-board UI at /admin/queues, behind the API's authentication and queue permissions. */
   queueDashboardEnabled: boolean;
+  flags: {
+    /** How often a process checks PostgreSQL for a newer flag-set version (the safety net under pub/sub). */
+    refreshIntervalMs: number;
+    /** Readiness fails when the process could not confirm it serves the newest version for this long. */
+    maxStalenessMs: number;
+  };
 }
 
 export interface WorkerConfigShape extends RuntimeConfigShape {

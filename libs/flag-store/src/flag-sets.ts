@@ -8,12 +8,27 @@ import {
   FlagSetVersionRepository,
 } from '@rampart/db';
 import { type FlagSetSnapshot, validateFlagSet } from '@rampart/flag-evaluation';
-import { DomainError, validationProblem } from '@rampart/http';
+import { DomainError, type FieldErrors, validationProblem } from '@rampart/http';
 import { ChangeFeed } from '@rampart/jobs';
 import { diffFlagSets } from './flag-set-diff';
 
 function entriesOf(changes: FlagSetDiffEntry[], side: 'before' | 'after'): Record<string, unknown> {
   return Object.fromEntries(changes.map((entry) => [`${entry.type}:${entry.key}`, entry[side]]));
+}
+
+/**
+ * Field errors of the whole-set validation, renamed to the request's own fields: an error at
+ * `flags.<key>.rules[0]` is reported at `<field>.rules[0]` when the request sent that flag as `<field>`.
+ */
+function renameFieldErrors(errors: FieldErrors, renames: Record<string, string>): FieldErrors {
+  const renamed: FieldErrors = {};
+  for (const [path, messages] of Object.entries(errors)) {
+    const from = Object.keys(renames).find(
+      (prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`),
+    );
+    renamed[from === undefined ? path : renames[from] + path.slice(from.length)] = messages;
+  }
+  return renamed;
 }
 
 export const EMPTY_FLAG_SET: FlagSetContent = { flags: {}, segments: {} };
@@ -31,6 +46,11 @@ export interface FlagSetEdit {
   kind?: FlagSetChangeKind;
   /** For a rollback: the version whose content it restores (null for "all off"). */
   restoredFrom?: number | null;
+  /**
+   * Where the request carried what the whole-set validation reports on: `{ 'flags.checkout': 'flag' }`
+   * reports `flags.checkout.rules[0]` as `flag.rules[0]`.
+   */
+  renameFields?: Record<string, string>;
   /** The new content, from the current one; may throw a DomainError (e.g. no such flag). */
   apply(current: FlagSetContent): FlagSetContent;
 }
@@ -76,7 +96,8 @@ export class FlagSets {
       const next = edit.apply({ flags: current.flags, segments: current.segments });
       const version = current.version + 1;
       const validation = validateFlagSet({ version, ...next });
-      if (!validation.ok) throw validationProblem(validation.errors);
+      if (!validation.ok)
+        throw validationProblem(renameFieldErrors(validation.errors, edit.renameFields ?? {}));
       const content: FlagSetContent = {
         flags: validation.snapshot.flags,
         segments: validation.snapshot.segments,

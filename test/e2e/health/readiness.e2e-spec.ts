@@ -41,6 +41,8 @@ describe('readiness of the API and the worker', () => {
       REDIS_KEY_PREFIX: shared.REDIS_KEY_PREFIX,
       REDIS_URL: redisProxy.rewrite(REDIS_URL),
       DATABASE_URL: databaseProxy.rewrite(runDatabaseUrl()),
+      FLAGS_REFRESH_INTERVAL_MS: '200',
+      FLAGS_MAX_STALENESS_MS: '1000',
     });
   });
 
@@ -58,7 +60,7 @@ describe('readiness of the API and the worker', () => {
     );
     expect(result.status).toBe(200);
     expect(result.body.status).toBe('ok');
-    expect(Object.keys(result.body.details ?? {})).toEqual(['postgresql', 'redis', 'queue']);
+    expect(Object.keys(result.body.details ?? {})).toEqual(['postgresql', 'redis', 'queue', 'flags']);
 
     const workerReady = await fetch(`${worker.url}/health/ready`);
     expect(workerReady.status).toBe(200);
@@ -93,6 +95,12 @@ describe('readiness of the API and the worker', () => {
     );
     expect(down.body.failing).toContain('postgresql');
     expect(down.body.failing).not.toContain('redis');
+    // Past FLAGS_MAX_STALENESS_MS without PostgreSQL, the process can no longer vouch for its flags.
+    const unconfirmed = await eventually(
+      () => ready(api),
+      (value) => value.body.failing?.includes('flags') === true,
+    );
+    expect(unconfirmed.body.checks?.flags?.message).toMatch(/not confirmed current for over 1000 ms/);
 
     await databaseProxy.restore();
     const back = await eventually(

@@ -27,6 +27,6 @@ const requestOrigin: AuditOriginSource = {
     VerifyAuditChain,
     ExportAuditEntries,
   ],
-  exports: [AUDIT_ORIGIN],
+  exports: [AUDIT_ORIGIN, ListAuditEntries],
 })
 export class AuditModule {}

@@ -4,6 +4,7 @@ import { ApiConfig } from '@rampart/config';
 import { DatabaseHealth, HeartbeatRepository } from '@rampart/db';
 import { CheckFailed, probe } from '@rampart/http';
 import { JobProducer, QueueName, RedisHealth, WORKER_HEARTBEAT_COMPONENT } from '@rampart/jobs';
+import { LiveFlagSet } from '../flags/live-flag-set';
 
 /** The checks behind the API's /health/ready, each bounded by HEALTH_CHECK_TIMEOUT_MS. */
 @Injectable()
@@ -15,6 +16,7 @@ export class DependencyIndicators {
     private readonly redisHealth: RedisHealth,
     private readonly producer: JobProducer,
     private readonly heartbeats: HeartbeatRepository,
+    private readonly liveFlags: LiveFlagSet,
   ) {}
 
   postgresql(): Promise<HealthIndicatorResult> {
@@ -41,6 +43,26 @@ export class DependencyIndicators {
       details.workerHeartbeatAgeMs = Math.round(ageMs);
       if (ageMs > maxAgeMs) throw new CheckFailed(`worker heartbeat older than ${maxAgeMs} ms`, details);
       return details;
+    });
+  }
+
+  /**
+   * This process serves the newest flag set, as PostgreSQL confirmed within FLAGS_MAX_STALENESS_MS.
+   * Past that (PostgreSQL unreachable from here, say) it still evaluates from memory, but a load
+   * balancer should prefer processes that are known to be current.
+   */
+  flags(): Promise<HealthIndicatorResult> {
+    const maxStalenessMs = this.config.flags.maxStalenessMs;
+    return probe(this.indicators, 'flags', this.config.healthCheckTimeoutMs, () => {
+      const stalenessMs = this.liveFlags.stalenessMs();
+      const details = {
+        version: this.liveFlags.current().version,
+        confirmedMsAgo: Number.isFinite(stalenessMs) ? stalenessMs : null,
+      };
+      if (stalenessMs > maxStalenessMs) {
+        throw new CheckFailed(`flag set not confirmed current for over ${maxStalenessMs} ms`, details);
+      }
+      return Promise.resolve(details);
     });
   }
 }

@@ -21,7 +21,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready for traffic: PostgreSQL, Redis and the job queue (with a live worker) all answer. */
+  /** Ready for traffic: PostgreSQL, Redis and the job queue (with a live worker) answer, and the flags are current. */
   @Get('ready')
   @Public()
   @ApiOkResponse({ description: 'Every dependency answers.' })
@@ -31,6 +31,7 @@ export class HealthController {
       () => this.dependencies.postgresql(),
       () => this.dependencies.redis(),
       () => this.dependencies.queue(),
+      () => this.dependencies.flags(),
     ]);
   }
 }

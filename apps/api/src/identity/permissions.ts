@@ -15,15 +15,25 @@ export const Permission = {
   AuditRead: 'audit:read',
   QueuesRead: 'queues:read',
   QueuesOperate: 'queues:operate',
+  /** The flag set, its history and audit trail. */
+  FlagsRead: 'flags:read',
+  /** Creating and editing flags and segments. */
+  FlagsWrite: 'flags:write',
+  /** What incidents need: the kill switch (a flag on or off) and rollback. Operators answer incidents. */
+  FlagsOperate: 'flags:operate',
+  /** Issuing and revoking SDK keys. */
+  SdkKeysManage: 'sdk-keys:manage',
+  /** Evaluating flags over OFREP: held by SDK keys (service credentials), not by any role. */
+  FlagsEvaluate: 'flags:evaluate',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
 const SELF: readonly Permission[] = [Permission.SelfRead, Permission.SelfWrite];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  viewer: SELF,
-  operator: [...SELF, Permission.QueuesRead],
-  admin: Object.values(Permission),
+  viewer: [...SELF, Permission.FlagsRead],
+  operator: [...SELF, Permission.QueuesRead, Permission.FlagsRead, Permission.FlagsOperate],
+  admin: Object.values(Permission).filter((permission) => permission !== Permission.FlagsEvaluate),
 };
 
 export function roleHas(role: Role, permission: Permission): boolean {

@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { FlagStoreModule } from '@rampart/flag-store';
+import { AdminFlagsController } from './admin-flags.controller';
+import { AdminSegmentsController } from './admin-segments.controller';
+import { LiveFlagSet } from './live-flag-set';
+import { OwnFlagsController } from './own-flags.controller';
+import { CreateFlag } from './use-cases/create-flag';
+import { CreateSegment } from './use-cases/create-segment';
+import { DeleteSegment } from './use-cases/delete-segment';
+import { EvaluateOwnFlags } from './use-cases/evaluate-own-flags';
+import { GetFlagSet } from './use-cases/get-flag-set';
+import { ListFlagHistory } from './use-cases/list-flag-history';
+import { RollBackFlags } from './use-cases/roll-back-flags';
+import { SetFlagArchived } from './use-cases/set-flag-archived';
+import { SetFlagEnabled } from './use-cases/set-flag-enabled';
+import { UpdateFlag } from './use-cases/update-flag';
+import { UpdateFlags } from './use-cases/update-flags';
+import { UpdateSegment } from './use-cases/update-segment';
+
+/** Feature flags: the admin API over the shared flag store, and the flag set this process serves from memory. */
+@Module({
+  imports: [FlagStoreModule],
+  controllers: [AdminFlagsController, AdminSegmentsController, OwnFlagsController],
+  providers: [
+    LiveFlagSet,
+    GetFlagSet,
+    CreateFlag,
+    UpdateFlag,
+    UpdateFlags,
+    SetFlagEnabled,
+    SetFlagArchived,
+    RollBackFlags,
+    ListFlagHistory,
+    CreateSegment,
+    UpdateSegment,
+    DeleteSegment,
+    EvaluateOwnFlags,
+  ],
+  exports: [LiveFlagSet],
+})
+export class FlagsModule {}

@@ -1,0 +1,94 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { ApiConfig } from '@rampart/config';
+import { FlagSetVersionRepository } from '@rampart/db';
+import type { FlagSetSnapshot } from '@rampart/flag-evaluation';
+import { EMPTY_FLAG_SET, FlagSets } from '@rampart/flag-store';
+import { ChangeFeed } from '@rampart/jobs';
+
+/**
+ * The flag set this process serves, held in memory: evaluation never touches PostgreSQL or Redis.
+ * It follows committed versions two ways. The change feed announces each version as it commits, and
+ * the process loads it at once. Independently, every FLAGS_REFRESH_INTERVAL_MS it asks PostgreSQL for
+ * the newest version number (one indexed aggregate), which catches a lost announcement or a Redis
+ * outage. The snapshot is replaced whole, by one assignment, so a request sees one version
+ * throughout. `stalenessMs` is how long the process has been unable to confirm it is current;
+ * readiness fails past FLAGS_MAX_STALENESS_MS.
+ */
+@Injectable()
+export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(LiveFlagSet.name);
+  private snapshot: FlagSetSnapshot = { version: 0, ...EMPTY_FLAG_SET };
+  /** When PostgreSQL last confirmed that no newer version exists (0: never). */
+  private confirmedAt = 0;
+  private loading: Promise<void> | undefined;
+  private loadAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly versions: FlagSetVersionRepository,
+    private readonly flagSets: FlagSets,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  current(): FlagSetSnapshot {
+    return this.snapshot;
+  }
+
+  /** Milliseconds since this process last confirmed it serves the newest version. */
+  stalenessMs(): number {
+    return this.confirmedAt ? Date.now() - this.confirmedAt : Number.POSITIVE_INFINITY;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.unsubscribe = await this.changes.subscribe('flags.version', ({ version }) => {
+      if (version > this.snapshot.version) void this.load();
+    });
+    await this.check();
+    this.timer = setInterval(() => void this.check(), this.config.flags.refreshIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Asks PostgreSQL for the newest version number, and loads it when it is newer than ours. */
+  async check(): Promise<void> {
+    try {
+      const started = Date.now();
+      const newest = await this.versions.latestNumber();
+      if (newest > this.snapshot.version) await this.load();
+      if (this.snapshot.version >= newest) this.confirmedAt = started;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not check for a newer flag set; serving the one in memory');
+    }
+  }
+
+  /**
+   * Loads the newest version. Callers during a load share it, and it loads once more when one of
+   * them came in after it started (its version may have committed after the read).
+   */
+  private load(): Promise<void> {
+    if (this.loading) {
+      this.loadAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.loadAgain = false;
+        try {
+          const snapshot = await this.flagSets.current();
+          if (snapshot.version > this.snapshot.version) this.snapshot = snapshot;
+        } catch (error) {
+          this.logger.warn({ err: error }, 'could not load the newest flag set; serving the one in memory');
+        }
+      } while (this.loadAgain);
+    })().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+  }
+}
