@@ -1,4 +1,4 @@
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
 
 interface LogLine {
