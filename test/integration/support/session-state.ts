@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import { ApiConfig } from '@rampart/config';
 import type { BootedApp } from './apps';
 
+type Api = Pick<BootedApp<INestApplicationContext>, 'get'>;
+
 export interface SessionState {
   /** Marked active: access tokens of the session are accepted. */
   active: boolean;
@@ -14,14 +16,20 @@ export interface SessionState {
   ended: boolean;
 }
 
-export async function sessionState(
-  redis: Redis,
-  api: Pick<BootedApp<INestApplicationContext>, 'get'>,
-  sessionId: string,
-): Promise<SessionState> {
+/** The Redis key of each part of a session's state. */
+export function sessionKeys(api: Api, sessionId: string): Record<keyof SessionState, string> {
   const prefix = `${api.get(ApiConfig).redis.keyPrefix}:auth`;
+  return {
+    active: `${prefix}:session:${sessionId}`,
+    idle: `${prefix}:idle:${sessionId}`,
+    ended: `${prefix}:ended:${sessionId}`,
+  };
+}
+
+export async function sessionState(redis: Redis, api: Api, sessionId: string): Promise<SessionState> {
+  const keys = sessionKeys(api, sessionId);
   const [active, idle, ended] = await Promise.all(
-    ['session', 'idle', 'ended'].map((kind) => redis.exists(`${prefix}:${kind}:${sessionId}`)),
+    [keys.active, keys.idle, keys.ended].map((key) => redis.exists(key)),
   );
   return { active: active === 1, idle: idle === 1, ended: ended === 1 };
 }
