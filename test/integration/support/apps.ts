@@ -2,7 +2,7 @@
 // sources inside the test process (no build, no HTTP listener), configured like the e2e apps
 // (test/support/app-env.ts: this run's database, a Redis key prefix of the file's own) with silent
 // logs. A spec resolves the use case it tests with `get(Class)` and calls it.
-import type { INestApplicationContext, Type } from '@nestjs/common';
+import type { Abstract, INestApplicationContext, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Logger } from 'nestjs-pino';
@@ -18,7 +18,7 @@ export interface BootedApp<A extends INestApplicationContext> {
   /** The application; only inside tests and hooks (it exists from the file's beforeAll on). */
   readonly app: A;
   /** A provider of the application, as `app.get(token)` finds it in any of its modules. */
-  get<T>(token: Type<T>): T;
+  get<T>(token: Type<T> | Abstract<T>): T;
 }
 
 function bootForFile<A extends INestApplicationContext>(boot: () => Promise<A>): BootedApp<A> {
