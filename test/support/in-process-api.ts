@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadApiConfig } from '@rampart/config';
 import { createApiApp } from '../../apps/api/src/create-api-app';
@@ -15,7 +16,11 @@ export interface RunningApi {
  * environment; logs are silent, as they would interleave with Jest's output.
  */
 export async function createApiInProcess(overrides: EnvOverrides = {}): Promise<NestFastifyApplication> {
-  const app = await createApiApp(loadApiConfig(appEnv({ LOG_LEVEL: 'silent', ...overrides })));
+  return initialised(await createApiApp(loadApiConfig(appEnv({ LOG_LEVEL: 'silent', ...overrides }))));
+}
+
+/** The app with its lifecycle hooks run; closed again (connections and all) when one of them fails. */
+export async function initialised<A extends INestApplicationContext>(app: A): Promise<A> {
   try {
     await app.init();
   } catch (error) {

@@ -11,7 +11,7 @@ import { MaintenanceSchedules } from '../../../apps/worker/src/maintenance/maint
 import { QueueConsumers } from '../../../apps/worker/src/queues/queue-consumers';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
 import { appEnv, type EnvOverrides } from '../../support/app-env';
-import { createApiInProcess } from '../../support/in-process-api';
+import { createApiInProcess, initialised } from '../../support/in-process-api';
 
 /** An application booted for one spec file: before its first test, closed after its last. */
 export interface BootedApp<A extends INestApplicationContext> {
@@ -75,13 +75,7 @@ export async function createWorkerInProcess(overrides: EnvOverrides = {}): Promi
     .useClass(IdleMaintenanceSchedules)
     .compile();
   worker.useLogger(worker.get(Logger));
-  try {
-    await worker.init();
-  } catch (error) {
-    await worker.close();
-    throw error;
-  }
-  return worker;
+  return initialised(worker);
 }
 
 /** The worker (see createWorkerInProcess) for one spec file. */
