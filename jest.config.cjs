@@ -4,7 +4,7 @@
 //   build) against the real PostgreSQL and Redis;
 // - e2e: suites over HTTP against real PostgreSQL, Redis and spawned app processes.
 // `npm test` builds first; the e2e suites spawn the built apps from dist/. The integration and e2e
-// tiers each get a fresh, migrated database and a Redis key prefix per run (test/support/global-setup.ts).
+// tiers each get a fresh, migrated database and a Redis key prefix per run (test/support/run-setup.ts).
 const swc = [
   '@swc/jest',
   {
@@ -34,8 +34,9 @@ function onDataStores(tier) {
     ...shared,
     displayName: tier,
     globals: { RAMPART_TEST_TIER: tier },
-    globalSetup: '<rootDir>/test/support/global-setup.ts',
-    globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    // A module per tier: Jest runs each global setup module once, for the first project naming it.
+    globalSetup: `<rootDir>/test/${tier}/support/global-setup.ts`,
+    globalTeardown: `<rootDir>/test/${tier}/support/global-teardown.ts`,
   };
 }
 

@@ -1,15 +1,10 @@
-import type { Config } from '@jest/types';
 import pg from 'pg';
-import { tierOf } from './global-setup';
 import { deleteRedisKeys } from './redis-keys.mts';
-import { REDIS_URL, SERVER_DATABASE_URL, runVariables } from './run-settings';
+import { REDIS_URL, SERVER_DATABASE_URL, type TestTier, runVariables } from './run-settings';
 
 /** Drops the tier's run database and deletes its Redis keys, so runs leave nothing behind. */
-export default async function globalTeardown(
-  _: Config.GlobalConfig,
-  project: Config.ProjectConfig,
-): Promise<void> {
-  const variables = runVariables(tierOf(project));
+export async function tearDownRun(tier: TestTier): Promise<void> {
+  const variables = runVariables(tier);
   const databaseUrl = process.env[variables.databaseUrl];
   const prefix = process.env[variables.redisPrefix];
   if (databaseUrl) {
