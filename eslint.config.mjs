@@ -57,11 +57,17 @@ export default tseslint.config(
   {
     // The configuration lib, the CLI scripts and the tests (which configure the processes they spawn)
     // are the places allowed to touch the environment.
-    files: ['libs/config/**/*.ts', 'scripts/**/*.mts', 'test/**/*.ts', 'prisma.config.ts', 'jest.config.ts'],
+    files: [
+      'libs/config/**/*.ts',
+      'scripts/**/*.mts',
+      'test/**/*.{ts,mts}',
+      'prisma.config.ts',
+      'jest.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.{ts,mts}'],
     rules: { '@typescript-eslint/unbound-method': 'off' },
   },
   {

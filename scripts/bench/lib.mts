@@ -1,14 +1,18 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- autocannon ships no types; see the file
 /// <reference path="./autocannon.d.ts" />
-// Building blocks for the benchmarks in scripts/bench: free ports, server child processes that are
-// always cleaned up, readiness polling, /proc readings (RSS, CPU time), autocannon runs with exact
-// latency percentiles, and plain-text tables.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// Building blocks for the benchmarks in scripts/bench: server child processes that are always cleaned
+// up (the process, port and HTTP helpers themselves are the tests', test/support/*.mts), /proc readings
+// (RSS, CPU time), autocannon runs with exact latency percentiles, and plain-text tables.
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import autocannon, { type Result as AutocannonResult } from 'autocannon';
+import { ServerProcess, type ServerProcessOptions } from '../../test/support/server-process.mts';
+
+// Shared with the tests (test/support/*.mts): free ports, one-connection HTTP requests, server processes.
+export { freePort } from '../../test/support/free-port.mts';
+export { httpRequest, type HttpResponse } from '../../test/support/http-request.mts';
+export { ServerProcess } from '../../test/support/server-process.mts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Scenarios
@@ -56,61 +60,7 @@ export interface Scenario {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Ports and HTTP
-
-/** A TCP port that was free on 127.0.0.1 a moment ago (listen on port 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not read the port of a listening socket'));
-      });
-    });
-  });
-}
-
-export interface HttpResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request on its own connection (no agent, no pooling), so nothing lingers after it. */
-export function httpRequest(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
-): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: options.method ?? 'GET',
-        headers: { connection: 'close', ...options.headers },
-        agent: false,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 1_000),
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(options.body);
-  });
-}
+// Time
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -119,118 +69,22 @@ export function sleep(ms: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Server child processes
 
-const OUTPUT_LIMIT = 64 * 1024;
-const STOP_GRACE_MS = 5_000;
+/** Lines of a server's output kept for error messages. */
+const OUTPUT_LINES = 500;
 
 /** Every server still running, so a signal or an error can stop them all. */
 const running = new Set<ServerProcess>();
 
-export interface SpawnServerOptions {
-  /** Label for messages and tables, e.g. 'api'. */
-  name: string;
-  /** Arguments to the node binary running this script (process.execPath). */
-  args: string[];
-  cwd: string;
-  /** Added on top of this process's environment. */
-  env: Record<string, string>;
-  /** Base URL of the server, e.g. http://127.0.0.1:1234 */
-  url: string;
+/** Starts a server as a child process that a signal, an error or the exit of the bench stops. */
+export function startServer(options: Omit<ServerProcessOptions, 'keepLines'>): ServerProcess {
+  return tracked(new ServerProcess({ ...options, keepLines: OUTPUT_LINES }));
 }
 
-/** A server running as a child process: its own event loop, its own RSS. Stop it with stop(). */
-export class ServerProcess {
-  readonly name: string;
-  readonly url: string;
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-  private stdout = '';
-  private stderr = '';
-  private exitDescription: string | undefined;
-
-  constructor(options: SpawnServerOptions) {
-    this.name = options.name;
-    this.url = options.url;
-    this.child = spawn(process.execPath, options.args, {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      this.stdout = (this.stdout + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exitDescription = signal === null ? `exit code ${code}` : `signal ${signal}`;
-        running.delete(this);
-        resolve();
-      });
-      this.child.once('error', (error) => {
-        this.exitDescription = `spawn failed: ${error.message}`;
-        running.delete(this);
-        resolve();
-      });
-    });
-    running.add(this);
-  }
-
-  get pid(): number {
-    if (this.child.pid === undefined) throw new Error(`${this.name}: the process did not start`);
-    return this.child.pid;
-  }
-
-  get isRunning(): boolean {
-    return this.exitDescription === undefined;
-  }
-
-  /** The tail of what the process wrote, for error messages. */
-  output(): string {
-    const parts: string[] = [];
-    if (this.stderr.trim()) parts.push(`--- ${this.name} stderr ---\n${this.stderr.trimEnd()}`);
-    if (this.stdout.trim()) parts.push(`--- ${this.name} stdout ---\n${this.stdout.trimEnd()}`);
-    return parts.length > 0 ? parts.join('\n') : `(${this.name} wrote nothing)`;
-  }
-
-  /** Polls `path` every 100 ms until it answers 200; throws with the process's output otherwise. */
-  async waitUntilReady(path: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let lastProblem = 'no answer yet';
-    while (Date.now() < deadline) {
-      if (!this.isRunning) {
-        throw new Error(
-          `${this.name} exited (${this.exitDescription}) before ${path} answered 200\n${this.output()}`,
-        );
-      }
-      try {
-        const response = await httpRequest(`${this.url}${path}`, { timeoutMs: 1_000 });
-        if (response.status === 200) return;
-        lastProblem = `HTTP ${response.status}`;
-      } catch (error) {
-        lastProblem = error instanceof Error ? error.message : String(error);
-      }
-      await sleep(100);
-    }
-    throw new Error(
-      `${this.name}: ${this.url}${path} did not answer 200 within ${timeoutMs / 1000} s ` +
-        `(last: ${lastProblem})\n${this.output()}`,
-    );
-  }
-
-  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
-  async stop(): Promise<void> {
-    if (!this.isRunning) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  /** Last resort from a synchronous 'exit' handler. */
-  killNow(): void {
-    if (this.isRunning) this.child.kill('SIGKILL');
-  }
+/** Puts a started server under the clean-up of installCleanupHandlers until it exits. */
+export function tracked(server: ServerProcess): ServerProcess {
+  running.add(server);
+  void server.waitForExit().then(() => running.delete(server));
+  return server;
 }
 
 /** Stops every server still running (in parallel). */

@@ -25,13 +25,13 @@
 //             the raw argon2 rate two at a time), the same over 1 connection (latency without queueing),
 //             and GET /v1/auth/me with one access token over 64 connections; 3 s warm-up +
 //             BENCH_DURATION seconds per target, RSS and CPU as in healthz.
-//             Migrates BENCH_DATABASE_URL first; inserts its users (bench-<random>@example.test) straight
-//             into PostgreSQL and deletes them afterwards with their sessions, login attempts and
-//             throttles, and the API's Redis keys. Prints the targets (login p95 < 150 ms in the seed,
+//             Migrates BENCH_DATABASE_URL first; makes its users (bench-<random>@example.test) with the
+//             tests' factories through the compiled API application in this process and deletes them
+//             afterwards with their sessions, login attempts and throttles, and the API's Redis keys. Prints the targets (login p95 < 150 ms in the seed,
 //             /me >= 5,000 req/s aimed) as PASS/FAIL without failing the run. About 55 s with the defaults.
 //
 //   access    Authorization, rate limiting and the audit log. A bench admin (bench-access-<random>@example.test,
-//             inserted into PostgreSQL) enrols TOTP through the API and signs in with a code; with its MFA
+//             made like the auth scenario's users) enrols TOTP through the API and signs in with a code; with its MFA
 //             access token, over 64 connections: GET /v1/auth/me and GET /v1/admin/users?page=1&page_size=20
 //             (users:read: admin + MFA) against an API whose limiter is on but raised (RATE_LIMIT_API=
 //             1000000/60, RATE_LIMIT_LOGIN=1000/60), then GET /v1/auth/me against a second API process with

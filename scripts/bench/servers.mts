@@ -1,15 +1,50 @@
 // The servers the benchmarks run against, each as its own child process on a free 127.0.0.1 port,
-// and the database they need.
-import { execFile } from 'node:child_process';
+// the database they need, and the bench accounts. Starting, migrating and cleaning up use the same
+// helpers as the tests (test/support/*.mts), and accounts come from the tests' factories
+// (test/factories/accounts.mts) driven by the build's own repositories.
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import { freePort, ServerProcess, type BenchSettings } from './lib.mts';
+import type { AccountServices } from '../../test/factories/accounts.mts';
+import { freePort } from '../../test/support/free-port.mts';
+import { migrateDatabase as migrate } from '../../test/support/migrate.mts';
+import { deleteRedisKeys as deleteKeys } from '../../test/support/redis-keys.mts';
+import { type AppName, spawnApp } from '../../test/support/server-process.mts';
+import { startServer, tracked, type BenchSettings, type ServerProcess } from './lib.mts';
 
 export const API_LOG_LEVEL = 'warn';
+
+/** One of the built apps with the bench's environment on top of this process's, ready once `route` answers 200. */
+async function startApp(
+  settings: BenchSettings,
+  name: AppName,
+  route: string,
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const server = tracked(
+    await spawnApp(
+      settings.root,
+      name,
+      {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_PRETTY: 'false',
+        DATABASE_URL: settings.databaseUrl,
+        REDIS_URL: settings.redisUrl,
+        ...env,
+      },
+      { keepLines: 500 },
+    ),
+  );
+  try {
+    await server.waitUntilReady(route);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
 
 /**
  * The real API from the build (dist/apps/api/src/main.js), ready once /health/live answers 200.
@@ -17,35 +52,26 @@ export const API_LOG_LEVEL = 'warn';
  * that the PostgreSQL and Redis ports answer; only /health/ready and real routes need the migrated
  * database.
  */
-export async function startApi(
-  settings: BenchSettings,
-  env: Record<string, string> = {},
-): Promise<ServerProcess> {
-  const port = await freePort();
-  const server = new ServerProcess({
-    name: 'api',
-    args: [path.join(settings.root, 'dist/apps/api/src/main.js')],
-    cwd: settings.root,
-    url: `http://127.0.0.1:${port}`,
-    env: {
-      NODE_ENV: 'test',
-      LOG_LEVEL: API_LOG_LEVEL,
-      LOG_PRETTY: 'false',
-      API_HOST: '127.0.0.1',
-      API_PORT: String(port),
-      DATABASE_URL: settings.databaseUrl,
-      REDIS_URL: settings.redisUrl,
-      REDIS_KEY_PREFIX: `rampart-bench-${randomBytes(4).toString('hex')}`,
-      ...env,
-    },
+export function startApi(settings: BenchSettings, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startApp(settings, 'api', '/health/live', {
+    LOG_LEVEL: API_LOG_LEVEL,
+    API_HOST: '127.0.0.1',
+    REDIS_KEY_PREFIX: `rampart-bench-${randomBytes(4).toString('hex')}`,
+    ...env,
   });
-  try {
-    await server.waitUntilReady('/health/live');
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return server;
+}
+
+/**
+ * The real worker from the build (dist/apps/worker/src/main.js), ready once /health/ready answers 200
+ * (PostgreSQL and Redis answer and every queue consumer runs). NODE_ENV=test, logging at warn; `env`
+ * must at least name the Redis key prefix and the SMTP server.
+ */
+export function startWorker(settings: BenchSettings, env: Record<string, string>): Promise<ServerProcess> {
+  return startApp(settings, 'worker', '/health/ready', {
+    LOG_LEVEL: 'warn',
+    WORKER_HOST: '127.0.0.1',
+    ...env,
+  });
 }
 
 /**
@@ -55,12 +81,12 @@ export async function startApi(
 export async function startBareFastify(settings: BenchSettings): Promise<ServerProcess> {
   const port = await freePort();
   const source = await readFile(path.join(settings.root, 'scripts/bench/bare-fastify.mts'), 'utf8');
-  const server = new ServerProcess({
+  const server = startServer({
     name: 'bare',
     args: ['--input-type=module', '--eval', source],
     cwd: settings.root,
-    url: `http://127.0.0.1:${port}`,
-    env: { BENCH_BARE_PORT: String(port) },
+    env: { ...process.env, BENCH_BARE_PORT: String(port) },
+    port,
   });
   try {
     await server.waitUntilReady('/__healthz');
@@ -75,77 +101,16 @@ export async function startBareFastify(settings: BenchSettings): Promise<ServerP
  * Creates the database of `databaseUrl` if missing and applies the migrations (scripts/db.mts migrate,
  * idempotent). Throws with the script's output when it fails.
  */
-export async function migrateDatabase(settings: BenchSettings, databaseUrl: string): Promise<void> {
-  try {
-    await promisify(execFile)(
-      process.execPath,
-      ['--no-warnings', path.join(settings.root, 'scripts/db.mts'), 'migrate'],
-      { cwd: settings.root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000 },
-    );
-  } catch (error) {
-    const failure = error as { message?: string; stdout?: string; stderr?: string };
-    const output = [failure.stderr, failure.stdout].filter((text) => text?.trim()).join('\n');
-    throw new Error(`scripts/db.mts migrate failed: ${failure.message ?? String(error)}\n${output}`, {
-      cause: error,
-    });
-  }
+export function migrateDatabase(settings: BenchSettings, databaseUrl: string): Promise<void> {
+  return migrate(settings.root, databaseUrl);
 }
 
 /**
  * Deletes every Redis key under `prefix` (a run's REDIS_KEY_PREFIX: BullMQ's queues, job schedulers,
  * locks, the API's auth state); returns how many.
  */
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', () => undefined);
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
-/**
- * The real worker from the build (dist/apps/worker/src/main.js), ready once /health/ready answers 200
- * (PostgreSQL and Redis answer and every queue consumer runs). NODE_ENV=test, logging at warn; `env`
- * must at least name the Redis key prefix and the SMTP server.
- */
-export async function startWorker(
-  settings: BenchSettings,
-  env: Record<string, string>,
-): Promise<ServerProcess> {
-  const port = await freePort();
-  const server = new ServerProcess({
-    name: 'worker',
-    args: [path.join(settings.root, 'dist/apps/worker/src/main.js')],
-    cwd: settings.root,
-    url: `http://127.0.0.1:${port}`,
-    env: {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      LOG_PRETTY: 'false',
-      DATABASE_URL: settings.databaseUrl,
-      REDIS_URL: settings.redisUrl,
-      WORKER_HOST: '127.0.0.1',
-      WORKER_PORT: String(port),
-      ...env,
-    },
-  });
-  try {
-    await server.waitUntilReady('/health/ready');
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return server;
+export function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
+  return deleteKeys(redisUrl, `${prefix}:`);
 }
 
 // The compiled API (CommonJS in dist/), seen through the little the scenarios use of it.
@@ -199,5 +164,41 @@ export async function startApiInProcess(
   } catch (error) {
     await app.close();
     throw error;
+  }
+}
+
+interface DbModule {
+  Database: ClassToken<AccountServices['database']>;
+  UserRepository: ClassToken<AccountServices['users']>;
+}
+
+interface PasswordHasherModule {
+  PasswordHasher: new () => AccountServices['hasher'];
+}
+
+/**
+ * Runs `work` with the factories' account services taken from the build: the API application in this
+ * process (closed afterwards), its repositories and its password hasher, so bench accounts are made
+ * exactly as the API makes them, with its argon2 parameters.
+ */
+export async function withAccountServices<T>(
+  settings: BenchSettings,
+  redisKeyPrefix: string,
+  work: (services: AccountServices) => Promise<T>,
+): Promise<T> {
+  const app = await startApiInProcess(settings, redisKeyPrefix, { DATABASE_POOL_MAX: '2' });
+  try {
+    const { Database, UserRepository } = requireDist<DbModule>(settings, 'libs/db/src/index.js');
+    const { PasswordHasher } = requireDist<PasswordHasherModule>(
+      settings,
+      'apps/api/src/auth/passwords/password-hasher.js',
+    );
+    return await work({
+      database: app.get(Database),
+      users: app.get(UserRepository),
+      hasher: new PasswordHasher(),
+    });
+  } finally {
+    await app.close();
   }
 }

@@ -12,14 +12,21 @@
 //              AuditLogRepository.verify() over the whole chain, which must be valid
 // Prints admin ÷ /me (the cost of authorization and of the admin route) and /me limiter on ÷ off (the
 // cost of rate limiting) as req/s ratios, with server CPU per request. The admin user
-// (bench-access-<random>@example.test) is inserted straight into PostgreSQL, enrols TOTP through the API
+// (bench-access-<random>@example.test) is made by the tests' factories through the build's repositories,
+// enrols TOTP through the API
 // and signs in with a code; it is deleted afterwards (sessions, MFA state cascade) with its login attempts
 // and throttles, as are the Redis keys of the run's prefix. Audit entries cannot be deleted (append-only by
 // a trigger): they stay in the bench database. Any request error, timeout or non-2xx, a failed append, or
 // a broken chain fails the scenario.
 import { randomBytes } from 'node:crypto';
-import argon2 from 'argon2';
 import pg from 'pg';
+import {
+  type TestUser,
+  createActiveAccount,
+  deleteAccounts,
+  uniqueEmail,
+} from '../../../test/factories/accounts.mts';
+import { awayFromStepEnd } from '../../../test/support/totp-steps.mts';
 import {
   DATA_STORE_COMMANDS,
   cpuLines,
@@ -31,7 +38,6 @@ import {
   measureServer,
   percentile,
   readCpuTicksByPid,
-  sleep,
   targetTable,
   type BenchSettings,
   type HttpResponse,
@@ -47,13 +53,11 @@ import {
   requireDist,
   startApi,
   startApiInProcess,
+  withAccountServices,
   type ClassToken,
   type NestApp,
 } from '../servers.mts';
 
-/** The API's ARGON2_PARAMS (apps/api/src/auth/passwords/password-hasher.ts). */
-const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-const EMAIL_PREFIX = 'bench-access-';
 const CONNECTIONS = 64;
 const ME_PATH = '/v1/auth/me';
 const ADMIN_PATH = '/v1/admin/users?page=1&page_size=20';
@@ -62,8 +66,6 @@ const RATE_LIMIT_ENV = { RATE_LIMIT_API: '1000000/60', RATE_LIMIT_LOGIN: '1000/6
 const CHECK_TIMEOUT_MS = 10_000;
 /** TOTP: RFC 6238 steps of 30 s; a code is accepted once per step and account. */
 const TOTP_STEP_MS = 30_000;
-/** Seconds into a step after which the enrolment waits for the next step (test/e2e/auth/mfa.e2e-spec.ts). */
-const TOTP_SAFE_SECONDS = 22;
 const AUDIT_CONCURRENCY = [1, 8, 32];
 const AUDIT_WARMUP = 50;
 /** The in-process application's PostgreSQL pool (DATABASE_POOL_MAX; the API's default). */
@@ -156,27 +158,7 @@ function expectAnswer(what: string, response: JsonResponse, status: number, fiel
   return typeof value === 'string' ? value : '';
 }
 
-interface BenchAdmin {
-  email: string;
-  password: string;
-}
-
-async function createAdmin(db: pg.Client): Promise<BenchAdmin> {
-  const email = `${EMAIL_PREFIX}${randomBytes(6).toString('hex')}@example.test`;
-  const password = `Bench-${randomBytes(12).toString('base64url')}-pw`;
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, status, role, email_verified_at, updated_at)
-     VALUES (gen_random_uuid(), $1, $2, 'active', 'admin', now(), now())`,
-    [email, await argon2.hash(password, ARGON2_PARAMS)],
-  );
-  return { email, password };
-}
-
-/** Waits for the next TOTP step when the current one is about to end, so a code stays current. */
-async function awayFromStepEnd(): Promise<void> {
-  const intoStep = (Date.now() % TOTP_STEP_MS) / 1000;
-  if (intoStep > TOTP_SAFE_SECONDS) await sleep((30.5 - intoStep) * 1000);
-}
+type BenchAdmin = Pick<TestUser, 'email' | 'password'>;
 
 /**
  * Signs the admin in with a password, checks that the admin route refuses that session (mfa_required),
@@ -257,15 +239,6 @@ async function checkRoutes(
     }
   }
   return policyText;
-}
-
-async function deleteBenchUsers(db: pg.Client): Promise<Record<string, number>> {
-  const deleted: Record<string, number> = {};
-  for (const table of ['users', 'login_attempts', 'login_throttles']) {
-    const result = await db.query(`DELETE FROM ${table} WHERE email LIKE $1`, [`${EMAIL_PREFIX}%`]);
-    deleted[table] = result.rowCount ?? 0;
-  }
-  return deleted;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -366,15 +339,18 @@ export const accessScenario: Scenario = {
     let api: ServerProcess | undefined;
     let app: NestApp | undefined;
     let connected = false;
-    let createdUser = false;
+    let adminEmail: string | undefined;
 
     try {
       settings.log(`access: migrating ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
       await migrateDatabase(settings, settings.databaseUrl);
       await db.connect();
       connected = true;
-      const admin = await createAdmin(db);
-      createdUser = true;
+      settings.log('access: making the bench admin with the API application in this process');
+      const admin = await withAccountServices(settings, prefix, (services) =>
+        createActiveAccount(services, { email: uniqueEmail('bench-access'), role: 'admin' }),
+      );
+      adminEmail = admin.email;
 
       // --- limiter on: /me and the admin route -------------------------------------------------------
       settings.log('access: starting dist/apps/api/src/main.js (rate limiter on, api tier 1000000/60)');
@@ -393,7 +369,7 @@ export const accessScenario: Scenario = {
         name: 'GET /v1/admin/users, limiter on',
       };
       targets.push(adminOn);
-      if (!api.isRunning) failures.push(`the API (limiter on) exited during the run\n${api.output()}`);
+      if (!api.isRunning) failures.push(`the API (limiter on) exited during the run\n${api.outputText()}`);
       await api.stop();
 
       // --- limiter off: /me ----------------------------------------------------------------------------
@@ -405,7 +381,7 @@ export const accessScenario: Scenario = {
         name: `GET ${ME_PATH}, limiter off`,
       };
       targets.push(meOff);
-      if (!api.isRunning) failures.push(`the API (limiter off) exited during the run\n${api.output()}`);
+      if (!api.isRunning) failures.push(`the API (limiter off) exited during the run\n${api.outputText()}`);
       await api.stop();
       for (const target of targets) failures.push(...loadFailures(target));
       const usersListed = (await db.query<{ count: number }>('SELECT count(*)::int AS count FROM users'))
@@ -560,7 +536,7 @@ export const accessScenario: Scenario = {
       await api?.stop();
       await app?.close();
       try {
-        const rows = connected && createdUser ? await deleteBenchUsers(db) : {};
+        const rows = connected && adminEmail ? await deleteAccounts(db, [adminEmail]) : {};
         const keys = await deleteRedisKeys(settings.redisUrl, prefix);
         const counts = Object.entries(rows)
           .map(([table, count]) => `${count} ${table}`)

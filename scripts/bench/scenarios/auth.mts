@@ -1,20 +1,22 @@
 // Sign-in and the authenticated hot path of the real API (dist/apps/api/src/main.js, a child process):
-//   argon2     the raw argon2id verification rate in this process (the API's parameters: m=19456 KiB,
-//              t=2, p=1), one at a time and two at a time (2 cores; argon2 runs on the libuv threadpool):
-//              the ceiling of any password sign-in on this machine
+//   argon2     the raw argon2id verification rate in this process (the API's parameters, as a bench user's
+//              hash carries them: m=19456 KiB, t=2, p=1), one at a time and two at a time (2 cores; argon2
+//              runs on the libuv threadpool): the ceiling of any password sign-in on this machine
 //   login      POST /v1/auth/login with the right password over 8 connections, one bench user each
 //              (the lockout counts an attempt before its password check, so parallel sign-ins of one
 //              address could trip it), then over 1 connection (the latency without queueing): req/s and
 //              latency, and req/s as a ratio to the raw argon2 rate (two at a time, resp. one at a time)
 //   me         GET /v1/auth/me with one access token over 64 connections: token verification, the Redis
 //              revocation check and the user read from PostgreSQL on every request
-// The bench users are inserted straight into PostgreSQL (status active, e-mail verified) and deleted
+// The bench users (active, e-mail verified) are made by the tests' factories through the build's own
+// repositories and password hasher (the API application, briefly in this process), and deleted
 // afterwards with their sessions, refresh tokens, login attempts and throttles, as are the API's Redis
 // keys (its own REDIS_KEY_PREFIX). Any request error, timeout or non-2xx fails the scenario; the targets
 // (login p95 < 150 ms in the seed, /me >= 5,000 req/s aimed) are printed, not enforced.
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import pg from 'pg';
+import { createActiveAccount, deleteAccounts, uniqueEmail } from '../../../test/factories/accounts.mts';
 import {
   OTHER_CPU_WARNING_PERCENT,
   cpuLines,
@@ -31,10 +33,14 @@ import {
   type ServerProcess,
   type TargetResult,
 } from '../lib.mts';
-import { API_LOG_LEVEL, deleteRedisKeys, migrateDatabase, startApi } from '../servers.mts';
+import {
+  API_LOG_LEVEL,
+  deleteRedisKeys,
+  migrateDatabase,
+  startApi,
+  withAccountServices,
+} from '../servers.mts';
 
-/** The API's ARGON2_PARAMS (apps/api/src/auth/passwords/password-hasher.ts). */
-const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const ARGON2_SECONDS = 5;
 const ARGON2_CONCURRENCY = [1, 2];
 /** Connections of the login run, each signing in its own user. */
@@ -108,30 +114,12 @@ async function argon2Rate(
 // ---------------------------------------------------------------------------------------------------------
 // Bench users
 
-async function createUsers(client: pg.Client, count: number): Promise<BenchUser[]> {
-  const password = `Bench-${randomBytes(12).toString('base64url')}-pw`;
-  const users: BenchUser[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const email = `bench-${randomBytes(6).toString('hex')}@example.test`;
-    const hash = await argon2.hash(password, ARGON2_PARAMS);
-    await client.query(
-      `INSERT INTO users (id, email, password_hash, status, email_verified_at, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, 'active', now(), now())`,
-      [email, hash],
-    );
-    users.push({ email, password, loginBody: JSON.stringify({ email, password }) });
-  }
-  return users;
-}
-
-/** Deletes the users (sessions and refresh tokens cascade) and their login attempts and throttles. */
-async function deleteUsers(client: pg.Client, emails: string[]): Promise<Record<string, number>> {
-  const deleted: Record<string, number> = {};
-  for (const table of ['users', 'login_attempts', 'login_throttles']) {
-    const result = await client.query(`DELETE FROM ${table} WHERE email = ANY($1::text[])`, [emails]);
-    deleted[table] = result.rowCount ?? 0;
-  }
-  return deleted;
+/** The argon2 parameters a PHC string was made with, e.g. `m=19456 KiB, t=2, p=1`. */
+function argon2Parameters(hash: string): string {
+  // The PHC string's parameter field, `$m=19456,p=1,t=2$` (argon2 writes them in its own order).
+  const field = /\$(m=[^$]+)\$/.exec(hash)?.[1] ?? '';
+  const value = Object.fromEntries(field.split(',').map((pair) => pair.split('=') as [string, string]));
+  return value.m ? `m=${value.m} KiB, t=${value.t}, p=${value.p}` : 'unknown parameters';
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -201,8 +189,16 @@ export const authScenario: Scenario = {
       connected = true;
       // One user per login connection, and one more for /me, so the /me token's session is not the
       // login run's.
-      const users = await createUsers(db, LOGIN_CONNECTIONS + 1);
-      emails.push(...users.map((user) => user.email));
+      settings.log('auth: making the bench users with the API application in this process');
+      const users = await withAccountServices(settings, prefix, async (services) => {
+        const made: BenchUser[] = [];
+        for (let index = 0; index <= LOGIN_CONNECTIONS; index += 1) {
+          const { email, password } = await createActiveAccount(services, { email: uniqueEmail('bench') });
+          emails.push(email);
+          made.push({ email, password, loginBody: JSON.stringify({ email, password }) });
+        }
+        return made;
+      });
       const loginUsers = users.slice(0, LOGIN_CONNECTIONS);
       const meUser = users[LOGIN_CONNECTIONS];
       const firstUser = users[0];
@@ -272,11 +268,11 @@ export const authScenario: Scenario = {
         targets.push(me);
       }
       for (const target of targets) failures.push(...loadFailures(target));
-      if (!api.isRunning) failures.push(`the API exited during the run\n${api.output()}`);
+      if (!api.isRunning) failures.push(`the API exited during the run\n${api.outputText()}`);
 
       const argonTable = formatTable(
         [
-          'argon2id verify (m=19456 KiB, t=2, p=1)',
+          `argon2id verify (${argon2Parameters(firstHash)})`,
           'verifications/s',
           'count',
           'mean ms',
@@ -390,7 +386,7 @@ export const authScenario: Scenario = {
     } finally {
       await api?.stop();
       try {
-        const rows = connected && emails.length > 0 ? await deleteUsers(db, emails) : {};
+        const rows = connected && emails.length > 0 ? await deleteAccounts(db, emails) : {};
         const keys = await deleteRedisKeys(settings.redisUrl, prefix);
         const counts = Object.entries(rows)
           .map(([table, count]) => `${count} ${table}`)

@@ -444,7 +444,7 @@ export const emailScenario: Scenario = {
         const got = statsOf(warmup, sink).accepted;
         throw new Error(
           `email warm-up: ${got} of ${WARMUP_COUNT} mails reached the sink within ${SHORT_TIMEOUT_MS / 1000} s\n` +
-            worker.output(),
+            worker.outputText(),
         );
       }
       settings.log(`email: unloaded, ${UNLOADED_COUNT} single mails ~${UNLOADED_GAP_MS} ms apart`);

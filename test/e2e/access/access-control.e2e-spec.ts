@@ -1,8 +1,8 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from '../../../apps/api/src/access/access.decorators';
-import { createActiveUser } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { createActiveUser } from '../../factories';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 import { signIn, signInWithMfa } from '../support/sign-in';
 
 type Caller = 'anonymous' | 'viewer' | 'operator' | 'admin without MFA' | 'admin with MFA';

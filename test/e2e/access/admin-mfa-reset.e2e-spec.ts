@@ -1,13 +1,13 @@
 import { type ApiAnswer, callApi } from '../support/api-call';
 import pg from 'pg';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { type TestUser, createActiveUser } from '../support/factories';
-import type { RunningApi } from '../support/in-process-api';
+import { type TestUser, createActiveUser } from '../../factories';
+import type { RunningApi } from '../../support/in-process-api';
 import { type MailStack, startMailStack } from '../support/mail-stack';
-import { runDatabaseUrl } from '../support/run-settings';
+import { runDatabaseUrl } from '../../support/run-settings';
 import { type SignedIn, enrolTotp, signIn, signInWithMfa, signInWithMfaEnrolment } from '../support/sign-in';
 import type { SmtpSink } from '../support/smtp-sink';
-import { awayFromStepEnd } from '../support/totp-steps';
+import { awayFromStepEnd } from '../../support/totp-steps.mts';
 
 /**
  * POST /v1/admin/users/:id/mfa/reset: the way back for a user who lost their authenticator and their

@@ -1,7 +1,7 @@
 import { type ApiAnswer, callApi } from '../support/api-call';
-import { type TestUser, createActiveUser } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { randomSuffix } from '../support/run-settings';
+import { type TestUser, createActiveUser } from '../../factories';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
+import { randomSuffix } from '../../support/run-settings';
 import { type SignedIn, signIn, signInWithMfa } from '../support/sign-in';
 
 describe('admin user management', () => {

@@ -2,9 +2,9 @@ import pg from 'pg';
 import { Database, UserRepository } from '@rampart/db';
 import { AuditLog } from '@rampart/audit';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { createActiveUser, seedTotp } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { runDatabaseUrl } from '../support/run-settings';
+import { createActiveUser, seedTotp } from '../../factories';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
+import { runDatabaseUrl } from '../../support/run-settings';
 import { type SignedIn, signInWithMfa } from '../support/sign-in';
 
 interface Entry {

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { appEnv } from '../support/app-env';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { appEnv } from '../../support/app-env';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 import { decodeJwt } from '../support/jwt';
-import { randomSuffix } from '../support/run-settings';
+import { randomSuffix } from '../../support/run-settings';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { eventually } from '../support/eventually';
 import { type SpawnedMailStack, startSpawnedMailStack } from '../support/mail-stack';
-import { randomSuffix, runDatabaseUrl } from '../support/run-settings';
+import { randomSuffix, runDatabaseUrl } from '../../support/run-settings';
 
 const PASSWORD = 'violet-harbour-lantern-93';
 const WRONG_PASSWORD = 'not-the-password-at-all';

@@ -1,6 +1,6 @@
-import { appEnv } from '../support/app-env';
-import { createActiveUser } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { appEnv } from '../../support/app-env';
+import { createActiveUser } from '../../factories';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 
 interface CookieSession {
   tokenType: string;

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createActiveUser } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { randomSuffix } from '../support/run-settings';
+import { createActiveUser } from '../../factories';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
+import { randomSuffix } from '../../support/run-settings';
 
 /** A local stand-in for Cloudflare's siteverify: `good` passes, `down` answers 500, anything else fails. */
 class FakeSiteverify {

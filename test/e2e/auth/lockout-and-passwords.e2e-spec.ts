@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { AppProcess } from '../support/app-process';
-import { DEFAULT_PASSWORD, createActiveUser } from '../support/factories';
-import type { RunningApi } from '../support/in-process-api';
+import { DEFAULT_PASSWORD, createActiveUser } from '../../factories';
+import type { RunningApi } from '../../support/in-process-api';
 import { type MailStack, startMailStack } from '../support/mail-stack';
-import { randomSuffix, runDatabaseUrl } from '../support/run-settings';
+import { randomSuffix, runDatabaseUrl } from '../../support/run-settings';
 import type { SmtpSink } from '../support/smtp-sink';
 
 interface TokenPair {

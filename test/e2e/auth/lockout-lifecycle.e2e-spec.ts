@@ -3,9 +3,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ApiConfig } from '@rampart/config';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { type TestUser, createActiveUser, seedTotp } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
+import { type TestUser, createActiveUser, seedTotp } from '../../factories';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
+import { REDIS_URL, runDatabaseUrl } from '../../support/run-settings';
 
 const MAX_FAILURES = 3;
 /** One second (LOGIN_LOCKOUT_MINUTES accepts fractions), so the suite can watch locks end. */

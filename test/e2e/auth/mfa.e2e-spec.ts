@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { type TestUser, createActiveUser } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { type TestUser, createActiveUser } from '../../factories';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 import { decodeJwt } from '../support/jwt';
-import { runDatabaseUrl } from '../support/run-settings';
+import { runDatabaseUrl } from '../../support/run-settings';
 import { type MailStack, startMailStack } from '../support/mail-stack';
 import type { SmtpSink } from '../support/smtp-sink';
-import { awayFromStepEnd, forgetUsedSteps } from '../support/totp-steps';
+import { awayFromStepEnd, forgetUsedSteps } from '../../support/totp-steps.mts';
 
 interface Json {
   [key: string]: unknown;

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { JobName, PurgeTarget, QueueName, queuePrefix } from '@rampart/jobs';
 import { linkToken, mailsTo } from '../support/mail-links';
 import { type SpawnedMailStack, startSpawnedMailStack } from '../support/mail-stack';
-import { REDIS_URL, randomSuffix, runDatabaseUrl } from '../support/run-settings';
+import { REDIS_URL, randomSuffix, runDatabaseUrl } from '../../support/run-settings';
 
 const ATTACKER_PASSWORD = 'attackers-own-passphrase-41';
 const VICTIM_PASSWORD = 'owners-real-passphrase-2026';

@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { type TestUser, createActiveUser } from '../support/factories';
-import type { RunningApi } from '../support/in-process-api';
+import { type TestUser, createActiveUser } from '../../factories';
+import type { RunningApi } from '../../support/in-process-api';
 import { type MailStack, startMailStack } from '../support/mail-stack';
-import { runDatabaseUrl } from '../support/run-settings';
+import { runDatabaseUrl } from '../../support/run-settings';
 import { type TotpEnrolment, enrolTotp, signIn, signInWithMfaEnrolment } from '../support/sign-in';
 import type { SmtpSink } from '../support/smtp-sink';
-import { awayFromStepEnd, forgetUsedSteps } from '../support/totp-steps';
+import { awayFromStepEnd, forgetUsedSteps } from '../../support/totp-steps.mts';
 
 interface Answer {
   status: number;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { type MailStack, startMailStack } from '../support/mail-stack';
-import { randomSuffix, runDatabaseUrl } from '../support/run-settings';
+import { randomSuffix, runDatabaseUrl } from '../../support/run-settings';
 
 const STRONG_PASSWORD = 'violet-harbour-lantern-93';
 const ACCEPTED = {

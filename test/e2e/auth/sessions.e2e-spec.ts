@@ -1,12 +1,12 @@
 import argon2 from 'argon2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
-import { DEFAULT_PASSWORD, createActiveUser, createPendingUser } from '../support/factories';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { DEFAULT_PASSWORD, createActiveUser, createPendingUser } from '../../factories';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 import { decodeJwt, forgeJwt } from '../support/jwt';
-import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
+import { REDIS_URL, runDatabaseUrl } from '../../support/run-settings';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const JWT_SECRET = 'e2e-jwt-secret-that-is-long-enough-0123456789';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { databaseUrlFor, randomSuffix, SERVER_DATABASE_URL } from '../support/run-settings';
+import { databaseUrlFor, randomSuffix, SERVER_DATABASE_URL } from '../../support/run-settings';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const run = promisify(execFile);

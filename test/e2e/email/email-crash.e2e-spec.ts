@@ -1,8 +1,8 @@
 import { EmailOutboxRepository } from '@rampart/db';
 import { EmailOutbox, type EmailRequest } from '@rampart/outbox';
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 import { SmtpSink } from '../support/smtp-sink';
 
 const MAILS = 200;

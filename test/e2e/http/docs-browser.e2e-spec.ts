@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { launchChromium, recordPage } from '../support/browser';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 
 /**
  * The OpenAPI page as a reader's browser sees it: headless Chromium renders Swagger UI from the

@@ -1,4 +1,4 @@
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { RELEASE, edgeViolations, headerRecord, securityHeadersOf } from '../support/edge-assertions';
 import { type RawResponse, rawHttp } from '../support/raw-http';

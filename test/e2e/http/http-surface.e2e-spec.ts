@@ -1,4 +1,4 @@
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 
 const RELEASE = { COMMIT_SHA: 'f42638c', BUILD_ID: 'phase1_20261122_094500', RULESET_VERSION: 'v1.0' };
 

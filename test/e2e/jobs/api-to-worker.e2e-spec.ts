@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { QueueEvents } from 'bullmq';
 import { JobName, JobProducer, QueueName, queuePrefix } from '@rampart/jobs';
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { REDIS_URL } from '../support/run-settings';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
+import { REDIS_URL } from '../../support/run-settings';
 
 describe('a job produced by the API is consumed by the worker', () => {
   const env = appEnv({ WORKER_HEARTBEAT_INTERVAL_MS: '600000' });

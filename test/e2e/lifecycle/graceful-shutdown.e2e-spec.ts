@@ -1,9 +1,9 @@
 import net from 'node:net';
 import { Queue, QueueEvents } from 'bullmq';
 import { JOBS, JobName, QueueName, queuePrefix } from '@rampart/jobs';
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
-import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
+import { REDIS_URL, runDatabaseUrl } from '../../support/run-settings';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const DB_LATENCY_MS = 1_500;

@@ -1,6 +1,6 @@
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { runToExit } from '../support/app-process';
-import { freePort } from '../support/free-port';
+import { freePort } from '../../support/free-port.mts';
 
 const STRONG = 'a-real-random-secret-of-more-than-32-bytes-0123456789';
 

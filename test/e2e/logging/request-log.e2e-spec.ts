@@ -1,4 +1,4 @@
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { createActiveUser } from '../support/factories';
 import { startApiInProcess } from '../support/in-process-api';

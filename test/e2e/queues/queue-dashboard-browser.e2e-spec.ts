@@ -4,14 +4,14 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import pg from 'pg';
 import { JobName, JobProducer, QueueName } from '@rampart/jobs';
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { launchChromium, recordPage } from '../support/browser';
 import { eventually } from '../support/eventually';
-import { type TestUser, createActiveUser, seedTotp } from '../support/factories';
-import { freePort } from '../support/free-port';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { runDatabaseUrl } from '../support/run-settings';
+import { type TestUser, createActiveUser, seedTotp } from '../../factories';
+import { freePort } from '../../support/free-port.mts';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
+import { runDatabaseUrl } from '../../support/run-settings';
 import { signInWithMfa } from '../support/sign-in';
 
 interface Problem {

@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { QueueEvents } from 'bullmq';
 import { JobName, JobProducer, PurgeTarget, QueueName, queuePrefix } from '@rampart/jobs';
-import { appEnv } from '../support/app-env';
-import { createActiveUser } from '../support/factories';
+import { appEnv } from '../../support/app-env';
+import { createActiveUser } from '../../factories';
 import { AppProcess } from '../support/app-process';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { REDIS_URL, runDatabaseUrl } from '../support/run-settings';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
+import { REDIS_URL, runDatabaseUrl } from '../../support/run-settings';
 
 interface QueueStatsBody {
   queues: {

@@ -1,7 +1,7 @@
-import { appEnv } from '../support/app-env';
+import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
-import { type RunningApi, startApiInProcess } from '../support/in-process-api';
-import { randomSuffix } from '../support/run-settings';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
+import { randomSuffix } from '../../support/run-settings';
 
 interface Answer {
   status: number;

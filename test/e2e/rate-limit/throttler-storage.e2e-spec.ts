@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { ApiConfig } from '@rampart/config';
 import { RedisThrottlerStorage } from '../../../apps/api/src/rate-limit/redis-throttler.storage';
-import { REDIS_URL, randomSuffix, runRedisPrefix } from '../support/run-settings';
+import { REDIS_URL, randomSuffix, runRedisPrefix } from '../../support/run-settings';
 
 describe('RedisThrottlerStorage', () => {
   // Under the run's prefix (global teardown deletes it) and a random one of this suite's own.

@@ -1,6 +1,6 @@
-import { type EnvOverrides, appEnv } from './app-env';
+import { type EnvOverrides, appEnv } from '../../support/app-env';
 import { AppProcess } from './app-process';
-import { type RunningApi, startApiInProcess } from './in-process-api';
+import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 import { SmtpSink } from './smtp-sink';
 
 /** The SMTP sink and a worker process delivering to it: what every mail stack starts with. */

@@ -1,5 +1,5 @@
 import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
-import type { TestUser } from './factories';
+import type { TestUser } from '../../factories';
 
 export interface SignedIn {
   accessToken: string;

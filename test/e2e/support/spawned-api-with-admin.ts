@@ -1,7 +1,7 @@
-import { appEnv, type EnvOverrides } from './app-env';
+import { appEnv, type EnvOverrides } from '../../support/app-env';
 import { AppProcess } from './app-process';
-import { type TestUser, createActiveUser } from './factories';
-import { startApiInProcess } from './in-process-api';
+import { type TestUser, createActiveUser } from '../../factories';
+import { startApiInProcess } from '../../support/in-process-api';
 import { type SignedIn, signInWithMfa } from './sign-in';
 
 export interface SpawnedApiWithAdmin {

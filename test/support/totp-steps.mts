@@ -1,7 +1,9 @@
+// TOTP timing for the tests and the benchmarks. Plain TypeScript that Node strips and runs as it is
+// (see free-port.mts).
 import type pg from 'pg';
 
 /**
- * Tests compute codes of the previous, current and next 30 s step; near the end of a step the
+ * Tests and benchmarks compute codes of the previous, current and next 30 s step; near the end of a step the
  * server's "now" could move on between computing and checking, so wait for a fresh step then.
  */
 export async function awayFromStepEnd(): Promise<void> {
