@@ -14,6 +14,7 @@ import {
 } from './accounts.mts';
 
 export { DEFAULT_PASSWORD, type TestUser, uniqueEmail } from './accounts.mts';
+export { booleanFlag, type FlagFixture, uniqueFlagKey } from './flags';
 
 /** An application's providers: the API's or the worker's, booted in process or as a testing module. */
 export type AppContext = Pick<INestApplicationContext, 'get'>;

@@ -57,8 +57,8 @@ export class FlagSetVersionRepository {
   }
 
   /** The newest version number (0 before the first write): the cheap check processes poll. */
-  async latestNumber(): Promise<number> {
-    const result = await this.prisma.flagSetVersion.aggregate({ _max: { version: true } });
+  async latestNumber(tx?: DbTransaction): Promise<number> {
+    const result = await clientOf(this.prisma, tx).flagSetVersion.aggregate({ _max: { version: true } });
     return result._max.version ?? 0;
   }
 
