@@ -107,6 +107,25 @@ describe('access control: default deny, permissions per role, MFA for admin rout
     row('GET', '/v1/admin/audit-logs?limit=1', 401, 403, 403, 403, 200),
     row('GET', '/v1/admin/audit-logs/verify', 401, 403, 403, 403, 200),
     row('GET', '/v1/admin/audit-logs/export?action=none', 401, 403, 403, 403, 200),
+    // Flags: everyone reads, operators switch and roll back, admins edit. Writes here carry no
+    // valid body, so a caller the guard lets through gets 400 and nothing changes.
+    row('GET', '/v1/flags', 401, 200, 200, 200, 200),
+    row('GET', '/v1/admin/flags', 401, 200, 200, 403, 200),
+    row('GET', '/v1/admin/flags/history', 401, 200, 200, 403, 200),
+    row('GET', '/v1/admin/flags/audit', 401, 403, 403, 403, 200),
+    row('GET', '/v1/admin/flags/ghost-flag', 401, 404, 404, 403, 404),
+    row('POST', '/v1/admin/flags', 401, 403, 403, 403, 400),
+    row('PATCH', '/v1/admin/flags/ghost-flag', 401, 403, 403, 403, 400),
+    row('PUT', '/v1/admin/flags/ghost-flag/enabled', 401, 403, 400, 403, 400),
+    row('POST', '/v1/admin/flags/ghost-flag/archive', 401, 403, 403, 403, 400),
+    row('POST', '/v1/admin/flags/ghost-flag/restore', 401, 403, 403, 403, 400),
+    row('POST', '/v1/admin/flags/update', 401, 403, 403, 403, 400),
+    row('POST', '/v1/admin/flags/rollback', 401, 403, 400, 403, 400),
+    row('GET', '/v1/admin/segments', 401, 200, 200, 403, 200),
+    row('GET', '/v1/admin/segments/ghost-segment', 401, 404, 404, 403, 404),
+    row('POST', '/v1/admin/segments', 401, 403, 403, 403, 400),
+    row('PATCH', '/v1/admin/segments/ghost-segment', 401, 403, 403, 403, 400),
+    row('DELETE', '/v1/admin/segments/ghost-segment', 401, 403, 403, 403, 400),
   ];
 
   it.each(matrix)('%s %s answers each role as expected', async (method, path, expected) => {
