@@ -47,6 +47,12 @@ interface FlagAnswer {
   flag: Flag;
 }
 
+/** The answer to a change of one flag: the new version (also as ETag) and the flag as it now is. */
+function flagAnswer(result: { committed: CommittedFlagSet; flag: Flag }, reply: FastifyReply): FlagAnswer {
+  void reply.header('etag', versionEtag(result.committed.snapshot.version));
+  return { version: result.committed.snapshot.version, flag: result.flag };
+}
+
 interface ChangeAnswer {
   version: number;
   /** False when the request changed nothing (no version was written). */
@@ -130,15 +136,9 @@ export class AdminFlagsController {
     @Body() body: CreateFlagDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<FlagAnswer> {
-    const { committed, flag } = await this.createFlag.execute({
-      ...changeOf(actor, ifMatch, body),
-      flag: body.flag,
-    });
-    void reply
-      .code(HttpStatus.CREATED)
-      .header('location', `/v1/admin/flags/${flag.key}`)
-      .header('etag', versionEtag(committed.snapshot.version));
-    return { version: committed.snapshot.version, flag };
+    const created = await this.createFlag.execute({ ...changeOf(actor, ifMatch, body), flag: body.flag });
+    void reply.code(HttpStatus.CREATED).header('location', `/v1/admin/flags/${created.flag.key}`);
+    return flagAnswer(created, reply);
   }
 
   @Patch(':key')
@@ -151,13 +151,14 @@ export class AdminFlagsController {
     @Body() body: ChangeFieldsDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<FlagAnswer> {
-    const { committed, flag } = await this.updateFlag.execute({
-      ...changeOf(actor, ifMatch, body),
-      key: keyFromPath(key),
-      changes: body.changes,
-    });
-    void reply.header('etag', versionEtag(committed.snapshot.version));
-    return { version: committed.snapshot.version, flag };
+    return flagAnswer(
+      await this.updateFlag.execute({
+        ...changeOf(actor, ifMatch, body),
+        key: keyFromPath(key),
+        changes: body.changes,
+      }),
+      reply,
+    );
   }
 
   /** The kill switch, for operators too: one flag on or off. */
@@ -171,13 +172,14 @@ export class AdminFlagsController {
     @Body() body: SetFlagEnabledDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<FlagAnswer> {
-    const { committed, flag } = await this.setFlagEnabled.execute({
-      ...changeOf(actor, ifMatch, body),
-      key: keyFromPath(key),
-      enabled: body.enabled,
-    });
-    void reply.header('etag', versionEtag(committed.snapshot.version));
-    return { version: committed.snapshot.version, flag };
+    return flagAnswer(
+      await this.setFlagEnabled.execute({
+        ...changeOf(actor, ifMatch, body),
+        key: keyFromPath(key),
+        enabled: body.enabled,
+      }),
+      reply,
+    );
   }
 
   @Post(':key/archive')
@@ -271,12 +273,13 @@ export class AdminFlagsController {
     body: FlagChangeDto,
     reply: FastifyReply,
   ): Promise<FlagAnswer> {
-    const { committed, flag } = await this.setFlagArchived.execute({
-      ...changeOf(actor, ifMatch, body),
-      key: keyFromPath(key),
-      archived,
-    });
-    void reply.header('etag', versionEtag(committed.snapshot.version));
-    return { version: committed.snapshot.version, flag };
+    return flagAnswer(
+      await this.setFlagArchived.execute({
+        ...changeOf(actor, ifMatch, body),
+        key: keyFromPath(key),
+        archived,
+      }),
+      reply,
+    );
   }
 }
