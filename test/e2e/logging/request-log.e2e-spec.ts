@@ -1,7 +1,7 @@
 import { appEnv } from '../../support/app-env';
+import { createActiveUser } from '../../factories';
+import { startApiInProcess } from '../../support/in-process-api';
 import { AppProcess } from '../support/app-process';
-import { createActiveUser } from '../support/factories';
-import { startApiInProcess } from '../support/in-process-api';
 import { signIn } from '../support/sign-in';
 
 interface LogLine {

@@ -1,14 +1,12 @@
 import { ApiConfig } from '@rampart/config';
 import { ChangePassword } from '../../../apps/api/src/auth/use-cases/change-password';
 import { LogIn } from '../../../apps/api/src/auth/use-cases/log-in';
+import type { UserPrincipal } from '../../../apps/api/src/identity/principal';
 import { type TestUser, createActiveUser } from '../../factories';
 import { useApi } from '../support/apps';
 import { useDatabase, useRedis } from '../support/data-stores';
 import { auditEntriesAbout, userByEmail } from '../support/records';
 import { sessionState } from '../support/session-state';
-
-/** Who calls the use case: what the API's authenticator makes of a verified access token. */
-type Principal = Parameters<ChangePassword['execute']>[0];
 
 const NEW_PASSWORD = 'copper-meadow-signal-47';
 
@@ -23,10 +21,13 @@ describe('ChangePassword', () => {
   const redis = useRedis();
 
   /** A session of the user and the principal its access token stands for. */
-  const signIn = async (user: TestUser): Promise<Principal> => {
-    const pair = await api.get(LogIn).execute(user, { ipAddress: null, userAgent: null });
+  const signIn = async (user: TestUser): Promise<UserPrincipal> => {
+    const pair = await api
+      .get(LogIn)
+      .execute({ email: user.email, password: user.password, client: { ipAddress: null, userAgent: null } });
     if (!('sessionId' in pair)) throw new Error('expected a session, got an MFA challenge');
     return {
+      kind: 'user',
       userId: user.id,
       sessionId: pair.sessionId,
       role: 'viewer',
@@ -35,6 +36,9 @@ describe('ChangePassword', () => {
       expiresAt: new Date(Date.now() + pair.expiresIn * 1_000),
     };
   };
+
+  const changePassword = (principal: UserPrincipal, currentPassword: string, newPassword: string) =>
+    api.get(ChangePassword).execute({ principal, currentPassword, newPassword });
 
   const revokedReason = async (sessionId: string) =>
     (
@@ -53,7 +57,7 @@ describe('ChangePassword', () => {
     const other = await signIn(user);
     const before = (await userByEmail(db, user.email))!.password_hash;
 
-    await api.get(ChangePassword).execute(current, user.password, NEW_PASSWORD);
+    await changePassword(current, user.password, NEW_PASSWORD);
 
     // The right current password is taken back from the count.
     expect(await throttleOf(user.email)).toEqual([{ failed_count: 0 }]);
@@ -61,7 +65,7 @@ describe('ChangePassword', () => {
     await expect(
       api
         .get(LogIn)
-        .execute({ email: user.email, password: NEW_PASSWORD }, { ipAddress: null, userAgent: null }),
+        .execute({ email: user.email, password: NEW_PASSWORD, client: { ipAddress: null, userAgent: null } }),
     ).resolves.toMatchObject({ tokenType: 'Bearer' });
     expect(await revokedReason(current.sessionId)).toBeNull();
     expect(await revokedReason(other.sessionId)).toBe('password_changed');
@@ -82,9 +86,10 @@ describe('ChangePassword', () => {
     const other = await signIn(user);
     const before = await userByEmail(db, user.email);
 
-    await expect(
-      api.get(ChangePassword).execute(current, 'a-wrong-current-password-9', NEW_PASSWORD),
-    ).rejects.toMatchObject({ code: 'invalid_credentials', status: 401 });
+    await expect(changePassword(current, 'a-wrong-current-password-9', NEW_PASSWORD)).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      status: 401,
+    });
 
     expect(await userByEmail(db, user.email)).toEqual(before);
     expect(await revokedReason(other.sessionId)).toBeNull();
@@ -105,16 +110,14 @@ describe('ChangePassword', () => {
     const limit = api.get(ApiConfig).lockout.maxFailures;
     for (let guess = 1; guess <= limit; guess += 1) {
       await expect(
-        api.get(ChangePassword).execute(current, `wrong-guess-number-${guess}`, NEW_PASSWORD),
+        changePassword(current, `wrong-guess-number-${guess}`, NEW_PASSWORD),
       ).rejects.toMatchObject({ code: 'invalid_credentials' });
     }
 
-    await expect(api.get(ChangePassword).execute(current, user.password, NEW_PASSWORD)).rejects.toMatchObject(
-      {
-        code: 'account_locked',
-        status: 429,
-      },
-    );
+    await expect(changePassword(current, user.password, NEW_PASSWORD)).rejects.toMatchObject({
+      code: 'account_locked',
+      status: 429,
+    });
 
     const actions = (await auditEntriesAbout(db, user.id)).map((entry) => `${entry.action} ${entry.outcome}`);
     expect(actions).toContain('auth.lockout success');
@@ -127,7 +130,7 @@ describe('ChangePassword', () => {
     const other = await signIn(user);
     const before = await userByEmail(db, user.email);
 
-    await expect(api.get(ChangePassword).execute(current, user.password, 'short')).rejects.toMatchObject({
+    await expect(changePassword(current, user.password, 'short')).rejects.toMatchObject({
       code: 'validation_failed',
       extensions: { errors: { newPassword: expect.any(Array) as string[] } },
     });

@@ -19,7 +19,8 @@ describe('LogIn', () => {
   const db = useDatabase();
   const redis = useRedis();
 
-  const logIn = (email: string, password: string) => api.get(LogIn).execute({ email, password }, CLIENT);
+  const logIn = (email: string, password: string) =>
+    api.get(LogIn).execute({ email, password, client: CLIENT });
 
   const attemptsOf = (email: string) =>
     db.rows<{ reason: string; success: boolean; user_id: string | null }>(

@@ -17,7 +17,9 @@ describe('RefreshSession', () => {
   const redis = useRedis();
 
   const signIn = async (user: TestUser) => {
-    const pair = await api.get(LogIn).execute(user, { ipAddress: null, userAgent: null });
+    const pair = await api
+      .get(LogIn)
+      .execute({ email: user.email, password: user.password, client: { ipAddress: null, userAgent: null } });
     if (!('refreshToken' in pair)) throw new Error('expected a session, got an MFA challenge');
     return pair;
   };
@@ -38,7 +40,7 @@ describe('RefreshSession', () => {
   it('rotates: the same session, a new refresh token, the old one spent', async () => {
     const first = await signIn(await createActiveUser(api.app));
 
-    const second = await api.get(RefreshSession).execute(first.refreshToken);
+    const second = await api.get(RefreshSession).execute({ refreshToken: first.refreshToken });
 
     expect(second.sessionId).toBe(first.sessionId);
     expect(second.refreshToken).not.toBe(first.refreshToken);
@@ -50,12 +52,14 @@ describe('RefreshSession', () => {
   it('ends the session when a spent token comes back, and records the reuse', async () => {
     const user = await createActiveUser(api.app);
     const first = await signIn(user);
-    const second = await api.get(RefreshSession).execute(first.refreshToken);
+    const second = await api.get(RefreshSession).execute({ refreshToken: first.refreshToken });
 
-    await expect(api.get(RefreshSession).execute(first.refreshToken)).rejects.toMatchObject({
-      code: 'refresh_token_reused',
-      status: 401,
-    });
+    await expect(api.get(RefreshSession).execute({ refreshToken: first.refreshToken })).rejects.toMatchObject(
+      {
+        code: 'refresh_token_reused',
+        status: 401,
+      },
+    );
 
     expect(await sessionRow(first.sessionId)).toEqual({ revoked_reason: 'refresh_token_reused' });
     expect(await auditEntriesAbout(db, first.sessionId)).toContainEqual({
@@ -70,13 +74,17 @@ describe('RefreshSession', () => {
       ended: true,
     });
     // The owner's newer token dies with the session.
-    await expect(api.get(RefreshSession).execute(second.refreshToken)).rejects.toMatchObject({
+    await expect(
+      api.get(RefreshSession).execute({ refreshToken: second.refreshToken }),
+    ).rejects.toMatchObject({
       status: 401,
     });
   });
 
   it('refuses a token it never issued', async () => {
-    await expect(api.get(RefreshSession).execute('not-a-refresh-token')).rejects.toMatchObject({
+    await expect(
+      api.get(RefreshSession).execute({ refreshToken: 'not-a-refresh-token' }),
+    ).rejects.toMatchObject({
       code: 'invalid_refresh_token',
       status: 401,
     });
@@ -87,7 +95,7 @@ describe('RefreshSession', () => {
     const pair = await signIn(user);
     await api.get(UserRepository).setStatus(user.id, 'disabled');
 
-    await expect(api.get(RefreshSession).execute(pair.refreshToken)).rejects.toMatchObject({
+    await expect(api.get(RefreshSession).execute({ refreshToken: pair.refreshToken })).rejects.toMatchObject({
       code: 'invalid_refresh_token',
     });
 
@@ -101,7 +109,7 @@ describe('RefreshSession', () => {
     // The inactivity window closes, as its TTL would.
     await redis.del(sessionKeys(api, pair.sessionId).idle);
 
-    await expect(api.get(RefreshSession).execute(pair.refreshToken)).rejects.toMatchObject({
+    await expect(api.get(RefreshSession).execute({ refreshToken: pair.refreshToken })).rejects.toMatchObject({
       code: 'session_expired',
     });
 

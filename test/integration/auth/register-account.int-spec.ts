@@ -30,7 +30,7 @@ describe('RegisterAccount', () => {
 
     await api
       .get(RegisterAccount)
-      .execute({ email: `  ${email.toUpperCase()} `, password: DEFAULT_PASSWORD });
+      .execute({ email: `  ${email.toUpperCase()} `, password: DEFAULT_PASSWORD, remoteIp: null });
 
     const requests = await requestsOf(email);
     expect(requests).toHaveLength(1);
@@ -44,7 +44,9 @@ describe('RegisterAccount', () => {
   it('refuses a password the policy rejects, before storing or enqueueing anything', async () => {
     const email = uniqueEmail('sign-up');
 
-    await expect(api.get(RegisterAccount).execute({ email, password: email })).rejects.toMatchObject({
+    await expect(
+      api.get(RegisterAccount).execute({ email, password: email, remoteIp: null }),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
       extensions: { errors: { password: expect.any(Array) as string[] } },
     });
@@ -57,7 +59,7 @@ describe('RegisterAccount', () => {
 
     it('ends in an unverified account with the hash the API made, once the worker runs the request', async () => {
       const email = uniqueEmail('sign-up');
-      await api.get(RegisterAccount).execute({ email, password: DEFAULT_PASSWORD });
+      await api.get(RegisterAccount).execute({ email, password: DEFAULT_PASSWORD, remoteIp: null });
       const [request] = await requestsOf(email);
 
       await worker.get(StartRegistration).run({ requestId: request!.id });

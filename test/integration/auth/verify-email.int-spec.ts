@@ -44,22 +44,24 @@ describe('VerifyEmail', () => {
     const user = await createPendingUser(api.app);
     const token = await issueLink(user);
 
-    await api.get(VerifyEmail).execute(token, user.password);
+    await api.get(VerifyEmail).execute({ token, password: user.password });
 
     const account = await userByEmail(db, user.email);
     expect(account).toMatchObject({ status: 'active', email_verified_at: expect.any(Date) as Date });
     expect(await linkUsed(user.id)).toBe(true);
     expect(await throttleOf(user.email)).toEqual([]);
-    await expect(api.get(VerifyEmail).execute(token, user.password)).rejects.toMatchObject(invalid);
+    await expect(api.get(VerifyEmail).execute({ token, password: user.password })).rejects.toMatchObject(
+      invalid,
+    );
   });
 
   it('refuses a wrong password, counts it, and leaves the account and the link as they were', async () => {
     const user = await createPendingUser(api.app);
     const token = await issueLink(user);
 
-    await expect(api.get(VerifyEmail).execute(token, 'not-the-registered-password-1')).rejects.toMatchObject(
-      invalid,
-    );
+    await expect(
+      api.get(VerifyEmail).execute({ token, password: 'not-the-registered-password-1' }),
+    ).rejects.toMatchObject(invalid);
 
     expect(await userByEmail(db, user.email)).toMatchObject({
       status: 'unverified',
@@ -68,7 +70,7 @@ describe('VerifyEmail', () => {
     expect(await linkUsed(user.id)).toBe(false);
     expect(await throttleOf(user.email)).toEqual([{ failed_count: 1 }]);
     // The owner, with the right password, can still use it.
-    await api.get(VerifyEmail).execute(token, user.password);
+    await api.get(VerifyEmail).execute({ token, password: user.password });
     expect(await userByEmail(db, user.email)).toMatchObject({ status: 'active' });
   });
 
@@ -76,12 +78,12 @@ describe('VerifyEmail', () => {
     const user = await createPendingUser(api.app);
     const token = await issueLink(user);
     for (let guess = 1; guess <= api.get(ApiConfig).lockout.maxFailures; guess += 1) {
-      await expect(api.get(VerifyEmail).execute(token, `wrong-guess-number-${guess}`)).rejects.toMatchObject(
-        invalid,
-      );
+      await expect(
+        api.get(VerifyEmail).execute({ token, password: `wrong-guess-number-${guess}` }),
+      ).rejects.toMatchObject(invalid);
     }
 
-    await expect(api.get(VerifyEmail).execute(token, user.password)).rejects.toMatchObject({
+    await expect(api.get(VerifyEmail).execute({ token, password: user.password })).rejects.toMatchObject({
       code: 'account_locked',
       status: 429,
     });
@@ -99,10 +101,12 @@ describe('VerifyEmail', () => {
     const user = await createPendingUser(api.app);
     const expired = await issueLink(user, new Date(Date.now() - 1_000));
 
-    await expect(api.get(VerifyEmail).execute('an-unknown-token', user.password)).rejects.toMatchObject(
-      invalid,
-    );
-    await expect(api.get(VerifyEmail).execute(expired, user.password)).rejects.toMatchObject(invalid);
+    await expect(
+      api.get(VerifyEmail).execute({ token: 'an-unknown-token', password: user.password }),
+    ).rejects.toMatchObject(invalid);
+    await expect(
+      api.get(VerifyEmail).execute({ token: expired, password: user.password }),
+    ).rejects.toMatchObject(invalid);
 
     expect(await userByEmail(db, user.email)).toMatchObject({ status: 'unverified' });
     expect(await throttleOf(user.email)).toEqual([]);
@@ -113,7 +117,9 @@ describe('VerifyEmail', () => {
     const older = await issueLink(user);
     await issueLink(user);
 
-    await expect(api.get(VerifyEmail).execute(older, user.password)).rejects.toMatchObject(invalid);
+    await expect(
+      api.get(VerifyEmail).execute({ token: older, password: user.password }),
+    ).rejects.toMatchObject(invalid);
 
     expect(await userByEmail(db, user.email)).toMatchObject({ status: 'unverified' });
   });
