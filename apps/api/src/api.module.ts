@@ -18,6 +18,7 @@ import { MetaModule } from './meta/meta.module';
 import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RequestGuards } from './request-guards';
+import { SdkKeysModule } from './sdk-keys/sdk-keys.module';
 import { UsersModule } from './users/users.module';
 
 /** The request log line names the caller the guards authenticated, if any. */
@@ -46,6 +47,7 @@ export class ApiModule {
         HealthModule,
         MetaModule,
         QueuesModule,
+        SdkKeysModule,
         UsersModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: RequestGuards }],

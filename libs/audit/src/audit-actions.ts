@@ -26,10 +26,12 @@ export const AUDIT_ACTIONS = {
   'session.ended': 'session',
   'flags.changed': 'flag_set_version',
   'flags.rolled_back': 'flag_set_version',
+  'sdk_key.created': 'sdk_key',
+  'sdk_key.revoked': 'sdk_key',
 } as const satisfies Record<string, AuditTargetType | null>;
 
 /** What an audit entry can point at. */
-export type AuditTargetType = 'user' | 'session' | 'flag_set_version';
+export type AuditTargetType = 'user' | 'session' | 'flag_set_version' | 'sdk_key';
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

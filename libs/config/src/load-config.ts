@@ -134,6 +134,7 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
         login: env.RATE_LIMIT_LOGIN,
         api: env.RATE_LIMIT_API,
         expensive: env.RATE_LIMIT_EXPENSIVE,
+        ofrep: env.RATE_LIMIT_OFREP,
       },
     },
     captcha: {

@@ -4,8 +4,9 @@
  * - `login`: sign-in, per IP (the per-account lockout is identity's).
  * - `api`: every other route, per user (per IP when anonymous).
  * - `expensive`: costly operations, per user (per IP when anonymous).
+ * - `ofrep`: flag evaluation by OpenFeature SDKs, per SDK key (per IP without a valid one).
  */
-export const RATE_LIMIT_TIERS = ['auth', 'login', 'api', 'expensive'] as const;
+export const RATE_LIMIT_TIERS = ['auth', 'login', 'api', 'expensive', 'ofrep'] as const;
 export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number];
 
 /** A fixed window: at most `limit` requests per `ttlMs` milliseconds. */

@@ -8,6 +8,7 @@ import { RegistrationRequestRepository } from './auth/registration-request.repos
 import { DatabaseHealth } from './database-health';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
 import { FlagSetVersionRepository } from './flags/flag-set-version.repository';
+import { SdkKeyRepository } from './flags/sdk-key.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 import { PrismaService } from './prisma.service';
 import { SessionRepository } from './sessions/session.repository';
@@ -29,6 +30,7 @@ const REPOSITORIES = [
   SessionRepository,
   AuditLogRepository,
   FlagSetVersionRepository,
+  SdkKeyRepository,
 ];
 
 /** PostgreSQL access for an app. Needs RuntimeConfig (from ConfigModule) in scope. */

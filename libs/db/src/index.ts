@@ -43,3 +43,5 @@ export type {
   FlagSetVersionSummary,
   NewFlagSetVersion,
 } from './flags/flag-set-version';
+export { SdkKeyRepository } from './flags/sdk-key.repository';
+export type { NewSdkKey, SdkKey, SdkKeyKind } from './flags/sdk-key';

@@ -126,6 +126,12 @@ describe('access control: default deny, permissions per role, MFA for admin rout
     row('POST', '/v1/admin/segments', 401, 403, 403, 403, 400),
     row('PATCH', '/v1/admin/segments/ghost-segment', 401, 403, 403, 403, 400),
     row('DELETE', '/v1/admin/segments/ghost-segment', 401, 403, 403, 403, 400),
+    row('GET', '/v1/admin/sdk-keys', 401, 403, 403, 403, 200),
+    row('POST', '/v1/admin/sdk-keys', 401, 403, 403, 403, 400),
+    row('DELETE', `/v1/admin/sdk-keys/${ghost}`, 401, 403, 403, 403, 404),
+    // OFREP is for SDK keys (service credentials); no role holds flags:evaluate.
+    row('POST', '/ofrep/v1/evaluate/flags', 401, 403, 403, 403, 403),
+    row('POST', '/ofrep/v1/evaluate/flags/ghost-flag', 401, 403, 403, 403, 403),
   ];
 
   it.each(matrix)('%s %s answers each role as expected', async (method, path, expected) => {

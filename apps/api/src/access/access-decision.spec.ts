@@ -16,7 +16,7 @@ function user(role: UserPrincipal['role'], amr: string[] = ['pwd']): UserPrincip
 }
 
 function service(permissions: Permission[]): ServicePrincipal {
-  return { kind: 'service', credentialId: 'c1', permissions };
+  return { kind: 'service', credentialId: 'c1', credentialKind: 'server', permissions };
 }
 
 function refusal(principal: Principal, required: Permission[]): DomainError | undefined {

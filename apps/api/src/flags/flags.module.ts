@@ -3,10 +3,13 @@ import { FlagStoreModule } from '@rampart/flag-store';
 import { AdminFlagsController } from './admin-flags.controller';
 import { AdminSegmentsController } from './admin-segments.controller';
 import { LiveFlagSet } from './live-flag-set';
+import { OfrepController } from './ofrep.controller';
 import { OwnFlagsController } from './own-flags.controller';
 import { CreateFlag } from './use-cases/create-flag';
 import { CreateSegment } from './use-cases/create-segment';
 import { DeleteSegment } from './use-cases/delete-segment';
+import { EvaluateFlag } from './use-cases/evaluate-flag';
+import { EvaluateFlags } from './use-cases/evaluate-flags';
 import { EvaluateOwnFlags } from './use-cases/evaluate-own-flags';
 import { GetFlagSet } from './use-cases/get-flag-set';
 import { ListFlagHistory } from './use-cases/list-flag-history';
@@ -20,7 +23,7 @@ import { UpdateSegment } from './use-cases/update-segment';
 /** Feature flags: the admin API over the shared flag store, and the flag set this process serves from memory. */
 @Module({
   imports: [FlagStoreModule],
-  controllers: [AdminFlagsController, AdminSegmentsController, OwnFlagsController],
+  controllers: [AdminFlagsController, AdminSegmentsController, OwnFlagsController, OfrepController],
   providers: [
     LiveFlagSet,
     GetFlagSet,
@@ -35,6 +38,8 @@ import { UpdateSegment } from './use-cases/update-segment';
     UpdateSegment,
     DeleteSegment,
     EvaluateOwnFlags,
+    EvaluateFlag,
+    EvaluateFlags,
   ],
   exports: [LiveFlagSet],
 })

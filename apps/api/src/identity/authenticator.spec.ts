@@ -4,6 +4,7 @@ import type { ApiConfig } from '@rampart/config';
 import { AccessTokens } from './access-tokens';
 import { Authenticator, type PresentedToken } from './authenticator';
 import { BrowserSession } from './browser-session';
+import type { SdkKeyCredentials } from './sdk-key-credentials';
 import type { TokenState } from './token-state';
 
 const config = {
@@ -18,8 +19,14 @@ const config = {
 
 const tokens = new AccessTokens(config);
 const verify = jest.spyOn(tokens, 'verify');
-// presentedToken never consults the live token state; authenticate (which does) is covered end to end.
-const authenticator = new Authenticator(tokens, {} as TokenState, new BrowserSession(config));
+// presentedToken of an access token consults neither the live token state nor the SDK keys;
+// authenticate (which does) is covered end to end.
+const authenticator = new Authenticator(
+  tokens,
+  {} as TokenState,
+  new BrowserSession(config),
+  {} as SdkKeyCredentials,
+);
 
 /** A bare app whose route asks for the presented token `times` times on the same request. */
 async function asker(times: number): Promise<FastifyInstance> {

@@ -3,16 +3,19 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@rampart/http';
 import { AccessTokens } from './access-tokens';
 import { BrowserSession } from './browser-session';
-import type { AccessClaims, PrincipalName, UserPrincipal } from './principal';
+import type { AccessClaims, Principal, PrincipalName, ServicePrincipal } from './principal';
+import { looksLikeSdkKey } from './sdk-key-format';
+import { SdkKeyCredentials } from './sdk-key-credentials';
 import { requestContextOf } from './request-context';
 import { TokenState } from './token-state';
 
-/** An access token a request carried, verified: where it came from, what it claims, and whom it names. */
-export interface PresentedToken {
-  via: 'bearer' | 'cookie';
-  claims: AccessClaims;
-  caller: PrincipalName;
-}
+/**
+ * A credential a request carried, verified: an access token (bearer or cookie) with its claims, or an
+ * active SDK key with its service principal; either way, whom it names.
+ */
+export type PresentedToken =
+  | { via: 'bearer' | 'cookie'; claims: AccessClaims; caller: PrincipalName }
+  | { via: 'sdk-key'; principal: ServicePrincipal; caller: PrincipalName };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -32,7 +35,8 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Who is calling: a valid, unrevoked access token from the Authorization header or (browser mode)
+ * Who is calling: an active SDK key (X-API-Key, or a bearer token shaped like one: a service
+ * principal), or a valid, unrevoked access token from the Authorization header or (browser mode)
  * the access cookie. Signature and claims (AccessTokens), then the live state (TokenState: denylist,
  * session, inactivity, token version, account status, current role). A state-changing request
  * authenticated by the cookie must also pass the CSRF defence (CsrfDefence); bearer requests need
@@ -48,6 +52,7 @@ export class Authenticator {
     private readonly tokens: AccessTokens,
     private readonly state: TokenState,
     private readonly browser: BrowserSession,
+    private readonly sdkKeys: SdkKeyCredentials,
   ) {}
 
   private readonly verified = new WeakMap<FastifyRequest, Promise<PresentedToken | undefined>>();
@@ -67,13 +72,17 @@ export class Authenticator {
     return verification;
   }
 
-  async authenticate(request: FastifyRequest, csrf: CsrfDefence = 'token'): Promise<UserPrincipal> {
+  async authenticate(request: FastifyRequest, csrf: CsrfDefence = 'token'): Promise<Principal> {
     const presented = await this.presentedToken(request);
     if (!presented)
       throw new DomainError('unauthenticated', 401, 'Send an access token: Authorization: Bearer <token>.');
+    const context = requestContextOf(request);
+    if (presented.via === 'sdk-key') {
+      if (context) context.principal = presented.principal;
+      return presented.principal;
+    }
     const principal = await this.state.authorize(presented.claims);
     // Named in the request's context even if the CSRF check below refuses: the log line says who was refused.
-    const context = requestContextOf(request);
     if (context) context.principal = principal;
     if (presented.via === 'bearer' || SAFE_METHODS.has(request.method)) return principal;
     if (csrf === 'same-origin') {
@@ -91,7 +100,19 @@ export class Authenticator {
   }
 
   private async verify(request: FastifyRequest): Promise<PresentedToken | undefined> {
+    const apiKey = request.headers['x-api-key'];
     const bearer = bearerToken(request);
+    const sdkKey =
+      typeof apiKey === 'string'
+        ? apiKey
+        : bearer !== undefined && looksLikeSdkKey(bearer)
+          ? bearer
+          : undefined;
+    if (sdkKey !== undefined) {
+      const principal = await this.sdkKeys.principalFor(sdkKey);
+      if (!principal) throw new DomainError('unauthenticated', 401, 'The SDK key is unknown or revoked.');
+      return { via: 'sdk-key', principal, caller: `service:${principal.credentialId}` };
+    }
     const token = bearer ?? this.browser.accessTokenOf(request);
     if (!token) return undefined;
     const claims = await this.tokens.verify(token);

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { AccessTokens } from './access-tokens';
 import { Authenticator } from './authenticator';
 import { BrowserSession } from './browser-session';
+import { SdkKeyCredentials } from './sdk-key-credentials';
 import { TokenState } from './token-state';
 
 /**
@@ -12,7 +13,7 @@ import { TokenState } from './token-state';
  */
 @Global()
 @Module({
-  providers: [AccessTokens, BrowserSession, TokenState, Authenticator],
-  exports: [AccessTokens, BrowserSession, TokenState, Authenticator],
+  providers: [AccessTokens, BrowserSession, TokenState, SdkKeyCredentials, Authenticator],
+  exports: [AccessTokens, BrowserSession, TokenState, SdkKeyCredentials, Authenticator],
 })
 export class IdentityModule {}

@@ -24,6 +24,8 @@ export interface UserPrincipal {
 export interface ServicePrincipal {
   kind: 'service';
   credentialId: string;
+  /** A server key sees every flag; a client key (browsers, apps) only client-visible ones. */
+  credentialKind: 'server' | 'client';
   permissions: readonly Permission[];
 }
 

@@ -11,6 +11,7 @@ import { DomainError, ProblemDetailsFilter } from '@rampart/http';
 import { AccessGuard } from '../access/access.guard';
 import { AccessTokens } from '../identity/access-tokens';
 import { IdentityModule } from '../identity/identity.module';
+import { SdkKeyCredentials } from '../identity/sdk-key-credentials';
 import { TokenState } from '../identity/token-state';
 import { RequestGuards } from '../request-guards';
 import { compileTrust } from '../common/http/client-address';
@@ -40,6 +41,7 @@ const SETTINGS: RateLimitSettings = {
     login: { limit: 3, ttlMs: 60_000 },
     api: { limit: 4, ttlMs: 60_000 },
     expensive: { limit: 2, ttlMs: 30_000 },
+    ofrep: { limit: 3, ttlMs: 60_000 },
   },
 };
 
@@ -157,7 +159,8 @@ async function start(
   const storage = new MemoryStorage();
   const moduleRef = await Test.createTestingModule({
     // As api.module.ts wires it: identity and the module, then RequestGuards as the APP_GUARD. The
-    // token state (Redis) is never consulted by the limiter, which only verifies signatures.
+    // token state (Redis) and the SDK keys (PostgreSQL) are never consulted here: these requests carry
+    // access tokens, whose signatures the limiter verifies.
     imports: [
       ConfigModule.forApi(config),
       IdentityModule,
@@ -172,6 +175,8 @@ async function start(
     .overrideProvider(RedisThrottlerStorage)
     .useValue(storage)
     .overrideProvider(TokenState)
+    .useValue({})
+    .overrideProvider(SdkKeyCredentials)
     .useValue({})
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(

@@ -24,6 +24,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitTier, RateLimitWindow
   login: { limit: 10, ttlMs: 60_000 },
   api: { limit: 50, ttlMs: 60_000 },
   expensive: { limit: 20, ttlMs: 60_000 },
+  ofrep: { limit: 6_000, ttlMs: 60_000 },
 });
 
 export const DEFAULT_RATE_LIMIT_SETTINGS: RateLimitSettings = Object.freeze({

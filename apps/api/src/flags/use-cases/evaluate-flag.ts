@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { type EvaluationResult, evaluate } from '@rampart/flag-evaluation';
+import type { ServicePrincipal } from '../../identity/principal';
+import { LiveFlagSet } from '../live-flag-set';
+
+export interface EvaluateFlagInput {
+  caller: ServicePrincipal;
+  key: string;
+  /** The request's `context`, unchecked: the evaluator refuses what is not a valid context. */
+  context: unknown;
+}
+
+/** One flag for an SDK, from memory. A client key cannot see flags that are not client-visible. */
+@Injectable()
+export class EvaluateFlag {
+  constructor(private readonly live: LiveFlagSet) {}
+
+  execute({ caller, key, context }: EvaluateFlagInput): EvaluationResult {
+    const snapshot = this.live.current();
+    const flag = Object.hasOwn(snapshot.flags, key) ? snapshot.flags[key] : undefined;
+    if (caller.credentialKind === 'client' && flag && !flag.clientVisible) {
+      return {
+        key,
+        value: null,
+        variant: null,
+        reason: 'ERROR',
+        errorCode: 'FLAG_NOT_FOUND',
+        errorDetails: `Flag '${key}' was not found`,
+        metadata: {},
+      };
+    }
+    return evaluate(snapshot, key, context, { now: new Date() });
+  }
+}
