@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
 import { Logger } from 'nestjs-pino';
 import type { ApiConfigShape } from '@rampart/config';
+import { databaseUnavailable } from '@rampart/db';
 import { ApiModule } from './api.module';
 import { compileTrust, requestIdGenerator } from './common/http/client-address';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/edge-errors';
@@ -68,7 +69,7 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
   await app.register(cookie);
 
   app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter([databaseUnavailable]));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,5 +1,6 @@
 export { DbModule } from './db.module';
 export { DatabaseHealth } from './database-health';
+export { databaseUnavailable } from './database-unavailable';
 export { Database, type DbTransaction, type UnitOfWork } from './transaction';
 export { EmailOutboxRepository } from './email/email-outbox.repository';
 export type { NewOutboxEmail, OutboxClaim, OutboxEmail } from './email/outbox-email';

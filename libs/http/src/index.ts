@@ -8,6 +8,11 @@ export {
   type Problem,
 } from './problem';
 export { unsafeStringFields } from './unsafe-strings';
-export { ProblemDetailsFilter, fastifyProblemCode, validationProblem } from './problem-details.filter';
+export {
+  ProblemDetailsFilter,
+  fastifyProblemCode,
+  validationProblem,
+  type ErrorTranslator,
+} from './problem-details.filter';
 export { CheckFailed, probe, readiness } from './readiness';
 export { withTimeout } from './with-timeout';

@@ -39,11 +39,21 @@ function isFastifyError(error: unknown): error is FastifyLikeError & Error {
  * stable `code` and the request id. Server errors are logged with an error id that the response
  * carries; their internals never reach the client.
  */
+/**
+ * Turns an error the filter would otherwise answer 500 into the DomainError it stands for (a
+ * dependency down is a 503, not a defect), or undefined. The libs that know an error's shape
+ * supply them (libs/db: PostgreSQL out of reach).
+ */
+export type ErrorTranslator = (error: unknown) => DomainError | undefined;
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  constructor(private readonly translators: readonly ErrorTranslator[] = []) {}
+
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const exception = this.translate(thrown);
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
@@ -60,6 +70,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (exception instanceof DomainError) void reply.headers(exception.headers);
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  private translate(exception: unknown): unknown {
+    if (exception instanceof DomainError || exception instanceof HttpException) return exception;
+    for (const translator of this.translators) {
+      const translated = translator(exception);
+      if (translated) return translated;
+    }
+    return exception;
   }
 
   private toProblem(exception: unknown): Problem {

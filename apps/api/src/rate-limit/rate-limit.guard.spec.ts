@@ -103,6 +103,13 @@ class ThingsController {
     return { ok: true };
   }
 
+  @Post('evaluate')
+  @HttpCode(200)
+  @RateLimit('ofrep')
+  evaluate(): { ok: true } {
+    return { ok: true };
+  }
+
   @Get('free')
   @NoRateLimit()
   free(): { ok: true } {
@@ -243,7 +250,7 @@ describe('RateLimitGuard', () => {
     expect(refused.headers['retry-after']).toBe('60');
     expect(refused.headers['ratelimit-policy']).toBe('"api";q=4;w=60');
     expect(refused.headers['ratelimit']).toBe('"api";r=0;t=60');
-    expect(metrics.snapshot()).toEqual({ auth: 0, login: 0, api: 1, expensive: 0 });
+    expect(metrics.snapshot()).toEqual({ auth: 0, login: 0, api: 1, expensive: 0, ofrep: 0 });
   });
 
   it("shares a tier's budget across its routes", async () => {
@@ -406,6 +413,19 @@ describe('RateLimitGuard', () => {
     expect(answer.status).toBe(503);
     expect(answer.problem?.code).toBe('rate_limit_unavailable');
     expect((await call(app, { url: '/health/live' })).status).toBe(200);
+  });
+
+  it('lets flag evaluation (the ofrep tier) through while the storage fails, and no other tier', async () => {
+    const { app, storage } = await start();
+    expect(await statuses(app, { method: 'POST', url: '/things/evaluate', body: {} }, 4)).toEqual([
+      200, 200, 200, 429,
+    ]);
+    storage.failing = true;
+    expect((await call(app, { method: 'POST', url: '/things/evaluate', body: {} })).status).toBe(200);
+    expect((await call(app, { url: '/things' })).status).toBe(503);
+    expect(
+      (await call(app, { method: 'POST', url: '/things/register', body: { email: 'a@b.c' } })).status,
+    ).toBe(503);
   });
 
   it('limits nothing when disabled', async () => {

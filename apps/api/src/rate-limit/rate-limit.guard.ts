@@ -30,6 +30,14 @@ export function isExemptPath(path: string): boolean {
   return RATE_LIMIT_EXEMPT_PATHS.some((exempt) => path === exempt || path.startsWith(`${exempt}/`));
 }
 
+/**
+ * Tiers that let requests through while the storage is away. Flag evaluation keeps serving from
+ * memory through a Redis outage (its callers hold secret SDK keys, and an application whose flags
+ * stop answering falls back to code defaults everywhere at once); every other tier fails closed, so
+ * an outage never opens sign-in to brute force.
+ */
+const FAIL_OPEN_TIERS: ReadonlySet<RateLimitTier> = new Set<RateLimitTier>(['ofrep']);
+
 function rateLimitUnavailable(): DomainError {
   return new DomainError(
     'rate_limit_unavailable',
@@ -49,7 +57,7 @@ function rateLimitUnavailable(): DomainError {
  * - Every answer of a limited route carries RateLimit-Policy and RateLimit; a refusal is a
  *   DomainError 429 `rate_limited` with Retry-After too, which the problem+json filter sends.
  * - Storage trouble (Redis away) is a 503 `rate_limit_unavailable`: fail closed, see
- *   RedisThrottlerStorage.
+ *   RedisThrottlerStorage; except the `ofrep` tier, which fails open (FAIL_OPEN_TIERS).
  * - Health, probe and metrics paths are never counted (shouldSkip).
  */
 @Injectable()
@@ -113,11 +121,17 @@ export class RateLimitGuard extends ThrottlerGuard {
           : [await getTracker(request, context)];
     // All counters are hit, even when the first already refuses: an attacker rotating addresses
     // still spends the account's budget.
-    const records = await Promise.all(
-      trackers.map((tracker) =>
-        this.hit(generateKey(context, tracker, tier), ttl, limit, blockDuration, tier),
-      ),
-    );
+    let records: ThrottlerStorageRecord[];
+    try {
+      records = await Promise.all(
+        trackers.map((tracker) =>
+          this.hit(generateKey(context, tracker, tier), ttl, limit, blockDuration, tier),
+        ),
+      );
+    } catch (error) {
+      if (!FAIL_OPEN_TIERS.has(tier)) throw error;
+      return true;
+    }
     const record = mostRestrictive(records);
     const headers = rateLimitHeaders({ name: tier, limit, windowMs: ttl }, record);
 
@@ -156,8 +170,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     try {
       return await this.storageService.increment(key, ttl, limit, blockDuration, tier);
     } catch (error) {
+      const outcome = FAIL_OPEN_TIERS.has(tier) ? 'letting the request through' : 'refusing the request';
       this.logger.warn(
-        `rate-limit storage failed, refusing the request: ${error instanceof Error ? error.message : String(error)}`,
+        `rate-limit storage failed, ${outcome}: ${error instanceof Error ? error.message : String(error)}`,
       );
       throw rateLimitUnavailable();
     }

@@ -40,12 +40,13 @@ describe('parseRateLimit', () => {
 });
 
 describe('tiers', () => {
-  it('defaults to the seeds: auth 5, login 10, api 50, expensive 20 a minute', () => {
+  it('defaults to the seeds: auth 5, login 10, api 50, expensive 20 a minute; OFREP 6,000 per key', () => {
     expect(DEFAULT_RATE_LIMITS).toEqual({
       auth: { limit: 5, ttlMs: 60_000 },
       login: { limit: 10, ttlMs: 60_000 },
       api: { limit: 50, ttlMs: 60_000 },
       expensive: { limit: 20, ttlMs: 60_000 },
+      ofrep: { limit: 6_000, ttlMs: 60_000 },
     });
     expect(DEFAULT_RATE_LIMIT_SETTINGS.enabled).toBe(true);
   });
