@@ -8,6 +8,7 @@ import { RegistrationRequestRepository } from './auth/registration-request.repos
 import { DatabaseHealth } from './database-health';
 import { EmailOutboxRepository } from './email/email-outbox.repository';
 import { FlagSetVersionRepository } from './flags/flag-set-version.repository';
+import { FlagUsageRepository } from './flags/flag-usage.repository';
 import { SdkKeyRepository } from './flags/sdk-key.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 import { PrismaService } from './prisma.service';
@@ -30,6 +31,7 @@ const REPOSITORIES = [
   SessionRepository,
   AuditLogRepository,
   FlagSetVersionRepository,
+  FlagUsageRepository,
   SdkKeyRepository,
 ];
 

@@ -46,3 +46,4 @@ export type {
 } from './flags/flag-set-version';
 export { SdkKeyRepository } from './flags/sdk-key.repository';
 export type { NewSdkKey, SdkKey, SdkKeyKind } from './flags/sdk-key';
+export { FlagUsageRepository } from './flags/flag-usage.repository';

@@ -27,6 +27,7 @@ import {
   CreateFlagDto,
   FlagChangeDto,
   FlagHistoryQuery,
+  FlagListQuery,
   RollbackFlagsDto,
   SetFlagEnabledDto,
   UpdateFlagsDto,
@@ -35,6 +36,7 @@ import { changeOf, existingFlag, keyFromPath } from './flag-edit';
 import { CreateFlag } from './use-cases/create-flag';
 import { GetFlagSet } from './use-cases/get-flag-set';
 import { type FlagHistoryPage, ListFlagHistory } from './use-cases/list-flag-history';
+import { ListStaleFlags, type StaleReason } from './use-cases/list-stale-flags';
 import { RollBackFlags, type RollbackTarget } from './use-cases/roll-back-flags';
 import { SetFlagArchived } from './use-cases/set-flag-archived';
 import { SetFlagEnabled } from './use-cases/set-flag-enabled';
@@ -52,6 +54,10 @@ function flagAnswer(result: { committed: CommittedFlagSet; flag: Flag }, reply: 
   void reply.header('etag', versionEtag(result.committed.snapshot.version));
   return { version: result.committed.snapshot.version, flag: result.flag };
 }
+
+type StaleFlagAnswer = Flag & {
+  stale: { reasons: StaleReason[]; createdAt: string | null; lastEvaluatedAt: string | null };
+};
 
 interface ChangeAnswer {
   version: number;
@@ -85,12 +91,34 @@ export class AdminFlagsController {
     private readonly rollBackFlags: RollBackFlags,
     private readonly listFlagHistory: ListFlagHistory,
     private readonly listAuditEntries: ListAuditEntries,
+    private readonly listStaleFlags: ListStaleFlags,
   ) {}
 
   @Get()
   @RequirePermission(Permission.FlagsRead)
-  @ApiOkResponse({ description: '`{ version, flags }`, with the ETag of the version.' })
-  async list(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ version: number; flags: Flag[] }> {
+  @ApiOkResponse({
+    description:
+      '`{ version, flags }`, with the ETag of the version. With `stale=true`, each flag carries `stale: { reasons, createdAt, lastEvaluatedAt }`.',
+  })
+  async list(
+    @Query() query: FlagListQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ version: number; flags: Flag[] | StaleFlagAnswer[] }> {
+    if (query.stale) {
+      const report = await this.listStaleFlags.execute({ unusedDays: query.unusedDays, now: new Date() });
+      void reply.header('etag', versionEtag(report.version));
+      return {
+        version: report.version,
+        flags: report.flags.map(({ flag, ...stale }) => ({
+          ...flag,
+          stale: {
+            reasons: stale.reasons,
+            createdAt: stale.createdAt?.toISOString() ?? null,
+            lastEvaluatedAt: stale.lastEvaluatedAt?.toISOString() ?? null,
+          },
+        })),
+      };
+    }
     const snapshot = await this.getFlagSet.execute();
     void reply.header('etag', versionEtag(snapshot.version));
     return { version: snapshot.version, flags: Object.values(snapshot.flags) };

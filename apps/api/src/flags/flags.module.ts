@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { FlagStoreModule } from '@rampart/flag-store';
 import { AdminFlagsController } from './admin-flags.controller';
 import { AdminSegmentsController } from './admin-segments.controller';
+import { FlagUsageRecorder } from './flag-usage-recorder';
 import { LiveFlagSet } from './live-flag-set';
 import { OfrepController } from './ofrep.controller';
 import { OwnFlagsController } from './own-flags.controller';
@@ -13,6 +14,7 @@ import { EvaluateFlags } from './use-cases/evaluate-flags';
 import { EvaluateOwnFlags } from './use-cases/evaluate-own-flags';
 import { GetFlagSet } from './use-cases/get-flag-set';
 import { ListFlagHistory } from './use-cases/list-flag-history';
+import { ListStaleFlags } from './use-cases/list-stale-flags';
 import { RollBackFlags } from './use-cases/roll-back-flags';
 import { SetFlagArchived } from './use-cases/set-flag-archived';
 import { SetFlagEnabled } from './use-cases/set-flag-enabled';
@@ -26,7 +28,9 @@ import { UpdateSegment } from './use-cases/update-segment';
   controllers: [AdminFlagsController, AdminSegmentsController, OwnFlagsController, OfrepController],
   providers: [
     LiveFlagSet,
+    FlagUsageRecorder,
     GetFlagSet,
+    ListStaleFlags,
     CreateFlag,
     UpdateFlag,
     UpdateFlags,

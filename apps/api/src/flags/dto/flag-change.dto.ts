@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
@@ -118,4 +118,22 @@ export class FlagHistoryQuery {
   @Min(1)
   @Max(200)
   limit = 50;
+}
+
+export class FlagListQuery {
+  @ApiPropertyOptional({
+    description:
+      'Only flags to clean up: past their kind’s expected lifetime, or not evaluated for unusedDays.',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  stale?: boolean;
+
+  @ApiPropertyOptional({ default: 30, minimum: 1, maximum: 3650 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  unusedDays = 30;
 }

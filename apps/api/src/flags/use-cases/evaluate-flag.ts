@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type EvaluationResult, evaluate } from '@rampart/flag-evaluation';
 import type { ServicePrincipal } from '../../identity/principal';
+import { FlagUsageRecorder } from '../flag-usage-recorder';
 import { LiveFlagSet } from '../live-flag-set';
 
 export interface EvaluateFlagInput {
@@ -13,7 +14,10 @@ export interface EvaluateFlagInput {
 /** One flag for an SDK, from memory. A client key cannot see flags that are not client-visible. */
 @Injectable()
 export class EvaluateFlag {
-  constructor(private readonly live: LiveFlagSet) {}
+  constructor(
+    private readonly live: LiveFlagSet,
+    private readonly usage: FlagUsageRecorder,
+  ) {}
 
   execute({ caller, key, context }: EvaluateFlagInput): EvaluationResult {
     const snapshot = this.live.current();
@@ -29,6 +33,7 @@ export class EvaluateFlag {
         metadata: {},
       };
     }
+    this.usage.record([key]);
     return evaluate(snapshot, key, context, { now: new Date() });
   }
 }

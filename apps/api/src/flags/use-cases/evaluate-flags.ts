@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type BulkEvaluation, clientVisibleOnly, evaluateAll } from '@rampart/flag-evaluation';
 import type { ServicePrincipal } from '../../identity/principal';
+import { FlagUsageRecorder } from '../flag-usage-recorder';
 import { LiveFlagSet } from '../live-flag-set';
 
 export interface EvaluateFlagsInput {
@@ -11,10 +12,15 @@ export interface EvaluateFlagsInput {
 /** Every live flag the caller may see, for a client SDK's cache, from memory. */
 @Injectable()
 export class EvaluateFlags {
-  constructor(private readonly live: LiveFlagSet) {}
+  constructor(
+    private readonly live: LiveFlagSet,
+    private readonly usage: FlagUsageRecorder,
+  ) {}
 
   execute({ caller, context }: EvaluateFlagsInput): BulkEvaluation {
     const filter = caller.credentialKind === 'client' ? clientVisibleOnly : undefined;
-    return evaluateAll(this.live.current(), context, filter, { now: new Date() });
+    const evaluation = evaluateAll(this.live.current(), context, filter, { now: new Date() });
+    if (evaluation.ok) this.usage.record(evaluation.flags.map((result) => result.key));
+    return evaluation;
   }
 }

@@ -3,6 +3,7 @@ import { UserRepository } from '@rampart/db';
 import { type EvaluationResult, evaluateAll } from '@rampart/flag-evaluation';
 import { DomainError } from '@rampart/http';
 import type { UserPrincipal } from '../../identity/principal';
+import { FlagUsageRecorder } from '../flag-usage-recorder';
 import { LiveFlagSet } from '../live-flag-set';
 
 export interface EvaluateOwnFlagsInput {
@@ -26,6 +27,7 @@ export class EvaluateOwnFlags {
   constructor(
     private readonly live: LiveFlagSet,
     private readonly users: UserRepository,
+    private readonly usage: FlagUsageRecorder,
   ) {}
 
   async execute({ user }: EvaluateOwnFlagsInput): Promise<OwnFlags> {
@@ -41,6 +43,7 @@ export class EvaluateOwnFlags {
     const evaluation = evaluateAll(snapshot, context, undefined, { now: new Date() });
     // The context is built here and always valid; a failure would be a defect, not bad input.
     if (!evaluation.ok) throw new Error(`own-flags context refused: ${evaluation.errorDetails}`);
+    this.usage.record(evaluation.flags.map((result) => result.key));
     return { version: evaluation.version, context, flags: evaluation.flags };
   }
 }
