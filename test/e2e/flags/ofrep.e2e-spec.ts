@@ -161,11 +161,12 @@ describe('OFREP and SDK keys', () => {
     expect(await server.getStringValue(serverOnly.key, 'fallback', pro)).toBe('green');
 
     await WebFeatures.setContext({ targetingKey: 'user-6', plan: 'pro' });
+    // No polling: only the change stream the bulk answer advertises can tell the web provider.
     await WebFeatures.setProviderAndWait(
       new OFREPWebProvider({
         baseUrl: b.url,
         headers: [['X-API-Key', clientKey]],
-        pollInterval: 200,
+        changeDetection: 'sse',
         cacheMode: 'disabled',
         disableVisibilityRefresh: true,
       }),
@@ -193,6 +194,77 @@ describe('OFREP and SDK keys', () => {
       reason: 'DISABLED',
     });
     expect(web.getBooleanValue(targeted.key, true)).toBe(false);
+  });
+
+  it('advertises a change stream that announces each new version, and closes for a revoked key', async () => {
+    const issued = await admin$('POST', '/v1/admin/sdk-keys', { name: 'stream', kind: 'client' });
+    const bulk = await ofrep(
+      b,
+      '',
+      { context: { targetingKey: 'user-8' } },
+      bearer(issued.body.key as string),
+    );
+    const [stream] = bulk.body.eventStreams as {
+      type: string;
+      endpoint: { requestUri: string };
+      inactivityDelaySec: number;
+    }[];
+    expect(stream).toMatchObject({ type: 'sse', inactivityDelaySec: 120 });
+    expect(stream?.endpoint.requestUri).toMatch(/^\/ofrep\/v1\/events\?token=/);
+    expect(stream?.endpoint.requestUri).not.toContain(issued.body.key as string);
+
+    const forged = await fetch(`${b.url}/ofrep/v1/events?token=forged.token`);
+    expect(forged.status).toBe(401);
+
+    const response = await fetch(`${b.url}${stream?.endpoint.requestUri ?? ''}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    const readUntil = async (done: (text: string) => boolean, withinMs: number): Promise<boolean> => {
+      const deadline = Date.now() + withinMs;
+      while (!done(received) && Date.now() < deadline) {
+        const chunk = await Promise.race([
+          reader.read(),
+          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), deadline - Date.now())),
+        ]);
+        if (!chunk || chunk.done) break;
+        received += decoder.decode(chunk.value, { stream: true });
+      }
+      return done(received);
+    };
+    expect(await readUntil((text) => text.includes(': connected'), 2_000)).toBe(true);
+
+    const before = await version();
+    await admin$('PUT', `/v1/admin/flags/${targeted.key}/enabled`, {
+      enabled: true,
+      reason: 'stream',
+      expectedVersion: before,
+    });
+    expect(await readUntil((text) => text.includes(`id: ${before + 1}`), 2_000)).toBe(true);
+    expect(received).toContain(`"type":"refetchEvaluation","etag":"\\"${before + 1}\\""`);
+
+    // Revoked: the next announcement closes the stream instead.
+    expect((await admin$('DELETE', `/v1/admin/sdk-keys/${issued.body.id as string}`)).status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await admin$('PUT', `/v1/admin/flags/${targeted.key}/enabled`, {
+      enabled: false,
+      reason: 'stream',
+      expectedVersion: before + 1,
+    });
+    const closed = await Promise.race([
+      (async () => {
+        for (;;) {
+          const chunk = await reader.read();
+          if (chunk.done) return true;
+          received += decoder.decode(chunk.value, { stream: true });
+        }
+      })(),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000)),
+    ]);
+    expect(closed).toBe(true);
+    expect(received).not.toContain(`id: ${before + 2}`);
   });
 
   it('stops honouring a revoked key on every process', async () => {

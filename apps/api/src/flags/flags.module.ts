@@ -4,6 +4,8 @@ import { AdminFlagsController } from './admin-flags.controller';
 import { AdminSegmentsController } from './admin-segments.controller';
 import { FlagUsageRecorder } from './flag-usage-recorder';
 import { LiveFlagSet } from './live-flag-set';
+import { EventStreamTokens } from './event-stream-tokens';
+import { OfrepEventsController } from './ofrep-events.controller';
 import { OfrepController } from './ofrep.controller';
 import { OwnFlagsController } from './own-flags.controller';
 import { CreateFlag } from './use-cases/create-flag';
@@ -25,9 +27,16 @@ import { UpdateSegment } from './use-cases/update-segment';
 /** Feature flags: the admin API over the shared flag store, and the flag set this process serves from memory. */
 @Module({
   imports: [FlagStoreModule],
-  controllers: [AdminFlagsController, AdminSegmentsController, OwnFlagsController, OfrepController],
+  controllers: [
+    AdminFlagsController,
+    AdminSegmentsController,
+    OwnFlagsController,
+    OfrepController,
+    OfrepEventsController,
+  ],
   providers: [
     LiveFlagSet,
+    EventStreamTokens,
     FlagUsageRecorder,
     GetFlagSet,
     ListStaleFlags,

@@ -24,6 +24,7 @@ export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
   private loadAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  private readonly listeners = new Set<(snapshot: FlagSetSnapshot) => void>();
 
   constructor(
     private readonly config: ApiConfig,
@@ -34,6 +35,12 @@ export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
 
   current(): FlagSetSnapshot {
     return this.snapshot;
+  }
+
+  /** Calls `listener` with each newer snapshot this process starts serving, until the returned function is called. */
+  onChange(listener: (snapshot: FlagSetSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   /** Milliseconds since this process last confirmed it serves the newest version. */
@@ -76,7 +83,7 @@ export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
         this.loadAgain = false;
         try {
           const snapshot = await this.flagSets.current();
-          if (snapshot.version > this.snapshot.version) this.snapshot = snapshot;
+          if (snapshot.version > this.snapshot.version) this.swap(snapshot);
         } catch (error) {
           this.logger.warn({ err: error }, 'could not load the newest flag set; serving the one in memory');
         }
@@ -85,6 +92,17 @@ export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
       this.loading = undefined;
     });
     return this.loading;
+  }
+
+  private swap(snapshot: FlagSetSnapshot): void {
+    this.snapshot = snapshot;
+    for (const listener of this.listeners) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        this.logger.error({ err: error }, 'flag-set listener failed');
+      }
+    }
   }
 
   onModuleDestroy(): void {

@@ -17,6 +17,7 @@ import { CurrentPrincipal } from '../identity/current-principal';
 import { Permission } from '../identity/permissions';
 import type { Principal, ServicePrincipal } from '../identity/principal';
 import { RateLimit } from '../rate-limit/rate-limit.decorators';
+import { EventStreamTokens } from './event-stream-tokens';
 import { type OfrepEvaluation, ofrepEvaluation, ofrepFailure } from './ofrep-answers';
 import { EvaluateFlag } from './use-cases/evaluate-flag';
 import { EvaluateFlags } from './use-cases/evaluate-flags';
@@ -36,7 +37,11 @@ function serviceOf(principal: Principal): ServicePrincipal {
 interface BulkAnswer {
   flags: OfrepEvaluation[];
   metadata: { version: number };
+  eventStreams: { type: 'sse'; endpoint: { requestUri: string }; inactivityDelaySec: number }[];
 }
+
+/** Seconds a hidden browser tab keeps its change stream open (ADR-0008's default). */
+const STREAM_INACTIVITY_S = 120;
 
 /**
  * The OpenFeature Remote Evaluation Protocol (open-feature/protocol, service/openapi.yaml), for any
@@ -52,6 +57,7 @@ export class OfrepController {
   constructor(
     private readonly evaluateFlag: EvaluateFlag,
     private readonly evaluateFlags: EvaluateFlags,
+    private readonly streamTokens: EventStreamTokens,
   ) {}
 
   /** One flag, for server-side providers (a context per evaluation). */
@@ -75,6 +81,7 @@ export class OfrepController {
   /**
    * Every flag the key may see, for client-side providers (one static context, cached). The ETag
    * covers the flag-set version, the context and the key's kind; If-None-Match with it answers 304.
+   * `eventStreams` advertises the change stream, so providers re-fetch on change instead of polling.
    */
   @Post()
   @HttpCode(HttpStatus.OK)
@@ -99,6 +106,17 @@ export class OfrepController {
       void reply.code(HttpStatus.NOT_MODIFIED);
       return undefined;
     }
-    return { flags: evaluation.flags.map(ofrepEvaluation), metadata: { version: evaluation.version } };
+    return {
+      flags: evaluation.flags.map(ofrepEvaluation),
+      metadata: { version: evaluation.version },
+      // Relative to the provider's own base URL (ADR-0008 `endpoint`), so it works behind any proxy.
+      eventStreams: [
+        {
+          type: 'sse',
+          endpoint: { requestUri: `/ofrep/v1/events?token=${this.streamTokens.issue(caller.credentialId)}` },
+          inactivityDelaySec: STREAM_INACTIVITY_S,
+        },
+      ],
+    };
   }
 }

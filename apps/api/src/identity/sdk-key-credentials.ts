@@ -70,6 +70,12 @@ export class SdkKeyCredentials implements OnApplicationBootstrap, OnModuleDestro
     };
   }
 
+  /** Whether the key with this id is active, as this process knows it now (no I/O). */
+  isActive(keyId: string): boolean {
+    for (const active of this.byHash.values()) if (active.id === keyId) return true;
+    return false;
+  }
+
   reload(): Promise<void> {
     this.reloadStartedAt = Date.now();
     const reloading = (async () => {

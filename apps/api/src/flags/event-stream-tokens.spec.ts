@@ -1,0 +1,44 @@
+import type { ApiConfig } from '@rampart/config';
+import { DomainError } from '@rampart/http';
+import { EventStreamTokens } from './event-stream-tokens';
+
+const tokens = new EventStreamTokens({
+  jwt: { secret: 'unit-test-jwt-secret-of-at-least-32-bytes' },
+} as ApiConfig);
+const other = new EventStreamTokens({
+  jwt: { secret: 'another-jwt-secret-of-at-least-32-bytes!' },
+} as ApiConfig);
+
+function refusal(token: string | undefined, now?: number): string | undefined {
+  try {
+    tokens.verify(token, now);
+    return undefined;
+  } catch (error) {
+    return error instanceof DomainError ? error.code : 'not a DomainError';
+  }
+}
+
+describe('EventStreamTokens', () => {
+  it('names the SDK key it was issued for, until it expires', () => {
+    const issued = tokens.issue('key-1', 0);
+    expect(tokens.verify(issued, 1_000)).toBe('key-1');
+    expect(refusal(issued, 24 * 60 * 60 * 1_000)).toBe('stream_token_invalid');
+  });
+
+  it('refuses forged, altered, foreign and malformed tokens', () => {
+    const issued = tokens.issue('key-1');
+    const [payload, signature] = issued.split('.');
+    const altered = `${Buffer.from(JSON.stringify({ k: 'key-2', e: 9_999_999_999 })).toString('base64url')}.${signature}`;
+    for (const token of [
+      altered,
+      `${payload}.x${signature?.slice(1)}`,
+      other.issue('key-1'),
+      `${issued}.extra`,
+      'a.b',
+      '',
+      undefined,
+    ]) {
+      expect(refusal(token)).toBe('stream_token_invalid');
+    }
+  });
+});
