@@ -67,6 +67,19 @@ export function sleep(ms: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Settings of one scenario
+
+/** A positive integer from the environment variable `name` (BENCH_*_COUNT), or `fallback` when unset. */
+export function positiveInteger(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Server child processes
 
 /** Lines of a server's output kept for error messages. */
@@ -369,6 +382,11 @@ export async function measureServer(
     machineCpuSec,
     dataStoresCpuSec,
   };
+}
+
+/** CPU seconds over a target's measured run (the server's, or the data stores') per response, in µs. */
+export function microsPerRequest(cpuSec: number, target: TargetResult): number {
+  return target.load.completed > 0 ? (cpuSec / target.load.completed) * 1e6 : 0;
 }
 
 /** Failures that make a target's numbers meaningless: transport errors, timeouts, non-2xx, no traffic. */

@@ -44,6 +44,26 @@
 //             attempts and throttles, and the Redis keys; the audit entries stay (the log is append-only).
 //             About 65 s with the defaults (up to 8 s more when the TOTP step is about to end).
 //
+//   flags     Feature flags over OFREP and their propagation between two API processes (A and B: one
+//             database, one Redis key prefix, the OFREP limiter on but raised to RATE_LIMIT_OFREP=1000000/1).
+//             A bench admin with an MFA session (made as in access) writes 20 flags of fixed keys
+//             (bench-flags-*, scripts/bench/flag-set.mts: boolean, string and number flags with `in`,
+//             `starts_with`, numeric, semver and date conditions, a segment, rollouts, weighted splits and
+//             prerequisites) and issues a server SDK key. Load on A, as healthz (50 connections, 3 s warm-up
+//             + BENCH_DURATION seconds per target): GET /__healthz (the baseline), POST /ofrep/v1/evaluate/
+//             flags/bench-flags-checkout-flow (single, one 6-attribute context per connection), POST
+//             /ofrep/v1/evaluate/flags (bulk, the 20 flags) and bulk with If-None-Match = its ETag (304);
+//             req/s, latency, RSS and CPU, CPU per request, and single, bulk and 304 ÷ healthz req/s against
+//             the targets (>= 0.8, >= 0.6, >= 0.9) as PASS/FAIL without failing the run. Then
+//             BENCH_FLAG_TOGGLES switches of one flag on A (PUT .../enabled with If-Match), each timed until
+//             B's OFREP answer shows the new value (B polled every 2 ms from the request start): p50/p90/
+//             p99/max from A's answer and from the request start; and 10 rollbacks on A ({allOff}, then
+//             {toVersion}), each timed from the request start until B serves every flag off, resp. the
+//             restored values: p50/max against the < 2 s target as PASS/FAIL. At the end the flags are
+//             archived and their segment deleted; the admin, the SDK key and the Redis keys are deleted.
+//             Flag-set versions stay (append-only), about 25 + BENCH_FLAG_TOGGLES + 20 per run. About 70 s
+//             with the defaults (up to 8 s more when the TOTP step is about to end).
+//
 // Needs PostgreSQL and Redis answering on 127.0.0.1 (the servers check their ports at startup); all
 // traffic stays on 127.0.0.1.
 //
@@ -51,10 +71,11 @@
 //   node scripts/bench/run.mts                      (uses the existing dist/)
 //
 // Environment:
-//   BENCH_DURATION=10         seconds of each measured HTTP run (healthz, auth, access)
+//   BENCH_DURATION=10         seconds of each measured HTTP run (healthz, auth, access, flags)
 //   BENCH_EMAIL_COUNT=2000    mails of the email throughput run
 //   BENCH_EMAIL_CONCURRENCY=8 the worker's WORKER_EMAIL_CONCURRENCY (and SMTP pool size) in the email run
 //   BENCH_AUDIT_COUNT=2000    audit appends per concurrency in the access run
+//   BENCH_FLAG_TOGGLES=50     flag switches timed from process A to process B in the flags run
 //   BENCH_SCENARIOS=healthz   comma-separated scenarios to run (default: all)
 //   BENCH_JSON=1              also print the results as one JSON line at the end
 //   BENCH_DATABASE_URL        DATABASE_URL of the servers (default postgresql://postgres@127.0.0.1:5432/rampart_bench)
@@ -67,7 +88,10 @@
 // auth: a bench sign-in or /me check that does not answer as expected, or any request error, timeout or
 // non-2xx under load; access: the admin's sign-in with MFA or a route check that does not answer as
 // expected (including the admin route refusing a password-only session with 403 mfa_required), any
-// request error, timeout or non-2xx under load, a failed audit append, or verify() finding the chain broken.
+// request error, timeout or non-2xx under load, a failed audit append, or verify() finding the chain broken;
+// flags: a setup step or an OFREP check that does not answer as expected (including bulk with its ETag
+// not answering 304), any request error, timeout or non-2xx under load (any answer but 304 for the 304
+// target), or a switch or rollback that process B does not serve within 5 s.
 // To add a benchmark, write scripts/bench/scenarios/<name>.mts exporting a Scenario and list it below.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -82,9 +106,10 @@ import {
 import { accessScenario } from './scenarios/access.mts';
 import { authScenario } from './scenarios/auth.mts';
 import { emailScenario } from './scenarios/email.mts';
+import { flagsScenario } from './scenarios/flags.mts';
 import { healthzScenario } from './scenarios/healthz.mts';
 
-const SCENARIOS: Scenario[] = [healthzScenario, emailScenario, authScenario, accessScenario];
+const SCENARIOS: Scenario[] = [healthzScenario, emailScenario, authScenario, accessScenario, flagsScenario];
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/rampart_bench';

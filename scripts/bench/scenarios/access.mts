@@ -20,27 +20,22 @@
 // a broken chain fails the scenario.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import {
-  type TestUser,
-  createActiveAccount,
-  deleteAccounts,
-  uniqueEmail,
-} from '../../../test/factories/accounts.mts';
-import { awayFromStepEnd } from '../../../test/support/totp-steps.mts';
+import { createActiveAccount, deleteAccounts, uniqueEmail } from '../../../test/factories/accounts.mts';
+import { type BenchAdmin, adminMfaToken, callApi, expectAnswer } from '../admin-session.mts';
 import {
   DATA_STORE_COMMANDS,
   cpuLines,
   cpuSecondsBetween,
   fixed,
   formatTable,
-  httpRequest,
   loadFailures,
   measureServer,
+  microsPerRequest,
   percentile,
+  positiveInteger,
   readCpuTicksByPid,
   targetTable,
   type BenchSettings,
-  type HttpResponse,
   type Scenario,
   type ScenarioReport,
   type ServerProcess,
@@ -63,9 +58,6 @@ const ME_PATH = '/v1/auth/me';
 const ADMIN_PATH = '/v1/admin/users?page=1&page_size=20';
 /** The limiter stays on (its Redis round trip is measured) but never refuses at these rates. */
 const RATE_LIMIT_ENV = { RATE_LIMIT_API: '1000000/60', RATE_LIMIT_LOGIN: '1000/60' };
-const CHECK_TIMEOUT_MS = 10_000;
-/** TOTP: RFC 6238 steps of 30 s; a code is accepted once per step and account. */
-const TOTP_STEP_MS = 30_000;
 const AUDIT_CONCURRENCY = [1, 8, 32];
 const AUDIT_WARMUP = 50;
 /** The in-process application's PostgreSQL pool (DATABASE_POOL_MAX; the API's default). */
@@ -95,10 +87,6 @@ interface DbModule {
   AuditLogRepository: ClassToken<AuditLogRepository>;
 }
 
-interface TotpModule {
-  totpCodeAt: (secret: string, timeMs: number) => string;
-}
-
 /** The API's Nest application without HTTP (init, no listen) and its AuditLogRepository. */
 async function createAuditApp(
   settings: BenchSettings,
@@ -112,100 +100,7 @@ async function createAuditApp(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The admin user and its MFA session, through HTTP
-
-interface JsonResponse {
-  status: number;
-  headers: HttpResponse['headers'];
-  text: string;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  api: ServerProcess,
-  method: 'GET' | 'POST',
-  route: string,
-  options: { token?: string; body?: unknown } = {},
-): Promise<JsonResponse> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await httpRequest(`${api.url}${route}`, {
-    method,
-    headers,
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    timeoutMs: CHECK_TIMEOUT_MS,
-  });
-  let body: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(response.body);
-    if (parsed !== null && typeof parsed === 'object') body = parsed as Record<string, unknown>;
-  } catch {
-    // Not JSON: the callers check the fields they need and report the text.
-  }
-  return { status: response.status, headers: response.headers, text: response.body, body };
-}
-
-/** Throws with the answer when `response` is not `status` or lacks a string field `field`. */
-function expectAnswer(what: string, response: JsonResponse, status: number, field?: string): string {
-  const value = field === undefined ? '' : response.body[field];
-  if (response.status !== status || (field !== undefined && typeof value !== 'string')) {
-    throw new Error(
-      `${what} answered ${response.status} (expected ${status}${field ? ` with ${field}` : ''}): ` +
-        response.text.slice(0, 300),
-    );
-  }
-  return typeof value === 'string' ? value : '';
-}
-
-type BenchAdmin = Pick<TestUser, 'email' | 'password'>;
-
-/**
- * Signs the admin in with a password, checks that the admin route refuses that session (mfa_required),
- * enrols TOTP, signs in again and completes the MFA challenge; returns the MFA session's access token.
- */
-async function adminMfaToken(
-  api: ServerProcess,
-  admin: BenchAdmin,
-  settings: BenchSettings,
-): Promise<string> {
-  const { totpCodeAt } = requireDist<TotpModule>(settings, 'apps/api/src/auth/mfa/totp.js');
-  const credentials = { email: admin.email, password: admin.password };
-  const first = await call(api, 'POST', '/v1/auth/login', { body: credentials });
-  const passwordToken = expectAnswer('POST /v1/auth/login (no MFA yet)', first, 200, 'accessToken');
-
-  const refused = await call(api, 'GET', ADMIN_PATH, { token: passwordToken });
-  if (refused.status !== 403 || refused.body.code !== 'mfa_required') {
-    throw new Error(
-      `GET ${ADMIN_PATH} with a password-only admin session answered ${refused.status} ` +
-        `(expected 403 mfa_required): ${refused.text.slice(0, 300)}`,
-    );
-  }
-
-  await awayFromStepEnd();
-  // Enrolment changes the account's second factor, so each step carries the current password.
-  const setup = await call(api, 'POST', '/v1/auth/mfa/totp/setup', {
-    token: passwordToken,
-    body: { password: admin.password },
-  });
-  const secret = expectAnswer('POST /v1/auth/mfa/totp/setup', setup, 200, 'secret');
-  const enable = await call(api, 'POST', '/v1/auth/mfa/totp/enable', {
-    token: passwordToken,
-    body: { password: admin.password, code: totpCodeAt(secret, Date.now()) },
-  });
-  expectAnswer('POST /v1/auth/mfa/totp/enable', enable, 200);
-
-  const second = await call(api, 'POST', '/v1/auth/login', { body: credentials });
-  const mfaToken = expectAnswer('POST /v1/auth/login (MFA enrolled)', second, 200, 'mfaToken');
-  if (second.body.mfaRequired !== true) {
-    throw new Error(`POST /v1/auth/login (MFA enrolled) did not ask for MFA: ${second.text.slice(0, 300)}`);
-  }
-  // The enable used the current step's code; a code is accepted once per step, so the next step's.
-  const verify = await call(api, 'POST', '/v1/auth/mfa/verify', {
-    body: { mfaToken, code: totpCodeAt(secret, Date.now() + TOTP_STEP_MS) },
-  });
-  return expectAnswer('POST /v1/auth/mfa/verify', verify, 200, 'accessToken');
-}
+// Route checks
 
 /**
  * /me answers the admin, the admin route answers a page of users, and the rate-limit headers are there
@@ -218,7 +113,7 @@ async function checkRoutes(
   limiterOn: boolean,
   withAdminRoute: boolean,
 ): Promise<string> {
-  const me = await call(api, 'GET', ME_PATH, { token });
+  const me = await callApi(api, 'GET', ME_PATH, { token });
   expectAnswer(`GET ${ME_PATH}`, me, 200);
   if (me.body.email !== admin.email || me.body.role !== 'admin') {
     throw new Error(`GET ${ME_PATH} answered another account: ${me.text.slice(0, 300)}`);
@@ -232,7 +127,7 @@ async function checkRoutes(
     );
   }
   if (withAdminRoute) {
-    const page = await call(api, 'GET', ADMIN_PATH, { token });
+    const page = await callApi(api, 'GET', ADMIN_PATH, { token });
     expectAnswer(`GET ${ADMIN_PATH}`, page, 200);
     if (!Array.isArray(page.body.items) || typeof page.body.total !== 'number' || page.body.total < 1) {
       throw new Error(`GET ${ADMIN_PATH} answered an unexpected shape: ${page.text.slice(0, 300)}`);
@@ -309,20 +204,6 @@ async function appendRun(audit: AuditLogRepository, count: number, concurrency: 
 // ---------------------------------------------------------------------------------------------------------
 // The scenario
 
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
-/** CPU per request in microseconds. */
-function microsPerRequest(cpuSec: number, target: TargetResult): number {
-  return target.load.completed > 0 ? (cpuSec / target.load.completed) * 1e6 : 0;
-}
-
 export const accessScenario: Scenario = {
   name: 'access',
   description: `GET ${ADMIN_PATH} (admin + MFA) vs GET ${ME_PATH}, limiter on/off, and audit appends/s`,
@@ -356,7 +237,7 @@ export const accessScenario: Scenario = {
       settings.log('access: starting dist/apps/api/src/main.js (rate limiter on, api tier 1000000/60)');
       api = await startApi(settings, { ...apiEnv, ...RATE_LIMIT_ENV });
       settings.log('access: enrolling the bench admin in TOTP and signing in with a code');
-      const token = await adminMfaToken(api, admin, settings);
+      const token = await adminMfaToken(api, admin, settings, ADMIN_PATH);
       const policyOn = await checkRoutes(api, token, admin, true, true);
       const auth = { authorization: `Bearer ${token}` };
       const meOn: TargetResult = {

@@ -19,6 +19,7 @@ import {
   fixed,
   formatTable,
   percentile,
+  positiveInteger,
   readCpuSeconds,
   readRssMiB,
   sleep,
@@ -342,15 +343,6 @@ async function deleteOutboxRows(databaseUrl: string, messageIds: string[]): Prom
 
 // ---------------------------------------------------------------------------------------------------------
 // The scenario
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 function batchesOf(total: number, size: number): number[] {
   const batches: number[] = [];
