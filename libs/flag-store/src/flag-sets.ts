@@ -73,12 +73,20 @@ export interface CommittedFlagSet {
  */
 @Injectable()
 export class FlagSets {
+  private readonly committedListeners = new Set<(snapshot: FlagSetSnapshot) => void>();
+
   constructor(
     private readonly database: Database,
     private readonly versions: FlagSetVersionRepository,
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
   ) {}
+
+  /** Calls `listener` with each version this process commits, right after the commit. */
+  onCommitted(listener: (snapshot: FlagSetSnapshot) => void): () => void {
+    this.committedListeners.add(listener);
+    return () => void this.committedListeners.delete(listener);
+  }
 
   /** The newest committed flag set (version 0, empty, before the first write). */
   async current(): Promise<FlagSetSnapshot> {
@@ -145,10 +153,13 @@ export class FlagSets {
         },
         tx,
       );
+      const snapshot: FlagSetSnapshot = { version, ...content };
       afterCommit(async () => {
+        // This process first (its next request reads its own write), then every other one.
+        for (const listener of this.committedListeners) listener(snapshot);
         await this.changes.publish('flags.version', { version });
       });
-      return { snapshot: { version, ...content }, changes, changed: true };
+      return { snapshot, changes, changed: true };
     });
   }
 

@@ -1,5 +1,5 @@
 import { AuditLog } from '@rampart/audit';
-import { FlagSetVersionRepository } from '@rampart/db';
+import { Database, FlagSetVersionRepository } from '@rampart/db';
 import { type FlagSetEdit, FlagSets } from '@rampart/flag-store';
 import { DomainError } from '@rampart/http';
 import { ChangeFeed } from '@rampart/jobs';
@@ -168,12 +168,37 @@ describe('FlagSets: versioned, audited, never a lost edit', () => {
     expect([await versionRows(), await auditRows()]).toEqual([versions, entries]);
   });
 
-  it('moves the live flag set of the process to a committed version through the change feed', async () => {
+  it('serves a version this process commits as soon as the commit returns', async () => {
     const base = await latest();
-    const live = api.get(LiveFlagSet);
-    // The periodic check is set to a minute here: only the announcement can move it this fast.
     await flagSets().commit(addFlag(base));
-    await until(() => live.current().version >= base + 1);
-    expect(live.current().version).toBe(base + 1);
+    expect(api.get(LiveFlagSet).current().version).toBe(base + 1);
+  });
+
+  it("follows another process's version through the change feed alone", async () => {
+    const live = api.get(LiveFlagSet);
+    const current = await flagSets().current();
+    const flag = booleanFlag();
+    // As another process commits: the row (no local listener hears it), then the announcement. The
+    // periodic check is set to a minute here, so only the announcement can move this process.
+    await api.get(Database).transaction(async (tx) => {
+      const inserted = await api.get(FlagSetVersionRepository).insert(
+        {
+          version: current.version + 1,
+          content: { flags: { ...current.flags, [flag.key]: flag as never }, segments: current.segments },
+          kind: 'change',
+          restoredFrom: null,
+          actor: 'system:tests',
+          actorId: null,
+          reason: 'another process',
+          changes: [{ type: 'flag', key: flag.key, before: null, after: flag }],
+        },
+        tx,
+      );
+      expect(inserted).toBe(true);
+    });
+    expect(live.current().version).toBe(current.version);
+    await api.get(ChangeFeed).publish('flags.version', { version: current.version + 1 });
+    await until(() => live.current().version >= current.version + 1);
+    expect(live.current().flags).toHaveProperty([flag.key]);
   });
 });

@@ -7,7 +7,7 @@ import { ChangeFeed } from '@rampart/jobs';
 
 /**
  * The flag set this process serves, held in memory: evaluation never touches PostgreSQL or Redis.
- * It follows committed versions two ways. The change feed announces each version as it commits, and
+ * A version this process commits is served at once. It follows the others' versions two ways. The change feed announces each version as it commits, and
  * the process loads it at once. Independently, every FLAGS_REFRESH_INTERVAL_MS it asks PostgreSQL for
  * the newest version number (one indexed aggregate), which catches a lost announcement or a Redis
  * outage. The snapshot is replaced whole, by one assignment, so a request sees one version
@@ -49,9 +49,17 @@ export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unsubscribe = await this.changes.subscribe('flags.version', ({ version }) => {
+    const fromFeed = await this.changes.subscribe('flags.version', ({ version }) => {
       if (version > this.snapshot.version) void this.load();
     });
+    // What this process commits it serves at once, without waiting for its own announcement.
+    const fromHere = this.flagSets.onCommitted((snapshot) => {
+      if (snapshot.version > this.snapshot.version) this.swap(snapshot);
+    });
+    this.unsubscribe = () => {
+      fromFeed();
+      fromHere();
+    };
     await this.check();
     this.timer = setInterval(() => void this.check(), this.config.flags.refreshIntervalMs);
     this.timer.unref();

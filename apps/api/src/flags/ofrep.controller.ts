@@ -94,18 +94,22 @@ export class OfrepController {
   ): BulkAnswer | undefined {
     const caller = serviceOf(principal);
     const context = contextOf(body);
-    const evaluation = this.evaluateFlags.execute({ caller, context });
-    if (!evaluation.ok) throw ofrepFailure(undefined, evaluation.errorCode, evaluation.errorDetails);
+    // The ETag names what the answer depends on (version, context, key kind), so an unchanged client
+    // is answered 304 before any flag is evaluated.
+    const version = this.evaluateFlags.currentVersion();
     const digest = createHash('sha256')
       .update(`${caller.credentialKind}\n${JSON.stringify(context)}`)
       .digest('base64url')
       .slice(0, 22);
-    const etag = `"${evaluation.version}-${digest}"`;
+    const etag = `"${version}-${digest}"`;
     void reply.header('etag', etag);
     if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
       void reply.code(HttpStatus.NOT_MODIFIED);
       return undefined;
     }
+    // No await since the version was read: the snapshot evaluated is the one the ETag names.
+    const evaluation = this.evaluateFlags.execute({ caller, context });
+    if (!evaluation.ok) throw ofrepFailure(undefined, evaluation.errorCode, evaluation.errorDetails);
     return {
       flags: evaluation.flags.map(ofrepEvaluation),
       metadata: { version: evaluation.version },

@@ -17,6 +17,11 @@ export class EvaluateFlags {
     private readonly usage: FlagUsageRecorder,
   ) {}
 
+  /** The version of the flag set this process serves now. */
+  currentVersion(): number {
+    return this.live.current().version;
+  }
+
   execute({ caller, context }: EvaluateFlagsInput): BulkEvaluation {
     const filter = caller.credentialKind === 'client' ? clientVisibleOnly : undefined;
     const evaluation = evaluateAll(this.live.current(), context, filter, { now: new Date() });
