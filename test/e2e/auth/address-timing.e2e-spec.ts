@@ -42,11 +42,16 @@ const median = (values: number[]): number => {
  *   few ms, where a ratio is mostly jitter). The leak was 13.8 against 7.3 ms, a ratio of 1.9.
  * Tighter bounds on the medians failed now and then on an unchanged build while other work shared
  * the two CPUs (argon2-bound sign-up medians moved by up to a third between runs).
+ * Under concurrent load the medians are looser still (a ratio of 2, or 5 ms apart): three background
+ * streams on two cores move the medians of identical work by up to 1.8× between runs (seen: 41
+ * against 23 ms, and 6.8 against 11.1 ms with the unknown side slower, both with balanced pairs). The
+ * sign test, which a leak fails outright (21 of 21 pairs), keeps its bounds there.
  */
-function expectAlike(result: Comparison): void {
+function expectAlike(result: Comparison, load: 'idle' | 'loaded' = 'idle'): void {
+  const [maxRatio, maxGapMs] = load === 'idle' ? [1.5, 2] : [2, 5];
   const ratio = result.knownMedianMs / result.unknownMedianMs;
-  const close = Math.abs(result.knownMedianMs - result.unknownMedianMs) <= 2;
-  const mediansAlike = close || (ratio < 1.5 && ratio > 1 / 1.5);
+  const close = Math.abs(result.knownMedianMs - result.unknownMedianMs) <= maxGapMs;
+  const mediansAlike = close || (ratio < maxRatio && ratio > 1 / maxRatio);
   const share = result.knownSlower / result.pairs;
   // The whole comparison in the expectation, so a failure prints the figures.
   expect({ ...result, ratio, mediansAlike, pairsAlike: share >= 0.2 && share <= 0.8 }).toMatchObject({
@@ -224,7 +229,7 @@ describe('no account enumeration by timing on address endpoints', () => {
       const unknown = (): Probe => probe(other === 'fresh' ? address('fresh') : ghost);
       const background = (n: number): Probe => probe(n % 2 ? loadKnown : address(other));
       const result = await underLoad(endpoint, () => probe(known), unknown, background);
-      expectAlike(result);
+      expectAlike(result, 'loaded');
     },
     180_000,
   );
