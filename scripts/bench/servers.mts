@@ -101,7 +101,13 @@ export async function startBareFastify(settings: BenchSettings): Promise<ServerP
  * Creates the database of `databaseUrl` if missing and applies the migrations (scripts/db.mts migrate,
  * idempotent). Throws with the script's output when it fails.
  */
-export function migrateDatabase(settings: BenchSettings, databaseUrl: string): Promise<void> {
+/** Applies the migrations to `databaseUrl`, logging it under `scenario` without its credentials. */
+export function migrateDatabase(
+  settings: BenchSettings,
+  databaseUrl: string,
+  scenario: string,
+): Promise<void> {
+  settings.log(`${scenario}: migrating ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
   return migrate(settings.root, databaseUrl);
 }
 

@@ -223,8 +223,7 @@ export const accessScenario: Scenario = {
     let adminEmail: string | undefined;
 
     try {
-      settings.log(`access: migrating ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
-      await migrateDatabase(settings, settings.databaseUrl);
+      await migrateDatabase(settings, settings.databaseUrl, 'access');
       await db.connect();
       connected = true;
       settings.log('access: making the bench admin with the API application in this process');

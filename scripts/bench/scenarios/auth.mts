@@ -183,8 +183,7 @@ export const authScenario: Scenario = {
     let connected = false;
 
     try {
-      settings.log(`auth: migrating ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
-      await migrateDatabase(settings, settings.databaseUrl);
+      await migrateDatabase(settings, settings.databaseUrl, 'auth');
       await db.connect();
       connected = true;
       // One user per login connection, and one more for /me, so the /me token's session is not the

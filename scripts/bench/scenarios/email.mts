@@ -396,8 +396,7 @@ export const emailScenario: Scenario = {
     let number = 0;
 
     try {
-      settings.log(`email: migrating ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
-      await migrateDatabase(settings, settings.databaseUrl);
+      await migrateDatabase(settings, settings.databaseUrl, 'email');
       await sink.start();
       settings.log(`email: SMTP sink on 127.0.0.1:${sink.port}; starting dist/apps/worker/src/main.js`);
       worker = await startWorker(settings, {

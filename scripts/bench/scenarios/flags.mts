@@ -584,8 +584,7 @@ export const flagsScenario: Scenario = {
     let flagSetTouched = false;
 
     try {
-      settings.log(`flags: migrating ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
-      await migrateDatabase(settings, settings.databaseUrl);
+      await migrateDatabase(settings, settings.databaseUrl, 'flags');
       await db.connect();
       connected = true;
       settings.log('flags: making the bench admin with the API application in this process');

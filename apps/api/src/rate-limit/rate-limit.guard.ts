@@ -20,7 +20,7 @@ import {
 } from './rate-limit.headers';
 import { RateLimitMetrics } from './rate-limit.metrics';
 import type { RateLimitTier } from './rate-limit.tiers';
-import { accountTracker, callerTracker, ipTracker } from './rate-limit.trackers';
+import { accountTracker, ipTracker } from './rate-limit.trackers';
 
 /** Never limited, whatever their decorators say: probes and scrapers must always get through. */
 export const RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ['/health', '/__healthz', '/__version', '/metrics'];
@@ -94,7 +94,8 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override async getTracker(request: FastifyRequest): Promise<string> {
     try {
       const presented = await this.authenticator.presentedToken(request);
-      if (presented) return callerTracker(presented.caller);
+      // `user:<id>` or `service:<key id>`: users and SDK keys each get a budget of their own.
+      if (presented) return presented.caller;
     } catch {
       // Invalid or expired: the request is anonymous as far as limits go.
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { accountTracker, callerTracker, ipTracker } from './rate-limit.trackers';
+import { accountTracker, ipTracker } from './rate-limit.trackers';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -10,11 +10,6 @@ describe('rate-limit trackers', () => {
     expect(ipTracker('2001:db8:1:2:aaaa::1')).toBe(ipTracker('2001:db8:1:2:bbbb::9'));
     expect(ipTracker('2001:db8:1:2::1')).not.toBe(ipTracker('2001:db8:1:3::1'));
     expect(ipTracker(undefined)).toBe('ip:unknown');
-  });
-
-  it('counts users and service credentials by name, each apart', () => {
-    expect(callerTracker('user:7d3c')).toBe('user:7d3c');
-    expect(callerTracker('service:7d3c')).not.toBe(callerTracker('user:7d3c'));
   });
 
   it('counts an account by its normalised, hashed e-mail', () => {

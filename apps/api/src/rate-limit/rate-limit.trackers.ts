@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { normalizeIp } from '@nestjs/throttler';
 import { normaliseEmail } from '@rampart/identity';
-import type { PrincipalName } from '../identity/principal';
 
 /**
  * IPv6 clients are counted per /64: one subscriber usually holds a whole /64, and counting single
@@ -19,14 +18,6 @@ const IPV6_PREFIX = 64;
  */
 export function ipTracker(ip: string | undefined): string {
   return `ip:${ip ? normalizeIp(ip, IPV6_PREFIX) : 'unknown'}`;
-}
-
-/**
- * A caller by the name its verified credential gives (`user:<id>`, `service:<id>`): users and
- * service credentials are counted alike, each against a budget of its own.
- */
-export function callerTracker(caller: PrincipalName): string {
-  return caller;
 }
 
 /**
