@@ -49,9 +49,7 @@ export class ChangeFeed implements OnModuleDestroy {
     if (!listeners) {
       listeners = new Set();
       this.listeners.set(topic, listeners);
-      await subscriber.subscribe(this.channelPrefix + topic).catch((error: unknown) => {
-        this.logger.warn({ topic, err: error }, 'subscription pending until Redis is back');
-      });
+      await this.subscribeChannel(subscriber, topic);
     }
     listeners.add(listener as Listener<ChangeTopic>);
     return () => void listeners.delete(listener as Listener<ChangeTopic>);
@@ -60,6 +58,10 @@ export class ChangeFeed implements OnModuleDestroy {
   private subscriberConnection(): Redis {
     if (this.subscriber) return this.subscriber;
     const subscriber = createRedisConnection(this.config.redis.url, 'subscriber', 'changes');
+    // After a reconnect, subscribe again to every topic (the connection does not, see RedisRole).
+    subscriber.on('ready', () => {
+      for (const topic of this.listeners.keys()) void this.subscribeChannel(subscriber, topic);
+    });
     subscriber.on('message', (channel: string, text: string) => {
       const topic = channel.slice(this.channelPrefix.length);
       if (!channel.startsWith(this.channelPrefix) || !isChangeTopic(topic)) return;
@@ -80,6 +82,13 @@ export class ChangeFeed implements OnModuleDestroy {
     });
     this.subscriber = subscriber;
     return subscriber;
+  }
+
+  private subscribeChannel(subscriber: Redis, topic: ChangeTopic): Promise<void> {
+    return subscriber.subscribe(this.channelPrefix + topic).then(
+      () => undefined,
+      (error: unknown) => this.logger.warn({ topic, err: error }, 'subscription pending until Redis is back'),
+    );
   }
 
   onModuleDestroy(): void {

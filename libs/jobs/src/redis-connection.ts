@@ -10,7 +10,9 @@ export type RedisRole = 'producer' | 'consumer' | 'probe' | 'state' | 'subscribe
  * - probe (health checks): no offline queue, so a ping fails at once while Redis is away;
  * - state (security state read on every request: token denylist, sessions): a command fails after
  *   one second rather than hold a request, so callers can fail closed quickly;
- * - subscriber (pub/sub listening): only SUBSCRIBE, which ioredis repeats after every reconnect.
+ * - subscriber (pub/sub listening): only SUBSCRIBE. ioredis's own resubscribing is off: its
+ *   promise is left unhandled when the connection drops again mid-way, so the owner resubscribes
+ *   on 'ready' itself (ChangeFeed).
  * All roles reconnect by themselves with a capped backoff.
  */
 export function createRedisConnection(url: string, role: RedisRole, name: string): Redis {
@@ -23,6 +25,7 @@ export function createRedisConnection(url: string, role: RedisRole, name: string
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000 }
       : {}),
     ...(role === 'state' ? { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 2_000 } : {}),
+    ...(role === 'subscriber' ? { autoResubscribe: false } : {}),
   };
   const redis = new Redis(url, options);
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
