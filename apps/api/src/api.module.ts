@@ -4,7 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { type ApiConfigShape, ConfigModule } from '@rampart/config';
 import { DbModule } from '@rampart/db';
 import { JobsModule } from '@rampart/jobs';
-import { httpLoggerModule } from '@rampart/observability';
+import { MetricsModule, httpLoggerModule } from '@rampart/observability';
 import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -35,6 +35,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forApi(config),
         httpLoggerModule(config, 'api', callerLogFields),
+        MetricsModule.forApp(config, 'api'),
         DbModule,
         JobsModule,
         IdentityModule,

@@ -16,6 +16,7 @@ import { helmetOptions, releaseHeaders, securityHeaders } from './common/http/ed
 import { installHttpPipeline } from './common/http/http-pipeline';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 import { ProblemDetailsFilter, validationProblem } from '@rampart/http';
+import { Metrics, installHttpMetrics, installMetricsRoute } from '@rampart/observability';
 
 const EXPOSED_HEADERS = ['X-Request-ID', 'Location', 'ETag', 'Retry-After', 'RateLimit', 'RateLimit-Policy'];
 
@@ -57,7 +58,12 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
   app.useLogger(app.get(Logger));
 
   // First, so its request hook runs before helmet's and CORS's (a preflight is answered in CORS's).
-  installHttpPipeline(app.getHttpAdapter().getInstance(), config);
+  const fastify = app.getHttpAdapter().getInstance();
+  installHttpPipeline(fastify, config);
+  if (config.metrics.enabled) {
+    installHttpMetrics(fastify, app.get(Metrics));
+    installMetricsRoute(fastify, app.get(Metrics), config.metrics.token);
+  }
   await app.register(helmet, helmetOptions(strict));
   await app.register(cors, {
     origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,

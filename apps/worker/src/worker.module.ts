@@ -4,7 +4,7 @@ import { AuditLogModule } from '@rampart/audit';
 import { ConfigModule, type WorkerConfigShape } from '@rampart/config';
 import { DbModule } from '@rampart/db';
 import { JobsModule, type QueueProcessor } from '@rampart/jobs';
-import { httpLoggerModule } from '@rampart/observability';
+import { MetricsModule, httpLoggerModule } from '@rampart/observability';
 import { OutboxModule } from '@rampart/outbox';
 import { SendPasswordResetLink } from './accounts/send-password-reset-link';
 import { SendVerificationLink } from './accounts/send-verification-link';
@@ -32,6 +32,7 @@ export class WorkerModule {
       imports: [
         ConfigModule.forWorker(config),
         httpLoggerModule(config, 'worker'),
+        MetricsModule.forApp(config, 'worker'),
         DbModule,
         JobsModule,
         OutboxModule,

@@ -52,6 +52,7 @@ function common(env: CommonEnv): RuntimeConfigShape {
     release: { commitSha: env.COMMIT_SHA, buildId: env.BUILD_ID, rulesetVersion: env.RULESET_VERSION },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
+    metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN ?? null },
     emailMessageIdDomain: env.EMAIL_MESSAGE_ID_DOMAIN,
     passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
   };

@@ -10,6 +10,11 @@ export interface RuntimeConfigShape {
   release: { commitSha: string; buildId: string; rulesetVersion: string };
   shutdownTimeoutMs: number;
   healthCheckTimeoutMs: number;
+  /**
+   * `GET /metrics` (Prometheus) and the HTTP request metrics behind it. With a token, the scraper
+   * must send it as a bearer token.
+   */
+  metrics: { enabled: boolean; token: string | null };
   /** The domain part of every Message-ID Rampart generates (`<outbox-id@domain>`). */
   emailMessageIdDomain: string;
   /** Lifetime of a password reset link: the worker issues the links the API is asked for. */

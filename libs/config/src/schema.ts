@@ -67,6 +67,8 @@ export const commonEnvSchema = z.object({
     .default('rampart.local'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   HEALTH_CHECK_TIMEOUT_MS: positiveInt.default(2_000),
+  METRICS_ENABLED: bool.default(true),
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters').max(256).optional(),
   // Both apps: the API accepts reset requests, the worker issues the links.
   PASSWORD_RESET_TTL_MINUTES: positiveInt.max(1_440).default(60),
 });

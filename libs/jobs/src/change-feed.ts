@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RuntimeConfig } from '@rampart/config';
 import { type ChangeTopic, type ChangeTopics, isChangeTopic } from './change-topics';
-import { createRedisConnection } from './redis-connection';
+import { RedisConnections } from './redis-connections';
 
 type Listener<T extends ChangeTopic> = (message: ChangeTopics[T]) => void;
 
@@ -22,13 +22,16 @@ export class ChangeFeed implements OnModuleDestroy {
   private subscriber: Redis | undefined;
   private readonly listeners = new Map<ChangeTopic, Set<Listener<ChangeTopic>>>();
 
-  constructor(private readonly config: RuntimeConfig) {
+  constructor(
+    config: RuntimeConfig,
+    private readonly connections: RedisConnections,
+  ) {
     this.channelPrefix = `${config.redis.keyPrefix}:changes:`;
   }
 
   /** Announces a change; false when Redis did not take it (logged; subscribers' polling catches up). */
   async publish<T extends ChangeTopic>(topic: T, message: ChangeTopics[T]): Promise<boolean> {
-    this.publisher ??= createRedisConnection(this.config.redis.url, 'producer', 'changes');
+    this.publisher ??= this.connections.open('producer', 'changes');
     try {
       await this.publisher.publish(this.channelPrefix + topic, JSON.stringify(message));
       return true;
@@ -57,7 +60,7 @@ export class ChangeFeed implements OnModuleDestroy {
 
   private subscriberConnection(): Redis {
     if (this.subscriber) return this.subscriber;
-    const subscriber = createRedisConnection(this.config.redis.url, 'subscriber', 'changes');
+    const subscriber = this.connections.open('subscriber', 'changes');
     // After a reconnect, subscribe again to every topic (the connection does not, see RedisRole).
     subscriber.on('ready', () => {
       for (const topic of this.listeners.keys()) void this.subscribeChannel(subscriber, topic);

@@ -3,7 +3,8 @@ export { JobProducer } from './job-producer';
 export { ChangeFeed } from './change-feed';
 export { CHANGE_TOPICS, type ChangeTopic, type ChangeTopics } from './change-topics';
 export { RedisHealth } from './redis-health';
-export { createRedisConnection, queuePrefix, type RedisRole } from './redis-connection';
+export { queuePrefix, type RedisRole } from './redis-connection';
+export { RedisConnections } from './redis-connections';
 export { processorProblems, type JobContext, type JobHandlerFn, type QueueProcessor } from './job-handler';
 export { RetryPreset } from './retry-presets';
 export {

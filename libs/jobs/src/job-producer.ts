@@ -3,7 +3,8 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RuntimeConfig } from '@rampart/config';
 import { JOBS, QueueName, type JobName, type JobPayloads } from './queues';
-import { createRedisConnection, queuePrefix } from './redis-connection';
+import { queuePrefix } from './redis-connection';
+import { RedisConnections } from './redis-connections';
 
 /**
  * The one way to produce a job. The job's queue and default options come from the contract
@@ -15,8 +16,11 @@ export class JobProducer implements OnModuleDestroy {
   private readonly connection: Redis;
   private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(private readonly config: RuntimeConfig) {
-    this.connection = createRedisConnection(config.redis.url, 'producer', 'producer');
+  constructor(
+    private readonly config: RuntimeConfig,
+    connections: RedisConnections,
+  ) {
+    this.connection = connections.open('producer', 'producer');
   }
 
   async enqueue<N extends JobName>(

@@ -1,12 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { ChangeFeed } from './change-feed';
 import { JobProducer } from './job-producer';
+import { RedisConnections } from './redis-connections';
 import { RedisHealth } from './redis-health';
 
-/** Producing jobs, announcing changes and probing Redis. Needs RuntimeConfig (from ConfigModule) in scope. */
+/** Redis connections, producing jobs, announcing changes and probing Redis. Needs RuntimeConfig and Metrics in scope. */
 @Global()
 @Module({
-  providers: [JobProducer, ChangeFeed, RedisHealth],
-  exports: [JobProducer, ChangeFeed, RedisHealth],
+  providers: [RedisConnections, JobProducer, ChangeFeed, RedisHealth],
+  exports: [RedisConnections, JobProducer, ChangeFeed, RedisHealth],
 })
 export class JobsModule {}

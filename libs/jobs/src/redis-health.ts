@@ -1,15 +1,14 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RuntimeConfig } from '@rampart/config';
-import { createRedisConnection } from './redis-connection';
+import { RedisConnections } from './redis-connections';
 
 /** Answers whether Redis takes a command right now, on a connection of its own that never queues. */
 @Injectable()
 export class RedisHealth implements OnModuleDestroy {
   private readonly probe: Redis;
 
-  constructor(config: RuntimeConfig) {
-    this.probe = createRedisConnection(config.redis.url, 'probe', 'health');
+  constructor(connections: RedisConnections) {
+    this.probe = connections.open('probe', 'health');
   }
 
   async ping(): Promise<void> {

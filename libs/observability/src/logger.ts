@@ -37,7 +37,7 @@ export type RequestLogFields = (req: IncomingMessage) => Record<string, string |
 
 /**
  * nestjs-pino for an HTTP app: one line per request with its id, method, route template, status and
- * latency, plus what `requestFields` adds. Health probes are logged at debug so they do not drown
+ * latency, plus what `requestFields` adds. Health probes and scrapes are logged at debug so they do not drown
  * real traffic.
  */
 export function httpLoggerModule(
@@ -52,7 +52,8 @@ export function httpLoggerModule(
     customLogLevel: (req, res, error) => {
       if (error || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
-      return (req.url ?? '').startsWith('/health') ? 'debug' : 'info';
+      const url = req.url ?? '';
+      return url.startsWith('/health') || url === '/metrics' ? 'debug' : 'info';
     },
     // pino-http invents an Error ("failed with status code 503") for every 5xx; the exception
     // filter already logged the real cause under an error id, so keep the request line clean.

@@ -4,14 +4,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { ApiConfig } from '@rampart/config';
+import { RedisConnections } from '@rampart/jobs';
+import { Metrics } from '@rampart/observability';
 import { RedisThrottlerStorage } from '../../../apps/api/src/rate-limit/redis-throttler.storage';
 import { REDIS_URL, randomSuffix, runRedisPrefix } from '../../support/run-settings';
 
 describe('RedisThrottlerStorage', () => {
   // Under the run's prefix (global teardown deletes it) and a random one of this suite's own.
   const keyPrefix = `${runRedisPrefix()}-throttler-${randomSuffix()}`;
-  const storageFor = (url = REDIS_URL): RedisThrottlerStorage =>
-    new RedisThrottlerStorage({ redis: { url, keyPrefix } } as ApiConfig);
+  const storageFor = (url = REDIS_URL): RedisThrottlerStorage => {
+    const config = { redis: { url, keyPrefix } } as ApiConfig;
+    const metrics = new Metrics({ service: 'api', commit: 'test', build: 'test', env: 'test' });
+    return new RedisThrottlerStorage(config, new RedisConnections(config, metrics));
+  };
   const redis = new Redis(REDIS_URL);
   const storages: RedisThrottlerStorage[] = [];
   let first: RedisThrottlerStorage;

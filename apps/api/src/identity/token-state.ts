@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { ApiConfig } from '@rampart/config';
 import { type Role, SessionRepository, UserRepository, type UserStatus } from '@rampart/db';
 import { DomainError } from '@rampart/http';
-import { createRedisConnection } from '@rampart/jobs';
+import { RedisConnections } from '@rampart/jobs';
 import type { AccessClaims, UserPrincipal } from './principal';
 
 /** How long cached user state lives; code that changes it calls forgetUser(), this bounds anything else. */
@@ -74,8 +74,9 @@ export class TokenState implements OnModuleDestroy {
     config: ApiConfig,
     private readonly sessions: SessionRepository,
     private readonly users: UserRepository,
+    connections: RedisConnections,
   ) {
-    this.redis = createRedisConnection(config.redis.url, 'state', 'auth-state');
+    this.redis = connections.open('state', 'auth-state');
     this.prefix = `${config.redis.keyPrefix}:auth`;
     this.idle = config.sessionIdleTimeout;
     this.endedMarkerMs = config.jwt.accessTokenTtlSeconds * 1_000 + ENDED_MARGIN_MS;

@@ -8,6 +8,7 @@ import { Test } from '@nestjs/testing';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { type ApiConfigShape, ConfigModule } from '@rampart/config';
 import { DomainError, ProblemDetailsFilter } from '@rampart/http';
+import { MetricsModule } from '@rampart/observability';
 import { AccessGuard } from '../access/access.guard';
 import { AccessTokens } from '../identity/access-tokens';
 import { IdentityModule } from '../identity/identity.module';
@@ -24,6 +25,8 @@ import type { RateLimitSettings } from './rate-limit.tiers';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 const config = {
+  env: 'test',
+  release: { commitSha: 'unit', buildId: 'unit', rulesetVersion: 'v1' },
   redis: { url: 'redis://127.0.0.1:1', keyPrefix: 'unit' },
   jwt: {
     secret: 'unit-test-jwt-secret-of-at-least-32-bytes',
@@ -170,6 +173,7 @@ async function start(
     // access tokens, whose signatures the limiter verifies.
     imports: [
       ConfigModule.forApi(config),
+      MetricsModule.forApp(config, 'api'),
       IdentityModule,
       RateLimitModule.forRoot(options.settings ?? SETTINGS),
     ],
@@ -250,7 +254,7 @@ describe('RateLimitGuard', () => {
     expect(refused.headers['retry-after']).toBe('60');
     expect(refused.headers['ratelimit-policy']).toBe('"api";q=4;w=60');
     expect(refused.headers['ratelimit']).toBe('"api";r=0;t=60');
-    expect(metrics.snapshot()).toEqual({ auth: 0, login: 0, api: 1, expensive: 0, ofrep: 0 });
+    expect(await metrics.snapshot()).toEqual({ auth: 0, login: 0, api: 1, expensive: 0, ofrep: 0 });
   });
 
   it("shares a tier's budget across its routes", async () => {
@@ -276,7 +280,7 @@ describe('RateLimitGuard', () => {
     expect((await register('a@example.com', '203.0.113.9')).status).toBe(202);
     expect((await register('b@example.com', '203.0.113.9')).status).toBe(202);
     expect((await register('c@example.com', '203.0.113.9')).status).toBe(429);
-    expect(metrics.snapshot().auth).toBe(2);
+    expect((await metrics.snapshot()).auth).toBe(2);
   });
 
   it('counts a password reset (a token, no e-mail) per IP, in the same budget as the other auth routes', async () => {

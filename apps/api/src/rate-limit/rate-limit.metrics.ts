@@ -1,19 +1,31 @@
 import { Injectable } from '@nestjs/common';
+import { Metrics } from '@rampart/observability';
 import { RATE_LIMIT_TIERS, type RateLimitTier } from './rate-limit.tiers';
 
-/**
- * Requests refused with 429, per tier, since the process started. In memory for now: the
- * Prometheus endpoint comes with a later issue and will read snapshot().
- */
+/** `rate_limit_block_total{tier}`: requests refused with 429, per tier, since the process started. */
 @Injectable()
 export class RateLimitMetrics {
-  private readonly blocked = new Map<RateLimitTier, number>(RATE_LIMIT_TIERS.map((tier) => [tier, 0]));
+  private readonly blocks;
 
-  record(tier: RateLimitTier): void {
-    this.blocked.set(tier, (this.blocked.get(tier) ?? 0) + 1);
+  constructor(metrics: Metrics) {
+    this.blocks = metrics.counter({
+      name: 'rate_limit_block_total',
+      help: 'Requests refused with 429 by the rate limiter, by tier.',
+      labelNames: ['tier'],
+    });
+    // Every tier from zero, so a first block is a visible increase rather than a new series.
+    for (const tier of RATE_LIMIT_TIERS) this.blocks.inc({ tier }, 0);
   }
 
-  snapshot(): Record<RateLimitTier, number> {
-    return Object.fromEntries(this.blocked) as Record<RateLimitTier, number>;
+  record(tier: RateLimitTier): void {
+    this.blocks.inc({ tier });
+  }
+
+  /** The counts per tier, as the scrape shows them. */
+  async snapshot(): Promise<Record<RateLimitTier, number>> {
+    const { values } = await this.blocks.get();
+    return Object.fromEntries(
+      RATE_LIMIT_TIERS.map((tier) => [tier, values.find((value) => value.labels.tier === tier)?.value ?? 0]),
+    ) as Record<RateLimitTier, number>;
   }
 }

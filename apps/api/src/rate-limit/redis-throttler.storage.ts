@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { ApiConfig } from '@rampart/config';
-import { createRedisConnection } from '@rampart/jobs';
+import { RedisConnections } from '@rampart/jobs';
 import type { ThrottlerStorageRecord } from './rate-limit.headers';
 
 /**
@@ -79,8 +79,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
   private readonly redis: Redis & RateLimitCommands;
   private readonly prefix: string;
 
-  constructor(config: ApiConfig) {
-    const redis = createRedisConnection(config.redis.url, 'state', 'rate-limit');
+  constructor(config: ApiConfig, connections: RedisConnections) {
+    const redis = connections.open('state', 'rate-limit');
     redis.defineCommand('rampartRateLimitHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
     // defineCommand adds the method at run time; this is its type.
     this.redis = redis as Redis & RateLimitCommands;

@@ -12,8 +12,8 @@ import {
   type JobHandlerFn,
   type JobName,
   QueueName,
+  RedisConnections,
   type QueueProcessor,
-  createRedisConnection,
   processorProblems,
   queuePrefix,
 } from '@rampart/jobs';
@@ -35,6 +35,7 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly config: WorkerConfig,
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
+    private readonly connections: RedisConnections,
   ) {}
 
   /** The queues this worker consumes, with their concurrency: every queue of the contract, or it does not compile. */
@@ -60,7 +61,7 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     for (const processor of this.processors) {
       const handlers = processor.handlers as Record<string, JobHandlerFn<JobName> | undefined>;
       const worker = new Worker(processor.queue, (job: Job) => this.dispatch(handlers, job), {
-        connection: createRedisConnection(this.config.redis.url, 'consumer', `worker:${processor.queue}`),
+        connection: this.connections.open('consumer', `worker:${processor.queue}`),
         prefix: queuePrefix(this.config.redis.keyPrefix),
         concurrency: concurrency[processor.queue],
         // A worker killed mid-job loses its lock after lockDuration; the stalled check (run at half

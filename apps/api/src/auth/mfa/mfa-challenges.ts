@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ApiConfig } from '@rampart/config';
 import { DomainError } from '@rampart/http';
-import { createRedisConnection } from '@rampart/jobs';
+import { RedisConnections } from '@rampart/jobs';
 import { hashOneTimeToken, newOneTimeToken } from '@rampart/identity';
 
 /** How long the second step of a sign-in may take, and how many wrong codes it may see. */
@@ -48,8 +48,8 @@ export class MfaChallenges implements OnModuleDestroy {
   private readonly redis: Redis;
   private readonly prefix: string;
 
-  constructor(config: ApiConfig) {
-    this.redis = createRedisConnection(config.redis.url, 'state', 'mfa-challenges');
+  constructor(config: ApiConfig, connections: RedisConnections) {
+    this.redis = connections.open('state', 'mfa-challenges');
     this.prefix = `${config.redis.keyPrefix}:auth:mfa`;
   }
 
