@@ -90,8 +90,15 @@ export class FlagSets {
 
   /** The newest committed flag set (version 0, empty, before the first write). */
   async current(): Promise<FlagSetSnapshot> {
+    return (await this.newest()).snapshot;
+  }
+
+  /** The newest committed flag set and when it committed (null before the first write). */
+  async newest(): Promise<{ snapshot: FlagSetSnapshot; committedAt: Date | null }> {
     const latest = await this.versions.latest();
-    return latest ? { version: latest.version, ...latest.content } : { version: 0, ...EMPTY_FLAG_SET };
+    return latest
+      ? { snapshot: { version: latest.version, ...latest.content }, committedAt: latest.createdAt }
+      : { snapshot: { version: 0, ...EMPTY_FLAG_SET }, committedAt: null };
   }
 
   async commit(edit: FlagSetEdit): Promise<CommittedFlagSet> {

@@ -45,7 +45,15 @@ describe('ListStaleFlags', () => {
     await createdDaysAgo(oldButUsed, 50);
     await createdDaysAgo(fresh, 1);
     const recorder = api.get(FlagUsageRecorder);
-    recorder.record([oldButUsed.key, oldRelease.key]);
+    recorder.record(
+      [oldButUsed.key, oldRelease.key].map((key) => ({
+        key,
+        value: true,
+        variant: 'on',
+        reason: 'STATIC' as const,
+        metadata: {},
+      })),
+    );
     await recorder.flush();
 
     const stale = await report();

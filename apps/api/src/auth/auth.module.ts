@@ -3,6 +3,7 @@ import { ApiConfig } from '@rampart/config';
 import { EmailModule } from '../email/email.module';
 import { AccountController } from './account.controller';
 import { AccountRequests } from './account-requests';
+import { AuthMetrics } from './auth.metrics';
 import { CaptchaGate } from './captcha/captcha-gate';
 import { CaptchaVerifier } from './captcha/captcha-verifier';
 import { createCaptchaVerifier } from './captcha/captcha-verifier.factory';
@@ -44,6 +45,7 @@ import { VerifyEmail } from './use-cases/verify-email';
       inject: [ApiConfig],
     },
     CaptchaGate,
+    AuthMetrics,
     AccountRequests,
     PasswordHasher,
     SessionTokens,

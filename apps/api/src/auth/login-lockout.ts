@@ -1,3 +1,4 @@
+import { AuthMetrics } from './auth.metrics';
 import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
 import {
@@ -34,6 +35,7 @@ export class LoginLockout {
     private readonly outbox: EmailOutbox,
     config: ApiConfig,
     private readonly audit: AuditLog,
+    private readonly metrics: AuthMetrics,
   ) {
     this.policy = { maxFailures: config.lockout.maxFailures, lockMs: config.lockout.durationMs };
   }
@@ -56,10 +58,10 @@ export class LoginLockout {
     charge: LoginCharge,
   ): Promise<void> {
     if (charge.attempt < this.policy.maxFailures) return;
-    await this.database.unitOfWork(async (unit) => {
+    const locked = await this.database.unitOfWork(async (unit) => {
       const { tx } = unit;
       const lock = await this.throttles.lockIfOverLimit(email, this.policy, tx);
-      if (!lock || !user) return;
+      if (!lock || !user) return lock !== null;
       await this.audit.record(
         {
           actor: 'system:lockout',
@@ -76,7 +78,9 @@ export class LoginLockout {
           params: { lockedUntil: lock.lockedUntil.toISOString(), failedAttempts: lock.failedAttempts },
         },
       ]);
+      return true;
     });
+    if (locked) this.metrics.lockedOut();
   }
 
   /** A correct secret that does not finish a sign-in: the attempt is taken back. */

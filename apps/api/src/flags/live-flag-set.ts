@@ -4,6 +4,7 @@ import { FlagSetVersionRepository } from '@rampart/db';
 import type { FlagSetSnapshot } from '@rampart/flag-evaluation';
 import { EMPTY_FLAG_SET, FlagSets } from '@rampart/flag-store';
 import { ChangeFeed } from '@rampart/jobs';
+import { Metrics } from '@rampart/observability';
 
 /**
  * The flag set this process serves, held in memory: evaluation never touches PostgreSQL or Redis.
@@ -13,6 +14,10 @@ import { ChangeFeed } from '@rampart/jobs';
  * outage. The snapshot is replaced whole, by one assignment, so a request sees one version
  * throughout. `stalenessMs` is how long the process has been unable to confirm it is current;
  * readiness fails past FLAGS_MAX_STALENESS_MS.
+ *
+ * Metrics: `flag_set_version` (what this process serves) and `flag_set_propagation_seconds`, the
+ * time from another process's commit to this one serving it (a version committed here is served at
+ * its commit, so it is not observed).
  */
 @Injectable()
 export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
@@ -25,13 +30,29 @@ export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly listeners = new Set<(snapshot: FlagSetSnapshot) => void>();
+  private readonly propagation;
 
   constructor(
     private readonly config: ApiConfig,
     private readonly versions: FlagSetVersionRepository,
     private readonly flagSets: FlagSets,
     private readonly changes: ChangeFeed,
-  ) {}
+    metrics: Metrics,
+  ) {
+    const live = (): FlagSetSnapshot => this.snapshot;
+    metrics.gauge({
+      name: 'flag_set_version',
+      help: 'The flag-set version this process serves.',
+      collect() {
+        this.set(live().version);
+      },
+    });
+    this.propagation = metrics.histogram({
+      name: 'flag_set_propagation_seconds',
+      help: 'From a flag-set version committing in another process to this process serving it.',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60],
+    });
+  }
 
   current(): FlagSetSnapshot {
     return this.snapshot;
@@ -90,8 +111,14 @@ export class LiveFlagSet implements OnApplicationBootstrap, OnModuleDestroy {
       do {
         this.loadAgain = false;
         try {
-          const snapshot = await this.flagSets.current();
-          if (snapshot.version > this.snapshot.version) this.swap(snapshot);
+          const { snapshot, committedAt } = await this.flagSets.newest();
+          if (snapshot.version > this.snapshot.version) {
+            this.swap(snapshot);
+            // Not the start-up load: that version may have committed days ago.
+            if (committedAt && this.confirmedAt) {
+              this.propagation.observe(Math.max(0, Date.now() - committedAt.getTime()) / 1_000);
+            }
+          }
         } catch (error) {
           this.logger.warn({ err: error }, 'could not load the newest flag set; serving the one in memory');
         }

@@ -1,3 +1,4 @@
+import { AuthMetrics } from '../auth.metrics';
 import { Injectable } from '@nestjs/common';
 import {
   Database,
@@ -44,6 +45,7 @@ export class CompleteMfaLogin {
     private readonly sessionTokens: SessionTokens,
     private readonly lockout: LoginLockout,
     private readonly audit: AuditLog,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async execute(input: CompleteMfaLoginInput): Promise<TokenPair> {
@@ -65,6 +67,7 @@ export class CompleteMfaLogin {
     // Codes count against the same lockout as passwords: a stolen password buys no free guesses.
     const charge = await this.lockout.charge(user.email).catch(async (error: unknown) => {
       await this.audit.record({ actor: { userId }, action: 'auth.login', outcome: 'denied' });
+      this.metrics.loginFailed('account_locked');
       throw error;
     });
     let passed: boolean;
@@ -89,6 +92,7 @@ export class CompleteMfaLogin {
       }
       await this.attempts.record({ email: user.email, userId, outcome: 'invalid_mfa_code', ...client });
       await this.audit.record({ actor: { userId }, action: 'auth.login', outcome: 'failure' });
+      this.metrics.loginFailed('invalid_mfa_code');
       throw new DomainError('invalid_mfa_code', 401, 'The code is wrong, expired or already used.');
     }
     if (!(await this.challenges.consume(input.mfaToken))) {
@@ -120,6 +124,7 @@ export class CompleteMfaLogin {
       );
       return { session: created, refreshToken: await this.sessionTokens.nextRefreshToken(created, tx) };
     });
+    this.metrics.loginSucceeded('mfa');
     return this.sessionTokens.activate(session, user, refreshToken);
   }
 }

@@ -20,6 +20,7 @@ import type { TokenPair } from '../../identity/token-pair';
 import { SessionTokens } from '../tokens/session-tokens';
 import { LoginLockout } from '../login-lockout';
 import { AuditLog } from '@rampart/audit';
+import { AuthMetrics } from '../auth.metrics';
 
 export interface LogInInput {
   email: string;
@@ -56,6 +57,7 @@ export class LogIn {
     private readonly challenges: MfaChallenges,
     private readonly captcha: CaptchaGate,
     private readonly audit: AuditLog,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   /** The token pair, or, for an account with MFA on, the challenge to finish at POST /mfa/verify. */
@@ -68,7 +70,10 @@ export class LogIn {
       this.captcha.enabled &&
       (await this.throttles.failures(email)) >= this.config.captcha.loginAfterFailures
     ) {
-      await this.captcha.require(input.captchaToken, client.ipAddress);
+      await this.captcha.require(input.captchaToken, client.ipAddress).catch((error: unknown) => {
+        this.metrics.loginFailed('captcha_failed');
+        throw error;
+      });
     }
     const record = (outcome: LoginOutcome, user: UserWithPassword | null): Promise<void> =>
       this.attempts.record({ email, userId: user?.id ?? null, outcome, ...client });
@@ -81,6 +86,7 @@ export class LogIn {
         action: 'auth.login',
         outcome: 'denied',
       });
+      this.metrics.loginFailed('account_locked');
       throw error;
     });
 
@@ -95,6 +101,7 @@ export class LogIn {
         action: 'auth.login',
         outcome: 'failure',
       });
+      this.metrics.loginFailed('invalid_credentials');
       throw new DomainError('invalid_credentials', 401, INVALID_CREDENTIALS);
     }
 
@@ -102,6 +109,7 @@ export class LogIn {
       await this.lockout.succeeded(email);
       const outcome = user.status === 'unverified' ? 'email_not_verified' : 'account_disabled';
       await record(outcome, user);
+      this.metrics.loginFailed(outcome);
       throw outcome === 'email_not_verified'
         ? new DomainError(outcome, 403, 'Verify your e-mail address first; ask for a new link if needed.')
         : new DomainError(outcome, 403, 'This account is disabled.');
@@ -114,6 +122,7 @@ export class LogIn {
       // add to the failures before it, so a known password buys no fresh guesses at the code.
       await this.lockout.resolved(email);
       await record('mfa_required', user);
+      this.metrics.mfaChallenged();
       return this.challenges.issue(user.id);
     }
     await this.lockout.succeeded(email);
@@ -139,6 +148,7 @@ export class LogIn {
       );
       return { session: created, refreshToken: await this.sessionTokens.nextRefreshToken(created, tx) };
     });
+    this.metrics.loginSucceeded('password');
     return this.sessionTokens.activate(session, user, refreshToken);
   }
 }

@@ -1,3 +1,4 @@
+import { AuthMetrics } from '../auth.metrics';
 import { Injectable, Logger } from '@nestjs/common';
 import { Database, SessionRepository, UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
@@ -27,6 +28,7 @@ export class RefreshSession {
     private readonly sessionTokens: SessionTokens,
     private readonly state: TokenState,
     private readonly audit: AuditLog,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async execute({ refreshToken }: RefreshSessionInput): Promise<TokenPair> {
@@ -59,6 +61,7 @@ export class RefreshSession {
     });
     const { outcome } = result;
     if (outcome.kind === 'reused') {
+      this.metrics.refreshTokenReused();
       this.logger.warn(
         { sessionId: outcome.sessionId, userId: outcome.userId },
         'refresh token reuse: session revoked',
@@ -88,6 +91,7 @@ export class RefreshSession {
         'The refresh token is invalid or expired; sign in again.',
       );
     }
+    this.metrics.refreshed();
     return this.sessionTokens.activate(outcome.session, user, result.next);
   }
 }

@@ -23,7 +23,7 @@ export class EvaluateFlag {
     const snapshot = this.live.current();
     const flag = Object.hasOwn(snapshot.flags, key) ? snapshot.flags[key] : undefined;
     if (caller.credentialKind === 'client' && flag && !flag.clientVisible) {
-      return {
+      const hidden: EvaluationResult = {
         key,
         value: null,
         variant: null,
@@ -32,8 +32,11 @@ export class EvaluateFlag {
         errorDetails: `Flag '${key}' was not found`,
         metadata: {},
       };
+      this.usage.record([hidden]);
+      return hidden;
     }
-    this.usage.record([key]);
-    return evaluate(snapshot, key, context, { now: new Date() });
+    const result = evaluate(snapshot, key, context, { now: new Date() });
+    this.usage.record([result]);
+    return result;
   }
 }

@@ -25,7 +25,7 @@ export class EvaluateFlags {
   execute({ caller, context }: EvaluateFlagsInput): BulkEvaluation {
     const filter = caller.credentialKind === 'client' ? clientVisibleOnly : undefined;
     const evaluation = evaluateAll(this.live.current(), context, filter, { now: new Date() });
-    if (evaluation.ok) this.usage.record(evaluation.flags.map((result) => result.key));
+    if (evaluation.ok) this.usage.record(evaluation.flags);
     return evaluation;
   }
 }

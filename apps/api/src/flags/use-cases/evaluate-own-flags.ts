@@ -43,7 +43,7 @@ export class EvaluateOwnFlags {
     const evaluation = evaluateAll(snapshot, context, undefined, { now: new Date() });
     // The context is built here and always valid; a failure would be a defect, not bad input.
     if (!evaluation.ok) throw new Error(`own-flags context refused: ${evaluation.errorDetails}`);
-    this.usage.record(evaluation.flags.map((result) => result.key));
+    this.usage.record(evaluation.flags);
     return { version: evaluation.version, context, flags: evaluation.flags };
   }
 }
