@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { type ApiConfigShape, ConfigModule } from '@rampart/config';
@@ -12,8 +11,7 @@ import { EmailModule } from './email/email.module';
 import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
-import { principalName } from './identity/principal';
-import { requestContextOf } from './identity/request-context';
+import { currentRequestContext } from './identity/request-context';
 import { MetaModule } from './meta/meta.module';
 import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -21,10 +19,10 @@ import { RequestGuards } from './request-guards';
 import { SdkKeysModule } from './sdk-keys/sdk-keys.module';
 import { UsersModule } from './users/users.module';
 
-/** The request log line names the caller the guards authenticated, if any. */
-function callerLogFields(req: IncomingMessage): { principal?: string } {
-  const principal = requestContextOf(req)?.principal;
-  return principal ? { principal: principalName(principal) } : {};
+/** Every line written while a request is handled carries its id. */
+function requestBindings(): Record<string, string> {
+  const context = currentRequestContext();
+  return context ? { reqId: context.requestId } : {};
 }
 
 @Module({})
@@ -34,7 +32,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forApi(config),
-        httpLoggerModule(config, 'api', callerLogFields),
+        httpLoggerModule(config, 'api', requestBindings),
         MetricsModule.forApp(config, 'api'),
         DbModule,
         JobsModule,

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { ApiConfigShape } from '@rampart/config';
 import { databaseUnavailable } from '@rampart/db';
@@ -16,7 +17,9 @@ import { helmetOptions, releaseHeaders, securityHeaders } from './common/http/ed
 import { installHttpPipeline } from './common/http/http-pipeline';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 import { ProblemDetailsFilter, validationProblem } from '@rampart/http';
-import { Metrics, installHttpMetrics, installMetricsRoute } from '@rampart/observability';
+import { Metrics, installMetricsRoute, installRequestTelemetry } from '@rampart/observability';
+import { principalName } from './identity/principal';
+import { requestContextOf } from './identity/request-context';
 
 const EXPOSED_HEADERS = ['X-Request-ID', 'Location', 'ETag', 'Retry-After', 'RateLimit', 'RateLimit-Policy'];
 
@@ -28,6 +31,12 @@ function fieldErrors(errors: ValidationError[], prefix = ''): Record<string, str
     Object.assign(grouped, fieldErrors(error.children ?? [], field));
   }
   return grouped;
+}
+
+/** The request log line names the caller the guards authenticated, if any. */
+function callerLogFields(request: FastifyRequest): { principal?: string } {
+  const principal = requestContextOf(request)?.principal;
+  return principal ? { principal: principalName(principal) } : {};
 }
 
 /**
@@ -60,10 +69,11 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
   // First, so its request hook runs before helmet's and CORS's (a preflight is answered in CORS's).
   const fastify = app.getHttpAdapter().getInstance();
   installHttpPipeline(fastify, config);
-  if (config.metrics.enabled) {
-    installHttpMetrics(fastify, app.get(Metrics));
-    installMetricsRoute(fastify, app.get(Metrics), config.metrics.token);
-  }
+  installRequestTelemetry(fastify, {
+    metrics: config.metrics.enabled ? app.get(Metrics) : null,
+    requestFields: callerLogFields,
+  });
+  if (config.metrics.enabled) installMetricsRoute(fastify, app.get(Metrics), config.metrics.token);
   await app.register(helmet, helmetOptions(strict));
   await app.register(cors, {
     origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,

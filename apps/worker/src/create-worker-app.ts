@@ -3,11 +3,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import type { WorkerConfigShape } from '@rampart/config';
 import { ProblemDetailsFilter } from '@rampart/http';
-import { Metrics, installHttpMetrics, installMetricsRoute } from '@rampart/observability';
+import { Metrics, installMetricsRoute, installRequestTelemetry } from '@rampart/observability';
 import { WorkerModule } from './worker.module';
 
 /**
- * Builds the worker as production runs it (its queue consumers, health and metrics routes),
+ * Builds the worker as production runs it (its queue consumers, health and metrics routes, request
+ * telemetry),
  * without listening. main.ts and the tests both use it.
  */
 export async function createWorkerApp(config: WorkerConfigShape): Promise<NestFastifyApplication> {
@@ -18,10 +19,8 @@ export async function createWorkerApp(config: WorkerConfigShape): Promise<NestFa
   );
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
-  if (config.metrics.enabled) {
-    const fastify = app.getHttpAdapter().getInstance();
-    installHttpMetrics(fastify, app.get(Metrics));
-    installMetricsRoute(fastify, app.get(Metrics), config.metrics.token);
-  }
+  const fastify = app.getHttpAdapter().getInstance();
+  installRequestTelemetry(fastify, { metrics: config.metrics.enabled ? app.get(Metrics) : null });
+  if (config.metrics.enabled) installMetricsRoute(fastify, app.get(Metrics), config.metrics.token);
   return app;
 }

@@ -1,11 +1,13 @@
 export { escapeNonAscii, maskEmails, sanitizeLogLine } from './log-sanitizer';
-export { httpLoggerModule, pinoOptions, type RequestLogFields, type TracedRequest } from './logger';
-export {
-  HTTP_DURATION_BUCKETS,
-  UNMATCHED_ROUTE,
-  installHttpMetrics,
-  installMetricsRoute,
-} from './metrics/http-metrics';
+export { httpLoggerModule, pinoOptions } from './logger';
+export { installMetricsRoute } from './metrics/metrics-route';
 export { Metrics, type MetricsIdentity } from './metrics/metrics';
 export { MetricsModule } from './metrics/metrics.module';
 export { REDACTED_PATHS } from './redaction';
+export {
+  HTTP_DURATION_BUCKETS,
+  UNMATCHED_ROUTE,
+  installRequestTelemetry,
+  type RequestLogFields,
+  type RequestTelemetryOptions,
+} from './request-telemetry';

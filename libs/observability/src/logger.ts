@@ -1,19 +1,19 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type DynamicModule, RequestMethod } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { LoggerOptions } from 'pino';
-import type { Options as PinoHttpOptions } from 'pino-http';
 import type { RuntimeConfigShape } from '@rampart/config';
 import { sanitizeLogLine } from './log-sanitizer';
 import { REDACTED_PATHS } from './redaction';
 
-/** A raw request as the API's Fastify hooks leave it: with the matched route template (and `id`, from pino-http's typing). */
-export interface TracedRequest extends IncomingMessage {
-  routeTemplate?: string;
-}
+/** The fields every line written while a request is handled carries (its id), if any. */
+export type RequestBindings = () => Record<string, string>;
 
 /** The pino options both apps share: level, redaction, ISO time, ASCII-only and e-mail-masked lines. */
-export function pinoOptions(config: RuntimeConfigShape, service: string): LoggerOptions {
+export function pinoOptions(
+  config: RuntimeConfigShape,
+  service: string,
+  requestBindings?: RequestBindings,
+): LoggerOptions {
   return {
     level: config.log.level,
     base: { service, env: config.env, commit: config.release.commitSha },
@@ -21,6 +21,8 @@ export function pinoOptions(config: RuntimeConfigShape, service: string): Logger
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     hooks: { streamWrite: sanitizeLogLine },
+    // Called only for a line that is written, so it costs nothing per request.
+    ...(requestBindings ? { mixin: requestBindings } : {}),
     ...(config.log.pretty
       ? {
           transport: {
@@ -32,51 +34,22 @@ export function pinoOptions(config: RuntimeConfigShape, service: string): Logger
   };
 }
 
-/** Fields an app adds to a request's log line from its own request context (who the caller was). */
-export type RequestLogFields = (req: IncomingMessage) => Record<string, string | undefined>;
-
 /**
- * nestjs-pino for an HTTP app: one line per request with its id, method, route template, status and
- * latency, plus what `requestFields` adds. Health probes and scrapes are logged at debug so they do not drown
- * real traffic.
+ * nestjs-pino for an app: Nest's and the app's own logs as JSON lines through one root logger.
+ * Its per-request middleware is not mounted (`forRoutes: []`): it built a child logger for every
+ * request whether or not anything was logged. The request line is written by the app's
+ * onResponse hook (installRequestTelemetry) instead, and lines written during a request get its id
+ * from `requestBindings`.
  */
 export function httpLoggerModule(
   config: RuntimeConfigShape,
   service: string,
-  requestFields?: RequestLogFields,
+  requestBindings?: RequestBindings,
 ): DynamicModule {
-  const pinoHttp: PinoHttpOptions = {
-    ...pinoOptions(config, service),
-    quietReqLogger: true,
-    customAttributeKeys: { responseTime: 'latencyMs' },
-    customLogLevel: (req, res, error) => {
-      if (error || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      const url = req.url ?? '';
-      return url.startsWith('/health') || url === '/metrics' ? 'debug' : 'info';
-    },
-    // pino-http invents an Error ("failed with status code 503") for every 5xx; the exception
-    // filter already logged the real cause under an error id, so keep the request line clean.
-    customErrorObject: (_req, _res, error: Error, value: Record<string, unknown>) =>
-      error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
-    // Called again when the response is logged, by when the guards have named the caller.
-    customProps: (req: IncomingMessage) => ({
-      route: (req as TracedRequest).routeTemplate,
-      ...requestFields?.(req),
-    }),
-    serializers: {
-      req: (req: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url,
-        userAgent: req.headers?.['user-agent'],
-      }),
-      res: (res: ServerResponse | { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  };
   return LoggerModule.forRoot({
-    pinoHttp,
-    assignResponse: false,
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    // Lines carry `req` and `res` as plain objects the request hook built, not raw requests for
+    // pino-http's serializers to read.
+    pinoHttp: { ...pinoOptions(config, service, requestBindings), wrapSerializers: false },
+    forRoutes: [],
   });
 }

@@ -7,7 +7,6 @@ import {
   unsafeStringFields,
   validationProblem,
 } from '@rampart/http';
-import type { TracedRequest } from '@rampart/observability';
 import { AllowedMethods } from './allowed-methods';
 import { releaseHeaders, securityHeaders } from './edge-headers';
 import { installJsonBodyParser } from './json-body';
@@ -65,8 +64,7 @@ function problemBody(request: FastifyRequest, status: number, code: string, deta
  *   in text and a lone surrogate has no UTF-8 form, so either would otherwise surface as a 500;
  * - turns any error answer that is not problem+json yet (plugins answer for themselves, e.g.
  *   @fastify/cors's 400 text/plain) into one, keeping its status;
- * - records the route template for the request log and the request context (id, client address)
- *   for the audit log, and relaxes the CSP for the OpenAPI UI (the queue dashboard sets its own).
+ * - opens the request context (id, client address) for the audit and request logs, and relaxes the CSP for the OpenAPI UI (the queue dashboard sets its own).
  */
 export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
   fastify.removeContentTypeParser(['text/plain']);
@@ -96,7 +94,6 @@ export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigS
         return;
       }
     }
-    (request.raw as TracedRequest).routeTemplate = request.routeOptions.url;
     openRequestContext(request, done);
   });
 
