@@ -206,6 +206,7 @@ describe('compose.prod.yml', () => {
       ['prometheus', './docker/prometheus/rules', '/etc/prometheus/rules'],
       ['alertmanager', './docker/alertmanager/alertmanager.yml', '/etc/alertmanager/alertmanager.yml'],
       ['grafana', './docker/grafana/provisioning', '/etc/grafana/provisioning'],
+      ['grafana', './docker/grafana/dashboards', '/etc/grafana/dashboards'],
     ];
     for (const [name, source, target] of expected) {
       expect(mounts(service(name))).toContainEqual([source, target]);
