@@ -1,7 +1,8 @@
-// Static checks of the production deployment (compose.prod.yml, the Dockerfiles, nginx and Prometheus
-// configuration). There is no Docker engine in CI, so these catch the mistakes that would otherwise
-// surface only on the first deploy: a missing healthcheck, an inline secret, a CMD pointing at a file
-// the build does not produce, a proxy that drops the request id.
+// Static checks of the production deployment (compose.prod.yml, the Dockerfiles, nginx, Prometheus and
+// Alertmanager configuration). There is no Docker engine in CI, so these catch the mistakes that would
+// otherwise surface only on the first deploy: a missing healthcheck, an inline secret, a CMD pointing at
+// a file the build does not produce, a proxy that drops the request id. The alert rules and the
+// dashboards have specs of their own (prometheus-rules.spec.ts, dashboards.spec.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -88,7 +89,7 @@ function mounts(svc: Service): [string, string][] {
   });
 }
 
-const LONG_RUNNING = ['postgres', 'redis', 'api', 'worker', 'nginx', 'prometheus', 'grafana'];
+const LONG_RUNNING = ['postgres', 'redis', 'api', 'worker', 'nginx', 'prometheus', 'alertmanager', 'grafana'];
 
 describe('compose.prod.yml', () => {
   it('defines the whole stack, including the one-off migration', () => {
@@ -164,6 +165,16 @@ describe('compose.prod.yml', () => {
     expect(compose.volumes).toHaveProperty(['redis-data']);
   });
 
+  it('runs Alertmanager with its configuration and keeps silences on a named volume', () => {
+    const alertmanager = service('alertmanager');
+    expect(alertmanager.image).toMatch(/^prom\/alertmanager:v\d/);
+    expect([alertmanager.command].flat().join(' ')).toContain(
+      '--config.file=/etc/alertmanager/alertmanager.yml',
+    );
+    expect(mounts(alertmanager)).toContainEqual(['alertmanager-data', '/alertmanager']);
+    expect(compose.volumes).toHaveProperty(['alertmanager-data']);
+  });
+
   it('keeps PostgreSQL 15 data on a named volume and checks it with pg_isready', () => {
     const postgres = service('postgres');
     // The data directory format is tied to the major version: an unpinned image would break it.
@@ -186,12 +197,16 @@ describe('compose.prod.yml', () => {
     expect(exposed).toEqual([]);
   });
 
-  it('mounts the nginx, Prometheus and Grafana configuration that exists in the repository', () => {
+  it('mounts the nginx, Prometheus, Alertmanager and Grafana configuration that exists in the repository', () => {
     const expected: [string, string, string][] = [
       ['nginx', './docker/nginx/nginx.conf', '/etc/nginx/nginx.conf'],
       ['nginx', './docker/nginx/certs', '/etc/nginx/certs'],
       ['prometheus', './docker/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml'],
+      // prometheus.yml names its rule files relative to itself.
+      ['prometheus', './docker/prometheus/rules', '/etc/prometheus/rules'],
+      ['alertmanager', './docker/alertmanager/alertmanager.yml', '/etc/alertmanager/alertmanager.yml'],
       ['grafana', './docker/grafana/provisioning', '/etc/grafana/provisioning'],
+      ['grafana', './docker/grafana/dashboards', '/etc/grafana/dashboards'],
     ];
     for (const [name, source, target] of expected) {
       expect(mounts(service(name))).toContainEqual([source, target]);
@@ -383,6 +398,8 @@ describe('docker/prometheus/prometheus.yml', () => {
   const prometheus = parse(read('docker/prometheus/prometheus.yml')) as {
     global?: { scrape_interval?: string };
     scrape_configs?: ScrapeConfig[];
+    rule_files?: string[];
+    alerting?: { alertmanagers?: { static_configs?: { targets: string[] }[] }[] };
   };
 
   /** host:port of everything a job scrapes, from static targets and DNS discovery alike. */
@@ -403,6 +420,15 @@ describe('docker/prometheus/prometheus.yml', () => {
     expect(targets(job)).toContain(target);
     expect(job.metrics_path ?? '/metrics').toBe('/metrics');
     expect(job.scrape_interval ?? prometheus.global?.scrape_interval).toBe('15s');
+  });
+
+  it('loads the rules from the folder compose mounts and alerts the alertmanager service', () => {
+    expect(prometheus.rule_files).toEqual(['rules/*.yml']);
+    const alertmanagers = (prometheus.alerting?.alertmanagers ?? []).flatMap((config) =>
+      (config.static_configs ?? []).flatMap((staticConfig) => staticConfig.targets),
+    );
+    expect(alertmanagers).toEqual(['alertmanager:9093']);
+    expect(service('alertmanager').ports).toContain('127.0.0.1:9093:9093');
   });
 
   it('is the Grafana datasource', () => {
