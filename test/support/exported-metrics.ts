@@ -81,13 +81,12 @@ export const EXPORTED_METRICS = {
   flag_set_propagation_seconds: { type: 'histogram', apps: API, labels: [] },
   flag_evaluations_total: { type: 'counter', apps: API, labels: ['flag', 'variant', 'reason'] },
 
-  // The worker. `job_duration_seconds` has a `job` label (the job name): Prometheus stores it as
-  // `exported_job`, because `job` is the scrape job's label.
+  // The worker. The job's name is `job_name`: `job` is the scrape job's label in Prometheus.
   email_sent_total: { type: 'counter', apps: WORKER, labels: ['template'] },
   email_failed_total: { type: 'counter', apps: WORKER, labels: ['template', 'kind'] },
   email_retried_total: { type: 'counter', apps: WORKER, labels: ['template'] },
   email_delivery_seconds: { type: 'histogram', apps: WORKER, labels: ['template'] },
-  job_duration_seconds: { type: 'histogram', apps: WORKER, labels: ['queue', 'job', 'outcome'] },
+  job_duration_seconds: { type: 'histogram', apps: WORKER, labels: ['queue', 'job_name', 'outcome'] },
   queue_jobs: { type: 'gauge', apps: WORKER, labels: ['queue', 'state'] },
   queue_oldest_waiting_age_seconds: { type: 'gauge', apps: WORKER, labels: ['queue'] },
   worker_heartbeat_timestamp_seconds: { type: 'gauge', apps: WORKER, labels: [] },
