@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import pg from 'pg';
-import { createActiveAccount, deleteAccounts, uniqueEmail } from '../../../test/factories/accounts.mts';
+import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import {
   OTHER_CPU_WARNING_PERCENT,
   cpuLines,
@@ -35,7 +35,7 @@ import {
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
-  deleteRedisKeys,
+  cleanUpBenchAccounts,
   migrateDatabase,
   startApi,
   withAccountServices,
@@ -384,18 +384,11 @@ export const authScenario: Scenario = {
       };
     } finally {
       await api?.stop();
-      try {
-        const rows = connected && emails.length > 0 ? await deleteAccounts(db, emails) : {};
-        const keys = await deleteRedisKeys(settings.redisUrl, prefix);
-        const counts = Object.entries(rows)
-          .map(([table, count]) => `${count} ${table}`)
-          .join(', ');
-        settings.log(`auth: cleaned up ${counts || 'no rows'} and ${keys} Redis keys`);
-      } catch (error) {
-        settings.log(`auth: clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        if (connected) await db.end();
-      }
+      await cleanUpBenchAccounts(settings, 'auth', {
+        db: connected ? db : undefined,
+        emails,
+        redisKeyPrefix: prefix,
+      });
     }
   },
 };
