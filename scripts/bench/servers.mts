@@ -16,6 +16,12 @@ import { startServer, tracked, type BenchSettings, type ServerProcess } from './
 
 export const API_LOG_LEVEL = 'warn';
 
+/**
+ * Sign-in and API tier limits no bench run reaches: the limiter stays on, its Redis round trip part of
+ * every figure, but refuses nothing (a refusal would fail the run as a non-2xx).
+ */
+export const UNREACHABLE_RATE_LIMITS = { RATE_LIMIT_LOGIN: '1000000/60', RATE_LIMIT_API: '1000000/60' };
+
 /** One of the built apps with the bench's environment on top of this process's, ready once `route` answers 200. */
 async function startApp(
   settings: BenchSettings,
