@@ -64,6 +64,18 @@
 //             Flag-set versions stay (append-only), about 25 + BENCH_FLAG_TOGGLES + 20 per run. About 70 s
 //             with the defaults (up to 8 s more when the TOTP step is about to end).
 //
+//   metrics   The cost of the Prometheus metrics: two API processes at once, METRICS_ENABLED=true and
+//             false (same JWT_SECRET and Redis key prefix, the limiter on but raised as in auth), one bench
+//             user made as in auth and signed in once. GET /__healthz (50 connections) and GET /v1/auth/me
+//             with its access token (64 connections) on each, interleaved on, off, on, off per route (two
+//             rounds per process, each a 3 s warm-up + BENCH_DURATION seconds): the table of every round
+//             as in healthz, then per process and route mean req/s, p50/p99 (mean of the rounds'), CPU per
+//             request, and on ÷ off req/s per route against the target (>= 0.95) as PASS/FAIL without
+//             failing the run. While the metrics-on process is under load, a separate client scrapes its
+//             /metrics once a second (a new connection each): latency p50/max, exposition size in bytes.
+//             Deletes the user with its sessions, login attempts and throttles, and the Redis keys.
+//             About 120 s with the defaults.
+//
 // Needs PostgreSQL and Redis answering on 127.0.0.1 (the servers check their ports at startup); all
 // traffic stays on 127.0.0.1.
 //
@@ -71,7 +83,7 @@
 //   node scripts/bench/run.mts                      (uses the existing dist/)
 //
 // Environment:
-//   BENCH_DURATION=10         seconds of each measured HTTP run (healthz, auth, access, flags)
+//   BENCH_DURATION=10         seconds of each measured HTTP run (healthz, auth, access, flags, metrics)
 //   BENCH_EMAIL_COUNT=2000    mails of the email throughput run
 //   BENCH_EMAIL_CONCURRENCY=8 the worker's WORKER_EMAIL_CONCURRENCY (and SMTP pool size) in the email run
 //   BENCH_AUDIT_COUNT=2000    audit appends per concurrency in the access run
@@ -91,7 +103,10 @@
 // request error, timeout or non-2xx under load, a failed audit append, or verify() finding the chain broken;
 // flags: a setup step or an OFREP check that does not answer as expected (including bulk with its ETag
 // not answering 304), any request error, timeout or non-2xx under load (any answer but 304 for the 304
-// target), or a switch or rollback that process B does not serve within 5 s.
+// target), or a switch or rollback that process B does not serve within 5 s; metrics: the sign-in or a
+// route check that does not answer as expected (including GET /metrics answering anything but 404 with
+// metrics off, or the last scrape not counting both loaded routes), any request error, timeout or
+// non-2xx under load, or a scrape that fails or answers anything but 200.
 // To add a benchmark, write scripts/bench/scenarios/<name>.mts exporting a Scenario and list it below.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -108,8 +123,16 @@ import { authScenario } from './scenarios/auth.mts';
 import { emailScenario } from './scenarios/email.mts';
 import { flagsScenario } from './scenarios/flags.mts';
 import { healthzScenario } from './scenarios/healthz.mts';
+import { metricsScenario } from './scenarios/metrics.mts';
 
-const SCENARIOS: Scenario[] = [healthzScenario, emailScenario, authScenario, accessScenario, flagsScenario];
+const SCENARIOS: Scenario[] = [
+  healthzScenario,
+  emailScenario,
+  authScenario,
+  accessScenario,
+  flagsScenario,
+  metricsScenario,
+];
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/rampart_bench';

@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AccountServices } from '../../test/factories/accounts.mts';
+import type pg from 'pg';
+import { type AccountServices, deleteAccounts } from '../../test/factories/accounts.mts';
 import { freePort } from '../../test/support/free-port.mts';
 import { migrateDatabase as migrate } from '../../test/support/migrate.mts';
 import { deleteRedisKeys as deleteKeys } from '../../test/support/redis-keys.mts';
@@ -14,6 +15,12 @@ import { type AppName, spawnApp } from '../../test/support/server-process.mts';
 import { startServer, tracked, type BenchSettings, type ServerProcess } from './lib.mts';
 
 export const API_LOG_LEVEL = 'warn';
+
+/**
+ * Sign-in and API tier limits no bench run reaches: the limiter stays on, its Redis round trip part of
+ * every figure, but refuses nothing (a refusal would fail the run as a non-2xx).
+ */
+export const UNREACHABLE_RATE_LIMITS = { RATE_LIMIT_LOGIN: '1000000/60', RATE_LIMIT_API: '1000000/60' };
 
 /** One of the built apps with the bench's environment on top of this process's, ready once `route` answers 200. */
 async function startApp(
@@ -117,6 +124,39 @@ export function migrateDatabase(
  */
 export function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
   return deleteKeys(redisUrl, `${prefix}:`);
+}
+
+/**
+ * The end of a scenario that made bench accounts: deletes them (sessions, refresh tokens and MFA
+ * state cascade) with their addresses' login attempts and throttles, then what `deleteMore` removes
+ * (rows of its own, counted per table), then every Redis key under `redisKeyPrefix`, and closes `db`.
+ * `db` is undefined when it never connected. Logs what went, or why not, and never throws: a failed
+ * clean-up must not hide the scenario's own result or error.
+ */
+export async function cleanUpBenchAccounts(
+  settings: BenchSettings,
+  scenario: string,
+  run: {
+    db: pg.Client | undefined;
+    emails: string[];
+    redisKeyPrefix: string;
+    deleteMore?: (db: pg.Client) => Promise<Record<string, number>>;
+  },
+): Promise<void> {
+  const { db, emails } = run;
+  try {
+    const rows = db && emails.length > 0 ? await deleteAccounts(db, emails) : {};
+    if (db && run.deleteMore) Object.assign(rows, await run.deleteMore(db));
+    const keys = await deleteRedisKeys(settings.redisUrl, run.redisKeyPrefix);
+    const counts = Object.entries(rows)
+      .map(([table, count]) => `${count} ${table}`)
+      .join(', ');
+    settings.log(`${scenario}: cleaned up ${counts || 'no rows'} and ${keys} Redis keys`);
+  } catch (error) {
+    settings.log(`${scenario}: clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await db?.end();
+  }
 }
 
 // The compiled API (CommonJS in dist/), seen through the little the scenarios use of it.

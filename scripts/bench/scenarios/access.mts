@@ -20,7 +20,7 @@
 // a broken chain fails the scenario.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createActiveAccount, deleteAccounts, uniqueEmail } from '../../../test/factories/accounts.mts';
+import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import { type BenchAdmin, adminMfaToken, callApi, expectAnswer } from '../admin-session.mts';
 import {
   DATA_STORE_COMMANDS,
@@ -43,7 +43,7 @@ import {
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
-  deleteRedisKeys,
+  cleanUpBenchAccounts,
   migrateDatabase,
   requireDist,
   startApi,
@@ -415,18 +415,11 @@ export const accessScenario: Scenario = {
     } finally {
       await api?.stop();
       await app?.close();
-      try {
-        const rows = connected && adminEmail ? await deleteAccounts(db, [adminEmail]) : {};
-        const keys = await deleteRedisKeys(settings.redisUrl, prefix);
-        const counts = Object.entries(rows)
-          .map(([table, count]) => `${count} ${table}`)
-          .join(', ');
-        settings.log(`access: cleaned up ${counts || 'no rows'} and ${keys} Redis keys`);
-      } catch (error) {
-        settings.log(`access: clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        if (connected) await db.end();
-      }
+      await cleanUpBenchAccounts(settings, 'access', {
+        db: connected ? db : undefined,
+        emails: adminEmail ? [adminEmail] : [],
+        redisKeyPrefix: prefix,
+      });
     }
   },
 };

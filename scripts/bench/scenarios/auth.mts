@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import pg from 'pg';
-import { createActiveAccount, deleteAccounts, uniqueEmail } from '../../../test/factories/accounts.mts';
+import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import {
   OTHER_CPU_WARNING_PERCENT,
   cpuLines,
@@ -35,9 +35,10 @@ import {
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
-  deleteRedisKeys,
+  cleanUpBenchAccounts,
   migrateDatabase,
   startApi,
+  UNREACHABLE_RATE_LIMITS,
   withAccountServices,
 } from '../servers.mts';
 
@@ -221,11 +222,7 @@ export const authScenario: Scenario = {
 
       settings.log('auth: starting dist/apps/api/src/main.js');
       // The limiter stays on (its cost is part of the figures) with limits no run can reach.
-      api = await startApi(settings, {
-        REDIS_KEY_PREFIX: prefix,
-        RATE_LIMIT_LOGIN: '1000000/60',
-        RATE_LIMIT_API: '1000000/60',
-      });
+      api = await startApi(settings, { REDIS_KEY_PREFIX: prefix, ...UNREACHABLE_RATE_LIMITS });
       for (const user of loginUsers) {
         const { problem } = await logInOnce(api, user);
         if (problem) failures.push(problem);
@@ -384,18 +381,11 @@ export const authScenario: Scenario = {
       };
     } finally {
       await api?.stop();
-      try {
-        const rows = connected && emails.length > 0 ? await deleteAccounts(db, emails) : {};
-        const keys = await deleteRedisKeys(settings.redisUrl, prefix);
-        const counts = Object.entries(rows)
-          .map(([table, count]) => `${count} ${table}`)
-          .join(', ');
-        settings.log(`auth: cleaned up ${counts || 'no rows'} and ${keys} Redis keys`);
-      } catch (error) {
-        settings.log(`auth: clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        if (connected) await db.end();
-      }
+      await cleanUpBenchAccounts(settings, 'auth', {
+        db: connected ? db : undefined,
+        emails,
+        redisKeyPrefix: prefix,
+      });
     }
   },
 };

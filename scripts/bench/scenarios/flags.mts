@@ -32,7 +32,7 @@
 // target), or a change B does not serve within 5 s fails the scenario.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createActiveAccount, deleteAccounts, uniqueEmail } from '../../../test/factories/accounts.mts';
+import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import { type JsonResponse, adminMfaToken, callApi, expectAnswer } from '../admin-session.mts';
 import {
   BENCH_FLAGS,
@@ -63,7 +63,7 @@ import {
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
-  deleteRedisKeys,
+  cleanUpBenchAccounts,
   migrateDatabase,
   startApi,
   withAccountServices,
@@ -832,22 +832,19 @@ export const flagsScenario: Scenario = {
       // Stopped before the rows go: each process writes its SDK keys' last use as it stops.
       await a?.stop();
       await b?.stop();
-      try {
-        const rows: Record<string, number> =
-          connected && adminEmail ? await deleteAccounts(db, [adminEmail]) : {};
-        if (connected && sdkKeyId) {
-          rows.sdk_keys = (await db.query('DELETE FROM sdk_keys WHERE id = $1', [sdkKeyId])).rowCount ?? 0;
-        }
-        const keys = await deleteRedisKeys(settings.redisUrl, prefix);
-        const counts = Object.entries(rows)
-          .map(([table, count]) => `${count} ${table}`)
-          .join(', ');
-        settings.log(`flags: cleaned up ${counts || 'no rows'} and ${keys} Redis keys`);
-      } catch (error) {
-        settings.log(`flags: clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        if (connected) await db.end();
-      }
+      const keyId = sdkKeyId;
+      await cleanUpBenchAccounts(settings, 'flags', {
+        db: connected ? db : undefined,
+        emails: adminEmail ? [adminEmail] : [],
+        redisKeyPrefix: prefix,
+        ...(keyId
+          ? {
+              deleteMore: async (client: pg.Client) => ({
+                sdk_keys: (await client.query('DELETE FROM sdk_keys WHERE id = $1', [keyId])).rowCount ?? 0,
+              }),
+            }
+          : {}),
+      });
     }
   },
 };
