@@ -106,9 +106,9 @@ export async function startBareFastify(settings: BenchSettings): Promise<ServerP
 
 /**
  * Creates the database of `databaseUrl` if missing and applies the migrations (scripts/db.mts migrate,
- * idempotent). Throws with the script's output when it fails.
+ * idempotent), logging it under `scenario` without its credentials. Throws with the script's output
+ * when it fails.
  */
-/** Applies the migrations to `databaseUrl`, logging it under `scenario` without its credentials. */
 export function migrateDatabase(
   settings: BenchSettings,
   databaseUrl: string,
