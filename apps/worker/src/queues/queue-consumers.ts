@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { WorkerConfig } from '@rampart/config';
 import {
   type JobContext,
@@ -30,6 +31,8 @@ const MAX_STALLED_COUNT = 2;
 export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(QueueConsumers.name);
   private readonly workers: Worker[] = [];
+  /** The workers' Redis connections: BullMQ leaves a connection it was given open, so close() ends them. */
+  private readonly redisConnections: Redis[] = [];
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -60,8 +63,10 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
 
     for (const processor of this.processors) {
       const handlers = processor.handlers as Record<string, JobHandlerFn<JobName> | undefined>;
+      const connection = this.connections.open('consumer', `worker:${processor.queue}`);
+      this.redisConnections.push(connection);
       const worker = new Worker(processor.queue, (job: Job) => this.dispatch(handlers, job), {
-        connection: this.connections.open('consumer', `worker:${processor.queue}`),
+        connection,
         prefix: queuePrefix(this.config.redis.keyPrefix),
         concurrency: concurrency[processor.queue],
         // A worker killed mid-job loses its lock after lockDuration; the stalled check (run at half
@@ -116,9 +121,14 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     return this.workers.length > 0 && this.workers.every((worker) => worker.isRunning() && !worker.closing);
   }
 
-  /** Stops taking new jobs and waits for the running ones to finish. Safe to call more than once. */
+  /**
+   * Stops taking new jobs, waits for the running ones to finish, then ends the workers' Redis
+   * connections. Safe to call more than once.
+   */
   close(): Promise<void> {
-    this.closing ??= Promise.all(this.workers.map((worker) => worker.close())).then(() => undefined);
+    this.closing ??= Promise.all(this.workers.map((worker) => worker.close())).then(async () => {
+      await Promise.all(this.redisConnections.map((redis) => redis.quit().catch(() => redis.disconnect())));
+    });
     return this.closing;
   }
 
