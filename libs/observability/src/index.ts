@@ -8,4 +8,5 @@ export {
 } from './metrics/http-metrics';
 export { Metrics, type MetricsIdentity } from './metrics/metrics';
 export { MetricsModule } from './metrics/metrics.module';
+export { ReadinessMetrics } from './metrics/readiness.metrics';
 export { REDACTED_PATHS } from './redaction';
