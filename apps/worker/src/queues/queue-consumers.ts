@@ -18,7 +18,9 @@ import {
   processorProblems,
   queuePrefix,
 } from '@rampart/jobs';
+import { outcomeOfError } from './job-outcome';
 import { QUEUE_PROCESSORS } from './queue-processors.token';
+import { QueueMetrics } from './queue.metrics';
 
 /** A job found stalled (its worker died) this many times fails instead of running again. */
 const MAX_STALLED_COUNT = 2;
@@ -39,6 +41,7 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly config: WorkerConfig,
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
     private readonly connections: RedisConnections,
+    private readonly metrics: QueueMetrics,
   ) {}
 
   /** The queues this worker consumes, with their concurrency: every queue of the contract, or it does not compile. */
@@ -65,7 +68,8 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
       const handlers = processor.handlers as Record<string, JobHandlerFn<JobName> | undefined>;
       const connection = this.connections.open('consumer', `worker:${processor.queue}`);
       this.redisConnections.push(connection);
-      const worker = new Worker(processor.queue, (job: Job) => this.dispatch(handlers, job), {
+      const run = (job: Job): Promise<unknown> => this.dispatch(processor.queue, handlers, job);
+      const worker = new Worker(processor.queue, run, {
         connection,
         prefix: queuePrefix(this.config.redis.keyPrefix),
         concurrency: concurrency[processor.queue],
@@ -100,20 +104,30 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** Runs one try of a job, timed into job_duration_seconds with how it ended. */
   private async dispatch(
+    queue: QueueName,
     handlers: Record<string, JobHandlerFn<JobName> | undefined>,
     job: Job,
   ): Promise<unknown> {
-    const handler = handlers[job.name];
-    // A job name this build does not know cannot succeed on retry; fail it for inspection instead.
-    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+    const recordTry = this.metrics.timeJob(queue, job.name);
     const attempt = job.attemptsMade + 1;
     const context: JobContext = {
       jobId: job.id ?? '',
       attempt,
       isFinalAttempt: attempt >= (job.opts.attempts ?? 1),
     };
-    return handler(job.data as never, context);
+    try {
+      const handler = handlers[job.name];
+      // A job name this build does not know cannot succeed on retry; fail it for inspection instead.
+      if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+      const result = await handler(job.data as never, context);
+      recordTry('completed');
+      return result;
+    } catch (error) {
+      recordTry(outcomeOfError(error, context));
+      throw error;
+    }
   }
 
   /** Every consumer is connected and taking jobs. */
