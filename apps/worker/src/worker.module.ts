@@ -10,15 +10,18 @@ import { SendPasswordResetLink } from './accounts/send-password-reset-link';
 import { SendVerificationLink } from './accounts/send-verification-link';
 import { StartRegistration } from './accounts/start-registration';
 import { DeliverEmail } from './email/deliver-email';
+import { EmailDeliveryMetrics } from './email/email-delivery.metrics';
 import { EmailProcessor } from './email/email.processor';
 import { SmtpMailer } from './email/smtp-mailer';
 import { WorkerHealthController } from './health/worker-health.controller';
+import { MaintenanceMetrics } from './maintenance/maintenance.metrics';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedules } from './maintenance/maintenance.schedules';
 import { PurgeExpired } from './maintenance/purge-expired';
 import { SweepOutbox } from './maintenance/sweep-outbox';
 import { QueueConsumers } from './queues/queue-consumers';
 import { QUEUE_PROCESSORS } from './queues/queue-processors.token';
+import { QueueMetrics } from './queues/queue.metrics';
 import { WorkerInstance } from './worker-instance';
 
 /** Every queue processor this worker runs. Adding a queue: write its processor, list it here. */
@@ -43,18 +46,21 @@ export class WorkerModule {
       providers: [
         WorkerInstance,
         SmtpMailer,
+        EmailDeliveryMetrics,
         DeliverEmail,
         StartRegistration,
         SendVerificationLink,
         SendPasswordResetLink,
         SweepOutbox,
         PurgeExpired,
+        MaintenanceMetrics,
         ...PROCESSORS,
         {
           provide: QUEUE_PROCESSORS,
           useFactory: (...processors: QueueProcessor[]) => processors,
           inject: PROCESSORS,
         },
+        QueueMetrics,
         QueueConsumers,
         MaintenanceSchedules,
       ],

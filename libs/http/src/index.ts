@@ -14,5 +14,5 @@ export {
   validationProblem,
   type ErrorTranslator,
 } from './problem-details.filter';
-export { CheckFailed, probe, readiness } from './readiness';
+export { CheckFailed, probe, readiness, type ReadinessObserver } from './readiness';
 export { withTimeout } from './with-timeout';

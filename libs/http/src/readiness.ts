@@ -38,20 +38,36 @@ export class CheckFailed extends Error {
   }
 }
 
+/** Told each check's outcome (up or not) every time readiness runs: how metrics see readiness. */
+export interface ReadinessObserver {
+  checked(up: Record<string, boolean>): void;
+}
+
+function upByCheck(result: HealthCheckResult): Record<string, boolean> {
+  return Object.fromEntries(
+    Object.entries(result.details).map(([check, detail]) => [check, detail.status === 'up']),
+  );
+}
+
 /**
  * Runs the readiness checks. All up: terminus' report. Any down: a 503 problem+json `not_ready`
- * that names the failing checks and carries every check's details.
+ * that names the failing checks and carries every check's details. The observer, if any, sees
+ * every check's outcome either way.
  */
 export async function readiness(
   health: HealthCheckService,
   checks: HealthIndicatorFunction[],
+  observer?: ReadinessObserver,
 ): Promise<HealthCheckResult> {
   try {
-    return await health.check(checks);
+    const result = await health.check(checks);
+    observer?.checked(upByCheck(result));
+    return result;
   } catch (error) {
     const result = (error as { getResponse?: () => unknown }).getResponse?.() as
       HealthCheckResult | undefined;
     if (!result?.details) throw error;
+    observer?.checked(upByCheck(result));
     const failing = Object.keys(result.error ?? {});
     throw new DomainError('not_ready', 503, `not ready: ${failing.join(', ')} failing`, {
       failing,

@@ -3,6 +3,7 @@ export { httpLoggerModule, pinoOptions } from './logger';
 export { installMetricsRoute } from './metrics/metrics-route';
 export { Metrics, type MetricsIdentity } from './metrics/metrics';
 export { MetricsModule } from './metrics/metrics.module';
+export { ReadinessMetrics } from './metrics/readiness.metrics';
 export { REDACTED_PATHS } from './redaction';
 export {
   HTTP_DURATION_BUCKETS,

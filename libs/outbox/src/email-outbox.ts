@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Database, EmailOutboxRepository, type OutboxEmail, type UnitOfWork } from '@rampart/db';
 import type { EmailTemplate, EmailTemplateParams } from '@rampart/email';
 import { JobName, JobProducer, sendEmailJobId } from '@rampart/jobs';
+import { OutboxMetrics } from './outbox.metrics';
 
 /** One mail to send: a template of libs/email and that template's parameters. */
 export type EmailRequest = {
@@ -28,9 +29,10 @@ export class EmailOutbox {
     private readonly database: Database,
     private readonly repository: EmailOutboxRepository,
     private readonly producer: JobProducer,
+    private readonly metrics: OutboxMetrics,
   ) {}
 
-  /** Writes the mails in the unit's transaction; their send jobs follow its commit. */
+  /** Writes the mails in the unit's transaction; their count and send jobs follow its commit. */
   async stage(unit: UnitOfWork, requests: EmailRequest[]): Promise<OutboxEmail[]> {
     const emails = await this.repository.add(
       requests.map((request) => ({
@@ -40,7 +42,12 @@ export class EmailOutbox {
       })),
       unit.tx,
     );
-    if (emails.length) unit.afterCommit(() => this.dispatch(emails));
+    if (emails.length) {
+      unit.afterCommit(() => {
+        this.metrics.committed(requests.map((request) => request.template));
+        return this.dispatch(emails);
+      });
+    }
     return emails;
   }
 

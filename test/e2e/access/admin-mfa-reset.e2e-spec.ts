@@ -6,7 +6,7 @@ import type { RunningApi } from '../../support/in-process-api';
 import { type MailStack, startMailStack } from '../support/mail-stack';
 import { runDatabaseUrl } from '../../support/run-settings';
 import { type SignedIn, enrolTotp, signIn, signInWithMfa, signInWithMfaEnrolment } from '../support/sign-in';
-import type { SmtpSink } from '../support/smtp-sink';
+import type { SmtpSink } from '../../support/smtp-sink';
 import { awayFromStepEnd } from '../../support/totp-steps.mts';
 
 /**

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../support/eventually';
 import { type SpawnedMailStack, startSpawnedMailStack } from '../support/mail-stack';
 import { randomSuffix, runDatabaseUrl } from '../../support/run-settings';
 

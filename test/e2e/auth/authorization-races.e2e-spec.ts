@@ -9,7 +9,7 @@ import { type RunningApi, startApiInProcess } from '../../support/in-process-api
 import { REDIS_URL, runDatabaseUrl } from '../../support/run-settings';
 import { type SignedIn, signInWithMfa } from '../support/sign-in';
 import { TcpProxy } from '../support/tcp-proxy';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../support/eventually';
 
 const JWT_SECRET = 'e2e-jwt-secret-for-authorization-races-0123456789';
 

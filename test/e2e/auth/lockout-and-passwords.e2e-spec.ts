@@ -4,7 +4,7 @@ import { DEFAULT_PASSWORD, createActiveUser } from '../../factories';
 import type { RunningApi } from '../../support/in-process-api';
 import { type MailStack, startMailStack } from '../support/mail-stack';
 import { randomSuffix, runDatabaseUrl } from '../../support/run-settings';
-import type { SmtpSink } from '../support/smtp-sink';
+import type { SmtpSink } from '../../support/smtp-sink';
 
 interface TokenPair {
   accessToken: string;

@@ -5,7 +5,7 @@ import { type RunningApi, startApiInProcess } from '../../support/in-process-api
 import { decodeJwt } from '../support/jwt';
 import { runDatabaseUrl } from '../../support/run-settings';
 import { type MailStack, startMailStack } from '../support/mail-stack';
-import type { SmtpSink } from '../support/smtp-sink';
+import type { SmtpSink } from '../../support/smtp-sink';
 import { awayFromStepEnd, forgetUsedSteps } from '../../support/totp-steps.mts';
 
 interface Json {

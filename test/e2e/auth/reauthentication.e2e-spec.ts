@@ -5,7 +5,7 @@ import type { RunningApi } from '../../support/in-process-api';
 import { type MailStack, startMailStack } from '../support/mail-stack';
 import { runDatabaseUrl } from '../../support/run-settings';
 import { type TotpEnrolment, enrolTotp, signIn, signInWithMfaEnrolment } from '../support/sign-in';
-import type { SmtpSink } from '../support/smtp-sink';
+import type { SmtpSink } from '../../support/smtp-sink';
 import { awayFromStepEnd, forgetUsedSteps } from '../../support/totp-steps.mts';
 
 interface Answer {

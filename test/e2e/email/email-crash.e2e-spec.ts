@@ -3,7 +3,7 @@ import { EmailOutbox, type EmailRequest } from '@rampart/outbox';
 import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
-import { SmtpSink } from '../support/smtp-sink';
+import { SmtpSink } from '../../support/smtp-sink';
 
 const MAILS = 200;
 const CONCURRENCY = 4;

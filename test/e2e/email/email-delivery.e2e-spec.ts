@@ -1,7 +1,7 @@
 import { Database, EmailOutboxRepository, type OutboxEmail } from '@rampart/db';
 import { JobProducer, QueueName, sendEmailJobId } from '@rampart/jobs';
 import { EmailOutbox } from '@rampart/outbox';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../support/eventually';
 import { type MailStack, startMailStack } from '../support/mail-stack';
 
 describe('e-mail delivery through the outbox, the worker and SMTP', () => {

@@ -1,5 +1,5 @@
 import { appEnv } from '../../support/app-env';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../support/eventually';
 import { AppProcess } from '../support/app-process';
 import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 import { REDIS_URL, runDatabaseUrl } from '../../support/run-settings';

@@ -7,7 +7,7 @@ import { totpCodeAt } from '../../../apps/api/src/auth/mfa/totp';
 import { appEnv } from '../../support/app-env';
 import { AppProcess } from '../support/app-process';
 import { launchChromium, recordPage } from '../support/browser';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../support/eventually';
 import { type TestUser, createActiveUser, seedTotp } from '../../factories';
 import { freePort } from '../../support/free-port.mts';
 import { type RunningApi, startApiInProcess } from '../../support/in-process-api';

@@ -1,4 +1,4 @@
-import type { ReceivedMail, SmtpSink } from './smtp-sink';
+import type { ReceivedMail, SmtpSink } from '../../support/smtp-sink';
 
 /** Mails the sink received for `to` whose subject contains `subjectPart`, oldest first. */
 export function mailsTo(sink: SmtpSink, to: string, subjectPart: string): ReceivedMail[] {

@@ -1,7 +1,7 @@
 import { type EnvOverrides, appEnv } from '../../support/app-env';
 import { AppProcess } from './app-process';
 import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
-import { SmtpSink } from './smtp-sink';
+import { SmtpSink } from '../../support/smtp-sink';
 
 /** The SMTP sink and a worker process delivering to it: what every mail stack starts with. */
 async function startSinkAndWorker(

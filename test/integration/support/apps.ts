@@ -61,24 +61,42 @@ class IdleMaintenanceSchedules extends MaintenanceSchedules {
   }
 }
 
+export interface WorkerOptions {
+  /**
+   * Run the queue consumers, as production does: jobs in the file's queues are taken and run by
+   * the worker under test (for specs about running jobs rather than one use case).
+   */
+  consume?: boolean;
+}
+
 /**
  * The worker's whole module (WorkerModule, as main.ts boots it) without its HTTP listener, and with
- * its queue consumers and schedules idle: the jobs a use case enqueues stay in Redis for the spec to
- * see, instead of being taken and run by the worker under test.
+ * its schedules idle and, unless `consume`, its queue consumers too: the jobs a use case enqueues
+ * stay in Redis for the spec to see, instead of being taken and run by the worker under test.
  */
-export async function createWorkerInProcess(overrides: EnvOverrides = {}): Promise<INestApplicationContext> {
+export async function createWorkerInProcess(
+  overrides: EnvOverrides = {},
+  options: WorkerOptions = {},
+): Promise<INestApplicationContext> {
   const config = loadWorkerConfig(appEnv({ LOG_LEVEL: 'silent', ...overrides }));
-  const worker = await Test.createTestingModule({ imports: [WorkerModule.forConfig(config)] })
-    .overrideProvider(QueueConsumers)
-    .useClass(IdleQueueConsumers)
+  const builder = Test.createTestingModule({ imports: [WorkerModule.forConfig(config)] })
     .overrideProvider(MaintenanceSchedules)
-    .useClass(IdleMaintenanceSchedules)
-    .compile();
+    .useClass(IdleMaintenanceSchedules);
+  if (!options.consume) builder.overrideProvider(QueueConsumers).useClass(IdleQueueConsumers);
+  const worker = await builder.compile();
   worker.useLogger(worker.get(Logger));
   return initialised(worker);
 }
 
-/** The worker (see createWorkerInProcess) for one spec file. */
-export function useWorker(overrides: EnvOverrides = {}): BootedApp<INestApplicationContext> {
-  return bootForFile(() => createWorkerInProcess(overrides));
+/**
+ * The worker (see createWorkerInProcess) for one spec file. Overrides may be a function, read when
+ * the worker boots: for settings known only then, such as the port of an SMTP sink the file starts.
+ */
+export function useWorker(
+  overrides: EnvOverrides | (() => EnvOverrides) = {},
+  options: WorkerOptions = {},
+): BootedApp<INestApplicationContext> {
+  return bootForFile(() =>
+    createWorkerInProcess(typeof overrides === 'function' ? overrides() : overrides, options),
+  );
 }

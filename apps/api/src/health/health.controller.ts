@@ -2,6 +2,7 @@ import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { readiness } from '@rampart/http';
+import { ReadinessMetrics } from '@rampart/observability';
 import { DependencyIndicators } from './dependency-indicators';
 import { Public } from '../access/access.decorators';
 
@@ -11,6 +12,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly dependencies: DependencyIndicators,
+    private readonly readinessMetrics: ReadinessMetrics,
   ) {}
 
   /** The process is up and its event loop turns. Touches no dependency, so it never flaps with them. */
@@ -27,11 +29,15 @@ export class HealthController {
   @ApiOkResponse({ description: 'Every dependency answers.' })
   @ApiServiceUnavailableResponse({ description: 'problem+json `not_ready`, naming the failing checks.' })
   ready(): Promise<HealthCheckResult> {
-    return readiness(this.health, [
-      () => this.dependencies.postgresql(),
-      () => this.dependencies.redis(),
-      () => this.dependencies.queue(),
-      () => this.dependencies.flags(),
-    ]);
+    return readiness(
+      this.health,
+      [
+        () => this.dependencies.postgresql(),
+        () => this.dependencies.redis(),
+        () => this.dependencies.queue(),
+        () => this.dependencies.flags(),
+      ],
+      this.readinessMetrics,
+    );
   }
 }

@@ -4,6 +4,7 @@ import { WorkerConfig } from '@rampart/config';
 import { EmailOutboxRepository } from '@rampart/db';
 import { type EmailTemplateParams, isEmailTemplate, renderEmail } from '@rampart/email';
 import type { JobContext, SendEmailResult } from '@rampart/jobs';
+import { EmailDeliveryMetrics } from './email-delivery.metrics';
 import { classifySmtpFailure } from './smtp-failure';
 import { SmtpMailer } from './smtp-mailer';
 
@@ -24,6 +25,7 @@ export class DeliverEmail {
     private readonly outbox: EmailOutboxRepository,
     private readonly mailer: SmtpMailer,
     private readonly config: WorkerConfig,
+    private readonly metrics: EmailDeliveryMetrics,
   ) {}
 
   async run(outboxId: string, context: JobContext): Promise<SendEmailResult> {
@@ -44,6 +46,7 @@ export class DeliverEmail {
     const { email } = claim;
     if (!isEmailTemplate(email.template)) {
       const reason = `unknown template "${email.template}"`;
+      this.metrics.recordFailed(email.template, 'permanent');
       await this.outbox.markFailed(email.id, reason);
       throw new UnrecoverableError(reason);
     }
@@ -61,6 +64,7 @@ export class DeliverEmail {
     } catch (error) {
       const failure = classifySmtpFailure(error);
       if (failure.permanent || context.isFinalAttempt) {
+        this.metrics.recordFailed(email.template, failure.permanent ? 'permanent' : 'exhausted');
         await this.outbox.markFailed(email.id, failure.reason);
         this.logger.warn(
           { outboxId: email.id, attempt: context.attempt, reason: failure.reason },
@@ -68,10 +72,13 @@ export class DeliverEmail {
         );
         if (failure.permanent) throw new UnrecoverableError(failure.reason);
       } else {
+        this.metrics.recordRetried(email.template);
         await this.outbox.releaseAfterError(email.id, failure.reason);
       }
       throw new Error(failure.reason, { cause: error });
     }
+    // Counted on the server's acceptance: a failure to record it below means a resend, counted again.
+    this.metrics.recordSent(email.template, email.createdAt);
     await this.outbox.markSent(email.id);
     return { outcome: 'sent', messageId: email.messageId };
   }

@@ -4,9 +4,13 @@ import { WorkerConfig } from '@rampart/config';
 import { DatabaseHealth } from '@rampart/db';
 import { CheckFailed, probe, readiness } from '@rampart/http';
 import { RedisHealth } from '@rampart/jobs';
+import { ReadinessMetrics } from '@rampart/observability';
 import { QueueConsumers } from '../queues/queue-consumers';
 
-/** The worker's own probes, on WORKER_PORT. Ready: PostgreSQL and Redis answer and every consumer runs. */
+/**
+ * The worker's own probes, on WORKER_PORT. Ready: PostgreSQL and Redis answer and every consumer runs;
+ * each run sets readiness_check_up.
+ */
 @Controller('health')
 export class WorkerHealthController {
   constructor(
@@ -16,6 +20,7 @@ export class WorkerHealthController {
     private readonly database: DatabaseHealth,
     private readonly redis: RedisHealth,
     private readonly consumers: QueueConsumers,
+    private readonly readinessMetrics: ReadinessMetrics,
   ) {}
 
   @Get('live')
@@ -26,15 +31,19 @@ export class WorkerHealthController {
   @Get('ready')
   ready(): Promise<HealthCheckResult> {
     const timeout = this.config.healthCheckTimeoutMs;
-    return readiness(this.health, [
-      () => probe(this.indicators, 'postgresql', timeout, () => this.database.ping()),
-      () => probe(this.indicators, 'redis', timeout, () => this.redis.ping()),
-      () =>
-        probe(this.indicators, 'consumers', timeout, () => {
-          if (!this.consumers.isRunning())
-            return Promise.reject(new CheckFailed('queue consumers are not running', {}));
-          return Promise.resolve();
-        }),
-    ]);
+    return readiness(
+      this.health,
+      [
+        () => probe(this.indicators, 'postgresql', timeout, () => this.database.ping()),
+        () => probe(this.indicators, 'redis', timeout, () => this.redis.ping()),
+        () =>
+          probe(this.indicators, 'consumers', timeout, () => {
+            if (!this.consumers.isRunning())
+              return Promise.reject(new CheckFailed('queue consumers are not running', {}));
+            return Promise.resolve();
+          }),
+      ],
+      this.readinessMetrics,
+    );
   }
 }

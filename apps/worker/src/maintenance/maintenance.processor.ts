@@ -9,6 +9,7 @@ import {
   WORKER_HEARTBEAT_COMPONENT,
 } from '@rampart/jobs';
 import { WorkerInstance } from '../worker-instance';
+import { MaintenanceMetrics } from './maintenance.metrics';
 import { PurgeExpired } from './purge-expired';
 import { SweepOutbox } from './sweep-outbox';
 
@@ -22,11 +23,13 @@ export class MaintenanceProcessor implements QueueProcessor<typeof QueueName.Mai
     private readonly instance: WorkerInstance,
     private readonly sweepOutbox: SweepOutbox,
     private readonly purgeExpired: PurgeExpired,
+    private readonly metrics: MaintenanceMetrics,
   ) {}
 
   readonly handlers = {
     [JobName.Heartbeat]: async (): Promise<HeartbeatResult> => {
       const beat = await this.heartbeats.beat(WORKER_HEARTBEAT_COMPONENT, this.instance.id);
+      this.metrics.recordHeartbeat(beat.beatAt);
       return { instanceId: beat.instanceId, beatAt: beat.beatAt.toISOString(), beatsTotal: beat.beatsTotal };
     },
     [JobName.OutboxSweep]: () => this.sweepOutbox.run(),

@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { WorkerConfig } from '@rampart/config';
 import {
   type JobContext,
@@ -17,7 +18,9 @@ import {
   processorProblems,
   queuePrefix,
 } from '@rampart/jobs';
+import { outcomeOfError } from './job-outcome';
 import { QUEUE_PROCESSORS } from './queue-processors.token';
+import { QueueMetrics } from './queue.metrics';
 
 /** A job found stalled (its worker died) this many times fails instead of running again. */
 const MAX_STALLED_COUNT = 2;
@@ -30,12 +33,15 @@ const MAX_STALLED_COUNT = 2;
 export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(QueueConsumers.name);
   private readonly workers: Worker[] = [];
+  /** The workers' Redis connections: BullMQ leaves a connection it was given open, so close() ends them. */
+  private readonly redisConnections: Redis[] = [];
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly config: WorkerConfig,
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
     private readonly connections: RedisConnections,
+    private readonly metrics: QueueMetrics,
   ) {}
 
   /** The queues this worker consumes, with their concurrency: every queue of the contract, or it does not compile. */
@@ -60,8 +66,11 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
 
     for (const processor of this.processors) {
       const handlers = processor.handlers as Record<string, JobHandlerFn<JobName> | undefined>;
-      const worker = new Worker(processor.queue, (job: Job) => this.dispatch(handlers, job), {
-        connection: this.connections.open('consumer', `worker:${processor.queue}`),
+      const connection = this.connections.open('consumer', `worker:${processor.queue}`);
+      this.redisConnections.push(connection);
+      const run = (job: Job): Promise<unknown> => this.dispatch(processor.queue, handlers, job);
+      const worker = new Worker(processor.queue, run, {
+        connection,
         prefix: queuePrefix(this.config.redis.keyPrefix),
         concurrency: concurrency[processor.queue],
         // A worker killed mid-job loses its lock after lockDuration; the stalled check (run at half
@@ -95,20 +104,30 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** Runs one try of a job, timed into job_duration_seconds with how it ended. */
   private async dispatch(
+    queue: QueueName,
     handlers: Record<string, JobHandlerFn<JobName> | undefined>,
     job: Job,
   ): Promise<unknown> {
-    const handler = handlers[job.name];
-    // A job name this build does not know cannot succeed on retry; fail it for inspection instead.
-    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+    const recordTry = this.metrics.timeJob(queue, job.name);
     const attempt = job.attemptsMade + 1;
     const context: JobContext = {
       jobId: job.id ?? '',
       attempt,
       isFinalAttempt: attempt >= (job.opts.attempts ?? 1),
     };
-    return handler(job.data as never, context);
+    try {
+      const handler = handlers[job.name];
+      // A job name this build does not know cannot succeed on retry; fail it for inspection instead.
+      if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+      const result = await handler(job.data as never, context);
+      recordTry('completed');
+      return result;
+    } catch (error) {
+      recordTry(outcomeOfError(error, context));
+      throw error;
+    }
   }
 
   /** Every consumer is connected and taking jobs. */
@@ -116,9 +135,14 @@ export class QueueConsumers implements OnApplicationBootstrap, OnModuleDestroy {
     return this.workers.length > 0 && this.workers.every((worker) => worker.isRunning() && !worker.closing);
   }
 
-  /** Stops taking new jobs and waits for the running ones to finish. Safe to call more than once. */
+  /**
+   * Stops taking new jobs, waits for the running ones to finish, then ends the workers' Redis
+   * connections. Safe to call more than once.
+   */
   close(): Promise<void> {
-    this.closing ??= Promise.all(this.workers.map((worker) => worker.close())).then(() => undefined);
+    this.closing ??= Promise.all(this.workers.map((worker) => worker.close())).then(async () => {
+      await Promise.all(this.redisConnections.map((redis) => redis.quit().catch(() => redis.disconnect())));
+    });
     return this.closing;
   }
 

@@ -1,8 +1,9 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { RuntimeConfigShape } from '@rampart/config';
 import { Metrics, type MetricsIdentity } from './metrics';
+import { ReadinessMetrics } from './readiness.metrics';
 
-/** The process's Metrics, for every module of an app. */
+/** The process's Metrics, and the instruments several features share, for every module of an app. */
 @Global()
 @Module({})
 export class MetricsModule {
@@ -15,8 +16,8 @@ export class MetricsModule {
     });
     return {
       module: MetricsModule,
-      providers: [{ provide: Metrics, useValue: metrics }],
-      exports: [Metrics],
+      providers: [{ provide: Metrics, useValue: metrics }, ReadinessMetrics],
+      exports: [Metrics, ReadinessMetrics],
     };
   }
 }
