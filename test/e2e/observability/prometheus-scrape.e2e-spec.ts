@@ -1,8 +1,12 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { createActiveUser, uniqueEmail } from '../../factories';
 import { startApiInProcess } from '../../support/in-process-api';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../support/eventually';
 import { type SpawnedMailStack, startSpawnedMailStack } from '../support/mail-stack';
 import { PrometheusServer } from '../support/prometheus-server';
+
+const ROOT = path.resolve(__dirname, '../../..');
 
 function post(baseUrl: string, path: string, body: unknown): Promise<Response> {
   return fetch(`${baseUrl}${path}`, {
@@ -23,10 +27,17 @@ describe('a real Prometheus scraping both apps', () => {
 
   beforeAll(async () => {
     stack = await startSpawnedMailStack();
-    prometheus = await PrometheusServer.start([
-      { job: 'api', url: stack.api.url },
-      { job: 'worker', url: stack.worker.url },
-    ]);
+    // With the production stack's recording and alert rules, evaluated every second on real series.
+    const rules = path.join(ROOT, 'docker/prometheus/rules');
+    prometheus = await PrometheusServer.start(
+      [
+        { job: 'api', url: stack.api.url },
+        { job: 'worker', url: stack.worker.url },
+      ],
+      readdirSync(rules)
+        .filter((file) => file.endsWith('.yml'))
+        .map((file) => path.join(rules, file)),
+    );
   });
 
   afterAll(async () => {
@@ -96,7 +107,31 @@ describe('a real Prometheus scraping both apps', () => {
       ),
     ).toBe(1);
     expect(await settled('count(queue_jobs{job="worker",queue="email"})', 4)).toBe(4);
-    expect(await settled('count(readiness_check_up{job="api"} == 1) >= bool 1', 1)).toBe(1);
+    await fetch(`${stack.api.url}/health/ready`);
+    expect(await settled('count(readiness_check_up{job="api"})', 4)).toBe(4);
     expect(await settled('db_connections_active{job="api"} >= bool 0', 1)).toBe(1);
+  });
+
+  it('evaluates every production rule on the real series without an error', async () => {
+    // Requests spread over several scrapes, so a series grows between samples and has a rate.
+    for (let request = 0; request < 8; request += 1) {
+      await fetch(`${stack.api.url}/v1/auth/me`);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    const rate = await eventually(
+      () => prometheus.value('job:http_requests:rate5m{job="api"}'),
+      (value) => value > 0,
+      20_000,
+      250,
+    );
+    expect(rate).toBeGreaterThan(0);
+    const groups = await prometheus.rules();
+    expect(groups.length).toBeGreaterThan(0);
+    const failing = groups.flatMap((group) =>
+      group.rules
+        .filter((rule) => rule.health !== 'ok')
+        .map((rule) => `${rule.name}: ${rule.health} ${rule.lastError ?? ''}`),
+    );
+    expect(failing).toEqual([]);
   });
 });

@@ -107,6 +107,16 @@ export class PrometheusServer {
     return ((await response.json()) as { data: string[] }).data;
   }
 
+  /** The rule groups it loaded, with each rule's health after its last evaluation. */
+  async rules(): Promise<{ name: string; rules: { name: string; health: string; lastError?: string }[] }[]> {
+    const response = await fetch(`${this.url}/api/v1/rules`);
+    return (
+      (await response.json()) as {
+        data: { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+      }
+    ).data.groups;
+  }
+
   /** The alerts the server's rules have pending or firing. */
   async alerts(): Promise<{ labels: Record<string, string>; state: string }[]> {
     const response = await fetch(`${this.url}/api/v1/alerts`);

@@ -59,7 +59,7 @@ describe('worker metrics: jobs and mail, as a scrape shows them', () => {
       .get(JobProducer)
       .enqueue(JobName.SendEmail, { outboxId: mail.id }, { jobId: sendEmailJobId(mail.id), ...options });
 
-  const duration = (queue: QueueName, job: JobName, outcome: string) => ({ queue, job, outcome });
+  const duration = (queue: QueueName, job: JobName, outcome: string) => ({ queue, job_name: job, outcome });
 
   it('times a completed job and a failed one by queue, job and outcome, and records the heartbeat', async () => {
     const before = await read();

@@ -48,13 +48,14 @@ export class QueueMetrics {
   ) {
     this.duration = metrics.histogram({
       name: 'job_duration_seconds',
-      help: 'Time a try of a job took in its handler, by queue, job and outcome (completed, retried, failed).',
-      labelNames: ['queue', 'job', 'outcome'],
+      // `job_name`, not `job`: Prometheus keeps `job` for the scrape job.
+      help: 'Time a try of a job took in its handler, by queue, job name and outcome (completed, retried, failed).',
+      labelNames: ['queue', 'job_name', 'outcome'],
       buckets: JOB_DURATION_BUCKETS,
     });
     for (const queue of QUEUES)
       for (const job of jobsOfQueue(queue))
-        for (const outcome of JOB_OUTCOMES) this.duration.zero({ queue, job, outcome });
+        for (const outcome of JOB_OUTCOMES) this.duration.zero({ queue, job_name: job, outcome });
 
     const jobs = metrics.gauge({
       name: 'queue_jobs',
@@ -83,7 +84,7 @@ export class QueueMetrics {
   /** Starts timing a try of a job; the returned function records it with its outcome. */
   timeJob(queue: QueueName, job: string): (outcome: JobOutcome) => void {
     const known: readonly string[] = jobsOfQueue(queue);
-    const end = this.duration.startTimer({ queue, job: known.includes(job) ? job : UNKNOWN_JOB });
+    const end = this.duration.startTimer({ queue, job_name: known.includes(job) ? job : UNKNOWN_JOB });
     return (outcome) => void end({ outcome });
   }
 
