@@ -25,7 +25,7 @@ function toEntry(row: EntryRow): IncidentEntry {
 }
 
 function json(value: unknown): Prisma.InputJsonValue | undefined {
-  return value === undefined || value === null ? undefined : (value);
+  return value === undefined || value === null ? undefined : value;
 }
 
 /** Incidents and their timelines; the checks that an incident's links point at what exists. */
