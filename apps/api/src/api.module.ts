@@ -11,6 +11,7 @@ import { EmailModule } from './email/email.module';
 import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
+import { IncidentsModule } from './incidents/incidents.module';
 import { currentRequestContext } from './identity/request-context';
 import { MetaModule } from './meta/meta.module';
 import { QueuesModule } from './queues/queues.module';
@@ -44,6 +45,7 @@ export class ApiModule {
         EmailModule,
         FlagsModule,
         HealthModule,
+        IncidentsModule,
         MetaModule,
         QueuesModule,
         SdkKeysModule,

@@ -28,10 +28,13 @@ export const AUDIT_ACTIONS = {
   'flags.rolled_back': 'flag_set_version',
   'sdk_key.created': 'sdk_key',
   'sdk_key.revoked': 'sdk_key',
+  'incident.opened': 'incident',
+  'incident.updated': 'incident',
+  'incident.note_added': 'incident',
 } as const satisfies Record<string, AuditTargetType | null>;
 
 /** What an audit entry can point at. */
-export type AuditTargetType = 'user' | 'session' | 'flag_set_version' | 'sdk_key';
+export type AuditTargetType = 'user' | 'session' | 'flag_set_version' | 'sdk_key' | 'incident';
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

@@ -11,6 +11,7 @@ import { FlagSetVersionRepository } from './flags/flag-set-version.repository';
 import { FlagUsageRepository } from './flags/flag-usage.repository';
 import { SdkKeyRepository } from './flags/sdk-key.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
+import { IncidentRepository } from './incidents/incident.repository';
 import { PrismaService } from './prisma.service';
 import { SessionRepository } from './sessions/session.repository';
 import { Database } from './transaction';
@@ -33,6 +34,7 @@ const REPOSITORIES = [
   FlagSetVersionRepository,
   FlagUsageRepository,
   SdkKeyRepository,
+  IncidentRepository,
 ];
 
 /** PostgreSQL access for an app. Needs RuntimeConfig (from ConfigModule) in scope. */

@@ -47,3 +47,17 @@ export type {
 export { SdkKeyRepository } from './flags/sdk-key.repository';
 export type { NewSdkKey, SdkKey, SdkKeyKind } from './flags/sdk-key';
 export { FlagUsageRepository } from './flags/flag-usage.repository';
+export { IncidentRepository } from './incidents/incident.repository';
+export { INCIDENT_LIMITS, INCIDENT_SEVERITIES, INCIDENT_STATUSES } from './incidents/incident';
+export type {
+  Incident,
+  IncidentChanges,
+  IncidentEntry,
+  IncidentEntryKind,
+  IncidentFields,
+  IncidentListQuery,
+  IncidentSeverity,
+  IncidentStatus,
+  NewIncident,
+  NewIncidentEntry,
+} from './incidents/incident';

@@ -129,6 +129,13 @@ describe('access control: default deny, permissions per role, MFA for admin rout
     row('GET', '/v1/admin/sdk-keys', 401, 403, 403, 403, 200),
     row('POST', '/v1/admin/sdk-keys', 401, 403, 403, 403, 400),
     row('DELETE', `/v1/admin/sdk-keys/${ghost}`, 401, 403, 403, 403, 404),
+    // Incidents: everyone reads, operators and admins write. Writes carry no valid body: 400 for
+    // those let through; ghost ids give 404.
+    row('GET', '/v1/admin/incidents', 401, 200, 200, 403, 200),
+    row('GET', `/v1/admin/incidents/${ghost}`, 401, 404, 404, 403, 404),
+    row('POST', '/v1/admin/incidents', 401, 403, 400, 403, 400),
+    row('PATCH', `/v1/admin/incidents/${ghost}`, 401, 403, 400, 403, 400),
+    row('POST', `/v1/admin/incidents/${ghost}/notes`, 401, 403, 400, 403, 400),
     // OFREP is for SDK keys (service credentials); no role holds flags:evaluate.
     row('POST', '/ofrep/v1/evaluate/flags', 401, 403, 403, 403, 403),
     row('POST', '/ofrep/v1/evaluate/flags/ghost-flag', 401, 403, 403, 403, 403),

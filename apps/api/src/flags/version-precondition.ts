@@ -9,11 +9,13 @@ export function versionEtag(version: number): string {
 /**
  * The version a write is based on: from `If-Match` (the ETag a read returned) or the body's
  * `expectedVersion`. Neither is 428: a write that does not say what it saw could overwrite a change
- * it never saw. Both, disagreeing, is 400.
+ * it never saw. Both, disagreeing, is 400. Incidents take their versions the same way (`subject`
+ * names what is versioned in the messages).
  */
 export function versionPrecondition(
   ifMatch: string | undefined,
   expectedVersion: number | undefined,
+  subject = 'the flag set',
 ): { expectedVersion: number; precondition: VersionPrecondition } {
   if (ifMatch !== undefined) {
     const match = /^"(\d{1,9})"$/.exec(ifMatch.trim());
@@ -21,7 +23,7 @@ export function versionPrecondition(
       throw new DomainError(
         'invalid_if_match',
         400,
-        'If-Match must be one ETag of the flag set as a read returned it, such as "12".',
+        `If-Match must be one ETag of ${subject} as a read returned it, such as "12".`,
       );
     }
     const version = Number(match[1]);
@@ -38,6 +40,6 @@ export function versionPrecondition(
   throw new DomainError(
     'precondition_required',
     428,
-    'Say which version of the flag set this change is based on: If-Match with the ETag of your read, or expectedVersion in the body.',
+    `Say which version of ${subject} this change is based on: If-Match with the ETag of your read, or expectedVersion in the body.`,
   );
 }

@@ -25,14 +25,31 @@ export const Permission = {
   SdkKeysManage: 'sdk-keys:manage',
   /** Evaluating flags over OFREP: held by SDK keys (service credentials), not by any role. */
   FlagsEvaluate: 'flags:evaluate',
+  /** Canary rollouts, their stages and guardrail verdicts: what is rolling out and how it is going. */
+  RolloutsRead: 'rollouts:read',
+  /** Starting, pausing, resuming and rolling back a rollout: operators run rollouts as they answer incidents. */
+  RolloutsOperate: 'rollouts:operate',
+  /** Incidents and their timelines: everyone who watches a rollout may read what went wrong. */
+  IncidentsRead: 'incidents:read',
+  /** Opening incidents, editing them, moving them forward and adding notes: the people who answer them. */
+  IncidentsWrite: 'incidents:write',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
 const SELF: readonly Permission[] = [Permission.SelfRead, Permission.SelfWrite];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  viewer: [...SELF, Permission.FlagsRead],
-  operator: [...SELF, Permission.QueuesRead, Permission.FlagsRead, Permission.FlagsOperate],
+  viewer: [...SELF, Permission.FlagsRead, Permission.RolloutsRead, Permission.IncidentsRead],
+  operator: [
+    ...SELF,
+    Permission.QueuesRead,
+    Permission.FlagsRead,
+    Permission.FlagsOperate,
+    Permission.RolloutsRead,
+    Permission.RolloutsOperate,
+    Permission.IncidentsRead,
+    Permission.IncidentsWrite,
+  ],
   admin: Object.values(Permission).filter((permission) => permission !== Permission.FlagsEvaluate),
 };
 

@@ -1,29 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ROLES, type Role, type Session, type User, USER_STATUSES, type UserStatus } from '@rampart/db';
+import { PageQuery } from '../../common/http/page-query';
 import { SETTABLE_STATUSES, type SettableStatus } from '../use-cases/update-user';
 
-const MAX_PAGE = 100_000;
-
-export class ListUsersQuery {
-  /** Bounded so the row offset, (page - 1) x page_size, stays an integer PostgreSQL and Prisma take. */
-  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_PAGE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
-  page = 1;
-
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  page_size = 20;
-
+export class ListUsersQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Part of the e-mail address.' })
   @IsOptional()
   @IsString()
