@@ -80,6 +80,7 @@ export const EXPORTED_METRICS = {
   flag_set_version: { type: 'gauge', apps: API, labels: [] },
   flag_set_propagation_seconds: { type: 'histogram', apps: API, labels: [] },
   flag_evaluations_total: { type: 'counter', apps: API, labels: ['flag', 'variant', 'reason'] },
+  guardrail_telemetry_batches_total: { type: 'counter', apps: API, labels: ['outcome'] },
 
   // The worker. The job's name is `job_name`: `job` is the scrape job's label in Prometheus.
   email_sent_total: { type: 'counter', apps: WORKER, labels: ['template'] },

@@ -18,6 +18,7 @@ import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RequestGuards } from './request-guards';
 import { SdkKeysModule } from './sdk-keys/sdk-keys.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { UsersModule } from './users/users.module';
 
 /** Every line written while a request is handled carries its id. */
@@ -49,6 +50,7 @@ export class ApiModule {
         MetaModule,
         QueuesModule,
         SdkKeysModule,
+        TelemetryModule,
         UsersModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: RequestGuards }],

@@ -136,6 +136,7 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
         api: env.RATE_LIMIT_API,
         expensive: env.RATE_LIMIT_EXPENSIVE,
         ofrep: env.RATE_LIMIT_OFREP,
+        telemetry: env.RATE_LIMIT_TELEMETRY,
       },
     },
     captcha: {

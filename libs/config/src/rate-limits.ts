@@ -5,8 +5,10 @@
  * - `api`: every other route, per user (per IP when anonymous).
  * - `expensive`: costly operations, per user (per IP when anonymous).
  * - `ofrep`: flag evaluation by OpenFeature SDKs, per SDK key (per IP without a valid one).
+ * - `telemetry`: guardrail telemetry batches from guarded services, per SDK key (a budget of its own,
+ *   so reporting never eats into evaluations).
  */
-export const RATE_LIMIT_TIERS = ['auth', 'login', 'api', 'expensive', 'ofrep'] as const;
+export const RATE_LIMIT_TIERS = ['auth', 'login', 'api', 'expensive', 'ofrep', 'telemetry'] as const;
 export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number];
 
 /** A fixed window: at most `limit` requests per `ttlMs` milliseconds. */

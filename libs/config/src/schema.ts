@@ -110,6 +110,7 @@ export const apiEnvSchema = commonEnvSchema.extend({
   RATE_LIMIT_API: rateLimit('50/60'),
   RATE_LIMIT_EXPENSIVE: rateLimit('20/60'),
   RATE_LIMIT_OFREP: rateLimit('6000/60'),
+  RATE_LIMIT_TELEMETRY: rateLimit('1200/60'),
   FLAGS_REFRESH_INTERVAL_MS: positiveInt.min(100).max(60_000).default(1_000),
   FLAGS_MAX_STALENESS_MS: positiveInt.min(1_000).default(15_000),
 });

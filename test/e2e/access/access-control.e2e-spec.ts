@@ -139,6 +139,7 @@ describe('access control: default deny, permissions per role, MFA for admin rout
     // OFREP is for SDK keys (service credentials); no role holds flags:evaluate.
     row('POST', '/ofrep/v1/evaluate/flags', 401, 403, 403, 403, 403),
     row('POST', '/ofrep/v1/evaluate/flags/ghost-flag', 401, 403, 403, 403, 403),
+    row('POST', '/v1/telemetry/batches', 401, 403, 403, 403, 403),
   ];
 
   it.each(matrix)('%s %s answers each role as expected', async (method, path, expected) => {

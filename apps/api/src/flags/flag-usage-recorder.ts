@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { FlagUsageRepository } from '@rampart/db';
 import type { EvaluationResult } from '@rampart/flag-evaluation';
 import { Metrics } from '@rampart/observability';
+import { ExposureTally } from './exposure-tally';
 
 /** How often evaluation times go to PostgreSQL: never per evaluation. */
 const FLUSH_INTERVAL_MS = 60_000;
@@ -15,7 +16,9 @@ export const UNKNOWN_FLAG_LABEL = '(not found)';
  *   are finite and known; keys it does not have count under one label;
  * - when each flag was last evaluated: a map in memory per process, written about once a minute
  *   (and at shutdown) for the stale-flag report. Losing a minute of it to a crash only makes a flag
- *   look unused a minute longer.
+ *   look unused a minute longer;
+ * - the variant each evaluation served, for the rollout guardrails' exposures (ExposureTally: in
+ *   memory, written about once a second).
  */
 @Injectable()
 export class FlagUsageRecorder implements OnApplicationBootstrap, OnModuleDestroy {
@@ -27,6 +30,7 @@ export class FlagUsageRecorder implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly usage: FlagUsageRepository,
+    private readonly exposures: ExposureTally,
     metrics: Metrics,
   ) {
     this.evaluations = metrics.counter({
@@ -43,9 +47,13 @@ export class FlagUsageRecorder implements OnApplicationBootstrap, OnModuleDestro
 
   record(results: readonly EvaluationResult[]): void {
     const now = new Date();
+    const at = now.getTime();
     for (const result of results) {
       const found = result.errorCode !== 'FLAG_NOT_FOUND';
       if (found) this.evaluated.set(result.key, now);
+      if (result.errorCode === undefined && result.variant !== null) {
+        this.exposures.add(result.key, result.variant, at);
+      }
       this.evaluations.inc({
         flag: found ? result.key : UNKNOWN_FLAG_LABEL,
         variant: result.variant ?? '',

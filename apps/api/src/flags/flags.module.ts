@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { FlagStoreModule } from '@rampart/flag-store';
+import { GuardrailTelemetryModule } from '@rampart/guardrail-telemetry';
 import { AdminFlagsController } from './admin-flags.controller';
 import { AdminSegmentsController } from './admin-segments.controller';
 import { FlagUsageRecorder } from './flag-usage-recorder';
 import { LiveFlagSet } from './live-flag-set';
 import { EventStreamTokens } from './event-stream-tokens';
+import { ExposureTally } from './exposure-tally';
 import { OfrepEventsController } from './ofrep-events.controller';
 import { OfrepController } from './ofrep.controller';
 import { OwnFlagsController } from './own-flags.controller';
@@ -26,7 +28,7 @@ import { UpdateSegment } from './use-cases/update-segment';
 
 /** Feature flags: the admin API over the shared flag store, and the flag set this process serves from memory. */
 @Module({
-  imports: [FlagStoreModule],
+  imports: [FlagStoreModule, GuardrailTelemetryModule],
   controllers: [
     AdminFlagsController,
     AdminSegmentsController,
@@ -38,6 +40,7 @@ import { UpdateSegment } from './use-cases/update-segment';
     LiveFlagSet,
     EventStreamTokens,
     FlagUsageRecorder,
+    ExposureTally,
     GetFlagSet,
     ListStaleFlags,
     CreateFlag,

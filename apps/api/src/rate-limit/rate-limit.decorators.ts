@@ -1,5 +1,5 @@
 // Which tier guards a route. Every route is in the `api` tier unless it says otherwise:
-// @RateLimit('auth' | 'login' | 'expensive' | 'ofrep') puts it in that tier instead (and only that one),
+// @RateLimit('auth' | 'login' | 'expensive' | 'ofrep' | 'telemetry') puts it in that tier instead (and only that one),
 // @NoRateLimit() takes it out of all of them. @Throttle({ <tier>: { limit, ttl } }) from
 // @nestjs/throttler may still change a tier's numbers for one route.
 // Note: a bare @SkipThrottle() does nothing here: it skips the library's throttler named

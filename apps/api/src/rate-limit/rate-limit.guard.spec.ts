@@ -45,6 +45,7 @@ const SETTINGS: RateLimitSettings = {
     api: { limit: 4, ttlMs: 60_000 },
     expensive: { limit: 2, ttlMs: 30_000 },
     ofrep: { limit: 3, ttlMs: 60_000 },
+    telemetry: { limit: 3, ttlMs: 60_000 },
   },
 };
 
@@ -254,7 +255,14 @@ describe('RateLimitGuard', () => {
     expect(refused.headers['retry-after']).toBe('60');
     expect(refused.headers['ratelimit-policy']).toBe('"api";q=4;w=60');
     expect(refused.headers['ratelimit']).toBe('"api";r=0;t=60');
-    expect(await metrics.snapshot()).toEqual({ auth: 0, login: 0, api: 1, expensive: 0, ofrep: 0 });
+    expect(await metrics.snapshot()).toEqual({
+      auth: 0,
+      login: 0,
+      api: 1,
+      expensive: 0,
+      ofrep: 0,
+      telemetry: 0,
+    });
   });
 
   it("shares a tier's budget across its routes", async () => {

@@ -47,6 +47,7 @@ describe('tiers', () => {
       api: { limit: 50, ttlMs: 60_000 },
       expensive: { limit: 20, ttlMs: 60_000 },
       ofrep: { limit: 6_000, ttlMs: 60_000 },
+      telemetry: { limit: 1_200, ttlMs: 60_000 },
     });
     expect(DEFAULT_RATE_LIMIT_SETTINGS.enabled).toBe(true);
   });

@@ -25,6 +25,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitTier, RateLimitWindow
   api: { limit: 50, ttlMs: 60_000 },
   expensive: { limit: 20, ttlMs: 60_000 },
   ofrep: { limit: 6_000, ttlMs: 60_000 },
+  telemetry: { limit: 1_200, ttlMs: 60_000 },
 });
 
 export const DEFAULT_RATE_LIMIT_SETTINGS: RateLimitSettings = Object.freeze({

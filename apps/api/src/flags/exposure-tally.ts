@@ -1,0 +1,51 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type ExposureCount, TelemetryStore, bucketStart } from '@rampart/guardrail-telemetry';
+
+/** How often the counts go to Redis: evaluations are the hot path, so never one write per evaluation. */
+const FLUSH_INTERVAL_MS = 1_000;
+
+/**
+ * How often this process served each variant of each flag, per 10-s bucket: the exposures a
+ * guardrail compares reported requests with. Counted in a map in memory and added to the telemetry
+ * buckets about once a second (one pipelined round trip). The map holds at most the flags × variants
+ * served in a second or two, so it stays small; a flush that fails drops its second of counts (a
+ * warning says so) rather than piling them up while Redis is away.
+ */
+@Injectable()
+export class ExposureTally implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ExposureTally.name);
+  private counts = new Map<string, ExposureCount>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: TelemetryStore) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** One evaluation that served `variant` of `flag` at `at` (ms since the epoch). */
+  add(flag: string, variant: string, at: number): void {
+    const start = bucketStart(at);
+    const id = `${flag}\n${variant}\n${start}`;
+    const known = this.counts.get(id);
+    if (known) known.count += 1;
+    else this.counts.set(id, { flag, variant, at: start, count: 1 });
+  }
+
+  async flush(): Promise<void> {
+    if (!this.counts.size) return;
+    const counts = [...this.counts.values()];
+    this.counts = new Map();
+    try {
+      await this.store.recordExposures(counts);
+    } catch (error) {
+      this.logger.warn({ err: error, dropped: counts.length }, 'could not record flag exposures');
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
