@@ -12,7 +12,7 @@ import type {
 } from './rollout';
 
 function json(value: unknown): Prisma.InputJsonValue | typeof Prisma.JsonNull {
-  return value === undefined || value === null ? Prisma.JsonNull : (value);
+  return value === undefined || value === null ? Prisma.JsonNull : value;
 }
 
 function toRollout(row: RolloutRow): Rollout {
@@ -120,7 +120,7 @@ export class RolloutRepository {
         seq: (last._max.seq ?? 0) + 1,
         decision: decision.decision,
         reason: decision.reason,
-        evidence: (decision.evidence ?? {}),
+        evidence: decision.evidence ?? {},
         actor: decision.actor,
         flagVersion: decision.flagVersion ?? null,
       },
