@@ -14,8 +14,9 @@ export function rolloutConflict(currentStateVersion: number, expectedStateVersio
 }
 
 export function invalidTransition(status: string, operation: string): DomainError {
+  // Not `status`: that member of problem+json is the HTTP status.
   return new DomainError('invalid_transition', 409, `A rollout that is ${status} cannot ${operation}.`, {
-    status,
+    rolloutStatus: status,
     operation,
   });
 }
