@@ -12,6 +12,7 @@ import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './identity/identity.module';
 import { IncidentsModule } from './incidents/incidents.module';
+import { RolloutsModule } from './rollouts/rollouts.module';
 import { currentRequestContext } from './identity/request-context';
 import { MetaModule } from './meta/meta.module';
 import { QueuesModule } from './queues/queues.module';
@@ -47,6 +48,7 @@ export class ApiModule {
         FlagsModule,
         HealthModule,
         IncidentsModule,
+        RolloutsModule,
         MetaModule,
         QueuesModule,
         SdkKeysModule,

@@ -31,10 +31,19 @@ export const AUDIT_ACTIONS = {
   'incident.opened': 'incident',
   'incident.updated': 'incident',
   'incident.note_added': 'incident',
+  'rollout.created': 'rollout',
+  'rollout.started': 'rollout',
+  'rollout.paused': 'rollout',
+  'rollout.resumed': 'rollout',
+  'rollout.advanced': 'rollout',
+  'rollout.rolled_back': 'rollout',
+  'rollout.completed': 'rollout',
+  /** Ended by someone else's kill switch or whole-set rollback, which a rollout must never block. */
+  'rollout.aborted': 'rollout',
 } as const satisfies Record<string, AuditTargetType | null>;
 
 /** What an audit entry can point at. */
-export type AuditTargetType = 'user' | 'session' | 'flag_set_version' | 'sdk_key' | 'incident';
+export type AuditTargetType = 'user' | 'session' | 'flag_set_version' | 'sdk_key' | 'incident' | 'rollout';
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

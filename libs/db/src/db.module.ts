@@ -13,6 +13,7 @@ import { SdkKeyRepository } from './flags/sdk-key.repository';
 import { HeartbeatRepository } from './heartbeats/heartbeat.repository';
 import { IncidentRepository } from './incidents/incident.repository';
 import { PrismaService } from './prisma.service';
+import { RolloutRepository } from './rollouts/rollout.repository';
 import { SessionRepository } from './sessions/session.repository';
 import { Database } from './transaction';
 import { UserRepository } from './users/user.repository';
@@ -35,6 +36,7 @@ const REPOSITORIES = [
   FlagUsageRepository,
   SdkKeyRepository,
   IncidentRepository,
+  RolloutRepository,
 ];
 
 /** PostgreSQL access for an app. Needs RuntimeConfig (from ConfigModule) in scope. */

@@ -61,3 +61,15 @@ export type {
   NewIncident,
   NewIncidentEntry,
 } from './incidents/incident';
+export { RolloutRepository } from './rollouts/rollout.repository';
+export { ENDED_ROLLOUT_STATUSES, ROLLOUT_PAUSE_REASONS, ROLLOUT_STATUSES } from './rollouts/rollout';
+export type {
+  NewRollout,
+  NewRolloutDecision,
+  Rollout,
+  RolloutChanges,
+  RolloutDecisionRecord,
+  RolloutListQuery,
+  RolloutPauseReason,
+  RolloutStatus,
+} from './rollouts/rollout';

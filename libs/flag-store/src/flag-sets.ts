@@ -7,11 +7,13 @@ import {
   type FlagSetContent,
   type FlagSetDiffEntry,
   FlagSetVersionRepository,
+  type UnitOfWork,
 } from '@rampart/db';
 import { type FlagSetSnapshot, validateFlagSet } from '@rampart/flag-evaluation';
 import { DomainError, type FieldErrors, validationProblem } from '@rampart/http';
 import { ChangeFeed } from '@rampart/jobs';
 import { diffFlagSets } from './flag-set-diff';
+import { RolloutGuard } from './rollout-guard';
 
 function entriesOf(changes: FlagSetDiffEntry[], side: 'before' | 'after'): Record<string, unknown> {
   return Object.fromEntries(changes.map((entry) => [`${entry.type}:${entry.key}`, entry[side]]));
@@ -54,6 +56,14 @@ export interface FlagSetEdit {
   renameFields?: Record<string, string>;
   /** The new content, from the current one; may throw a DomainError (e.g. no such flag). */
   apply(current: FlagSetContent): FlagSetContent;
+  /** The rollout making this edit: a running rollout's own flag may change only through it. */
+  rolloutId?: string;
+  /**
+   * More writes in the same transaction, once the version and its audit entry are written (a
+   * rollout's state, its decision, an incident): if it throws, nothing of the edit is written.
+   * Not called when the edit changes nothing.
+   */
+  alsoInUnit?: (unit: UnitOfWork, committed: CommittedFlagSet) => Promise<void>;
 }
 
 export interface CommittedFlagSet {
@@ -80,6 +90,7 @@ export class FlagSets {
     private readonly versions: FlagSetVersionRepository,
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
+    private readonly rolloutGuard: RolloutGuard,
   ) {}
 
   /** Calls `listener` with each version this process commits, right after the commit. */
@@ -105,7 +116,8 @@ export class FlagSets {
     // A stale edit is refused before it takes a connection for a transaction: under a burst of
     // conflicting writers most of them are refused here, cheaply.
     if ((await this.versions.latestNumber()) !== edit.expectedVersion) throw await this.stale(edit);
-    return this.database.unitOfWork(async ({ tx, afterCommit }) => {
+    return this.database.unitOfWork(async (unit) => {
+      const { tx, afterCommit } = unit;
       const latest = await this.versions.latest(tx);
       const current: FlagSetSnapshot = latest
         ? { version: latest.version, ...latest.content }
@@ -142,6 +154,10 @@ export class FlagSets {
       );
       // Another writer committed this number since we read: ours is stale after all.
       if (!inserted) throw await this.stale(edit, tx);
+      await this.rolloutGuard.check(
+        { actor: edit.actor, actorName: actor, kind, rolloutId: edit.rolloutId, version, changes },
+        tx,
+      );
       await this.audit.record(
         {
           actor: edit.actor,
@@ -161,12 +177,14 @@ export class FlagSets {
         tx,
       );
       const snapshot: FlagSetSnapshot = { version, ...content };
+      const committed = { snapshot, changes, changed: true };
+      if (edit.alsoInUnit) await edit.alsoInUnit(unit, committed);
       afterCommit(async () => {
         // This process first (its next request reads its own write), then every other one.
         for (const listener of this.committedListeners) listener(snapshot);
         await this.changes.publish('flags.version', { version });
       });
-      return { snapshot, changes, changed: true };
+      return committed;
     });
   }
 

@@ -7,3 +7,4 @@ export {
   type VersionPrecondition,
 } from './flag-sets';
 export { FlagStoreModule } from './flag-store.module';
+export { rolloutActive } from './rollout-guard';

@@ -245,6 +245,8 @@ export class IncidentLog {
     if (versions.length) errors.flagVersions = [`no flag-set version ${versions.join(', ')}`];
     const entries = await this.incidents.missingAuditEntries(fields.auditEntryIds ?? [], tx);
     if (entries.length) errors.auditEntryIds = [`no audit entry ${entries.join(', ')}`];
+    if (fields.rolloutId && !(await this.incidents.rolloutExists(fields.rolloutId, tx)))
+      errors.rolloutId = [`no rollout ${fields.rolloutId}`];
     if (Object.keys(errors).length) throw validationProblem(errors);
   }
 

@@ -75,3 +75,14 @@ export {
   type Confidence,
   type WilsonInterval,
 } from './wilson';
+export {
+  changesServing,
+  isRolloutRule,
+  rolloutGroupId,
+  SERVING_FIELDS,
+  servingAtStage,
+  servingRestored,
+  servingWhenComplete,
+  withoutRolloutRules,
+  type RolloutTarget,
+} from './stage-serving';

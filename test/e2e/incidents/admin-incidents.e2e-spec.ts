@@ -60,11 +60,11 @@ describe('incidents admin API', () => {
   };
 
   it('opens, reads, edits with If-Match, moves forward and adds notes', async () => {
-    const opened = await openOne(operator, { symptoms: '5xx on /checkout', rolloutId: GHOST });
+    const opened = await openOne(operator, { symptoms: '5xx on /checkout' });
     const id = opened.body.id as string;
     expect(opened.headers.get('location')).toBe(`/v1/admin/incidents/${id}`);
     expect(opened.headers.get('etag')).toBe('"1"');
-    expect(opened.body).toMatchObject({ status: 'open', version: 1, rolloutId: GHOST, flagVersions: [] });
+    expect(opened.body).toMatchObject({ status: 'open', version: 1, rolloutId: null, flagVersions: [] });
 
     const read = await call('GET', `/v1/admin/incidents/${id}`, viewer);
     expect(read.status).toBe(200);
@@ -158,11 +158,16 @@ describe('incidents admin API', () => {
       severity: 'sev3',
       flagVersions: [2_000_000_000],
       auditEntryIds: [GHOST],
+      rolloutId: GHOST,
     });
     expect(links.status).toBe(400);
     expect(links.body).toMatchObject({
       code: 'validation_failed',
-      errors: { flagVersions: [expect.any(String)], auditEntryIds: [expect.any(String)] },
+      errors: {
+        flagVersions: [expect.any(String)],
+        auditEntryIds: [expect.any(String)],
+        rolloutId: [expect.any(String)],
+      },
     });
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Database } from '@rampart/db';
+import { Database, RolloutRepository } from '@rampart/db';
 import { FlagSets } from '@rampart/flag-store';
 import { DomainError } from '@rampart/http';
 import { IncidentLog } from '@rampart/incidents';
@@ -15,7 +15,7 @@ import {
   type UpdateIncidentInput,
   UpdateIncident,
 } from '../../../apps/api/src/incidents/use-cases/update-incident';
-import { booleanFlag } from '../../factories';
+import { booleanFlag, uniqueFlagKey } from '../../factories';
 import { useApi } from '../support/apps';
 import { useDatabase } from '../support/data-stores';
 
@@ -82,7 +82,14 @@ describe('incidents: opened with evidence, moved forward, never a lost edit', ()
       "SELECT id FROM audit_log WHERE target_type = 'incident' AND target_id = $1",
       [evidence.id],
     );
-    const rolloutId = randomUUID();
+    const rollout = await api.get(RolloutRepository).create({
+      flagKey: uniqueFlagKey('incident'),
+      targetVariant: 'on',
+      plan: {},
+      requireApproval: false,
+      createdBy: 'system:tests',
+    });
+    const rolloutId = rollout?.id;
     const incident = await open({
       title: 'Error rate over guardrail at 20%',
       severity: 'sev1',
@@ -120,15 +127,19 @@ describe('incidents: opened with evidence, moved forward, never a lost edit', ()
     });
   });
 
-  it('refuses links to flag versions or audit entries that do not exist, by field, writing nothing', async () => {
+  it('refuses links to flag versions, audit entries or rollouts that do not exist, by field, writing nothing', async () => {
     const before = await count('SELECT count(*) AS n FROM incidents');
     const ghostEntry = randomUUID();
-    const refused = await refusal(open({ flagVersions: [2_000_000_000], auditEntryIds: [ghostEntry] }));
+    const ghostRollout = randomUUID();
+    const refused = await refusal(
+      open({ flagVersions: [2_000_000_000], auditEntryIds: [ghostEntry], rolloutId: ghostRollout }),
+    );
     expect(refused.status).toBe(400);
     expect(refused.code).toBe('validation_failed');
     expect(refused.extensions.errors).toEqual({
       flagVersions: ['no flag-set version 2000000000'],
       auditEntryIds: [`no audit entry ${ghostEntry}`],
+      rolloutId: [`no rollout ${ghostRollout}`],
     });
     expect(await count('SELECT count(*) AS n FROM incidents')).toBe(before);
   });

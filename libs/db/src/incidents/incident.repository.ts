@@ -112,6 +112,11 @@ export class IncidentRepository {
     return versions.filter((version) => !known.has(version));
   }
 
+  /** Whether a rollout with this id exists. */
+  async rolloutExists(id: string, tx?: DbTransaction): Promise<boolean> {
+    return (await clientOf(this.prisma, tx).rollout.count({ where: { id } })) > 0;
+  }
+
   /** Those of `ids` that no audit entry has. */
   async missingAuditEntries(ids: string[], tx?: DbTransaction): Promise<string[]> {
     if (!ids.length) return [];

@@ -18,7 +18,7 @@ export interface IncidentFields {
   symptoms: string;
   causeHypothesis: string;
   nextSteps: string;
-  /** A rollout's id; not checked yet (rollouts have no table yet). */
+  /** A rollout's id; checked to exist when set. */
   rolloutId: string | null;
   flagVersions: number[];
   auditEntryIds: string[];

@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { FlagStoreModule } from '@rampart/flag-store';
+import { IncidentLogModule } from '@rampart/incidents';
+import { AdminRolloutsController } from './admin-rollouts.controller';
+import { RolloutTransitions } from './rollout-transitions';
+import { AbortRollout } from './use-cases/abort-rollout';
+import { AdvanceRollout } from './use-cases/advance-rollout';
+import { CreateRollout } from './use-cases/create-rollout';
+import { GetRollout } from './use-cases/get-rollout';
+import { ListRolloutDecisions } from './use-cases/list-rollout-decisions';
+import { ListRollouts } from './use-cases/list-rollouts';
+import { PauseRollout } from './use-cases/pause-rollout';
+import { ResumeRollout } from './use-cases/resume-rollout';
+import { StartRollout } from './use-cases/start-rollout';
+
+/** Canary rollouts over REST; every stage change is a flag-set version written through FlagSets. */
+@Module({
+  imports: [FlagStoreModule, IncidentLogModule],
+  controllers: [AdminRolloutsController],
+  providers: [
+    RolloutTransitions,
+    CreateRollout,
+    ListRollouts,
+    GetRollout,
+    ListRolloutDecisions,
+    StartRollout,
+    PauseRollout,
+    ResumeRollout,
+    AdvanceRollout,
+    AbortRollout,
+  ],
+})
+export class RolloutsModule {}
