@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { FlagStoreModule } from '@rampart/flag-store';
 import { IncidentLogModule } from '@rampart/incidents';
+import { RolloutTransitionsModule } from '@rampart/rollouts';
 import { AdminRolloutsController } from './admin-rollouts.controller';
-import { RolloutTransitions } from './rollout-transitions';
 import { AbortRollout } from './use-cases/abort-rollout';
 import { AdvanceRollout } from './use-cases/advance-rollout';
 import { CreateRollout } from './use-cases/create-rollout';
@@ -15,10 +15,9 @@ import { StartRollout } from './use-cases/start-rollout';
 
 /** Canary rollouts over REST; every stage change is a flag-set version written through FlagSets. */
 @Module({
-  imports: [FlagStoreModule, IncidentLogModule],
+  imports: [FlagStoreModule, IncidentLogModule, RolloutTransitionsModule],
   controllers: [AdminRolloutsController],
   providers: [
-    RolloutTransitions,
     CreateRollout,
     ListRollouts,
     GetRollout,

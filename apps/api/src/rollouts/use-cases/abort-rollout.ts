@@ -4,9 +4,8 @@ import type { Flag } from '@rampart/flag-evaluation';
 import { validationProblem } from '@rampart/http';
 import { IncidentLog } from '@rampart/incidents';
 import { servingRestored } from '@rampart/rollout-guardrails';
+import { describeStage, RolloutTransitions } from '@rampart/rollouts';
 import { actorOf } from '../../identity/principal';
-import { describeStage } from '../rollout-stages';
-import { RolloutTransitions } from '../rollout-transitions';
 import type { RolloutOperationInput } from './start-rollout';
 
 /** The seed's incident report: what was seen, what may cause it, what happens next. */

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Rollout } from '@rampart/db';
 import type { Flag } from '@rampart/flag-evaluation';
 import { servingAtStage, servingWhenComplete } from '@rampart/rollout-guardrails';
+import { describeStage, RolloutTransitions, stageAt } from '@rampart/rollouts';
 import { actorOf } from '../../identity/principal';
-import { describeStage, stageAt } from '../rollout-stages';
-import { RolloutTransitions } from '../rollout-transitions';
 import type { RolloutOperationInput } from './start-rollout';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type Rollout, type RolloutDecisionRecord, RolloutRepository } from '@rampart/db';
-import { rolloutNotFound } from '../rollout-errors';
+import { rolloutNotFound } from '@rampart/rollouts';
 
 /** One rollout with its last decision. */
 @Injectable()

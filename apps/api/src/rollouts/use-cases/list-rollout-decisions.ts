@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type RolloutDecisionRecord, RolloutRepository } from '@rampart/db';
-import { rolloutNotFound } from '../rollout-errors';
+import { rolloutNotFound } from '@rampart/rollouts';
 
 /** Every decision about a rollout, oldest first, with its evidence. */
 @Injectable()

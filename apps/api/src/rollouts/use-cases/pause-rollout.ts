@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Rollout } from '@rampart/db';
+import { RolloutTransitions } from '@rampart/rollouts';
 import { actorOf } from '../../identity/principal';
-import { RolloutTransitions } from '../rollout-transitions';
 import type { RolloutOperationInput } from './start-rollout';
 
 /** Holds a running rollout at its stage: the flag keeps serving it, and people may edit the flag again. */

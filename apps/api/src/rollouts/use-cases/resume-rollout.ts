@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Rollout } from '@rampart/db';
+import { RolloutTransitions } from '@rampart/rollouts';
 import { actorOf } from '../../identity/principal';
-import { RolloutTransitions } from '../rollout-transitions';
 import type { RolloutOperationInput } from './start-rollout';
 
 /** Runs a paused rollout again, at the stage it was paused in. */

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Rollout } from '@rampart/db';
 import { servingAtStage } from '@rampart/rollout-guardrails';
+import { RolloutTransitions, stageAt } from '@rampart/rollouts';
 import { type Principal, actorOf } from '../../identity/principal';
-import { stageAt } from '../rollout-stages';
-import { RolloutTransitions } from '../rollout-transitions';
 
 export interface RolloutOperationInput {
   actor: Principal;

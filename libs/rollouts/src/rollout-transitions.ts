@@ -52,11 +52,12 @@ function actorName(actor: AuditActor): string {
 }
 
 /**
- * Every change of a rollout's state goes through here: the flag's new serving as a new flag-set
- * version (through FlagSets.commit, which also refuses other people's edits while the rollout runs),
- * the rollout row compared and set on its state version, the decision and the audit entry, all in
- * one transaction. Of several callers based on the same state exactly one applies; the others get
- * 409 rollout_conflict with nothing written.
+ * Every change of a rollout's state goes through here, for both apps: an operator's over the API,
+ * the worker's evaluation job's as `system:rollouts` (the actor is the transition's). The flag's new
+ * serving as a new flag-set version (through FlagSets.commit, which also refuses other people's
+ * edits while the rollout runs), the rollout row compared and set on its state version, the decision
+ * and the audit entry, all in one transaction. Of several callers based on the same state exactly
+ * one applies; the others get 409 rollout_conflict with nothing written.
  */
 @Injectable()
 export class RolloutTransitions {
