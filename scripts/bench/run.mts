@@ -23,12 +23,16 @@
 //             5 s each), then, with the API started: POST /v1/auth/login over 8 connections, each signing
 //             in its own bench user with the right password (req/s, p50/p95/p99, and req/s as a ratio to
 //             the raw argon2 rate two at a time), the same over 1 connection (latency without queueing),
-//             and GET /v1/auth/me with one access token over 64 connections; 3 s warm-up +
+//             and GET /v1/auth/me with one access token over 64 connections, then the same token and
+//             connections against the naive authenticated floor (scripts/bench/naive-floor.mts, its own
+//             child process: bare Fastify 5, jose HS256 verification with the API's secret, issuer and
+//             audience, one Redis MGET per request, the API's /me body as a fixed text); 3 s warm-up +
 //             BENCH_DURATION seconds per target, RSS and CPU as in healthz.
 //             Migrates BENCH_DATABASE_URL first; makes its users (bench-<random>@example.test) with the
 //             tests' factories through the compiled API application in this process and deletes them
 //             afterwards with their sessions, login attempts and throttles, and the API's Redis keys. Prints the targets (login p95 < 150 ms in the seed,
-//             /me >= 5,000 req/s aimed) as PASS/FAIL without failing the run. About 55 s with the defaults.
+//             /me >= 5,000 req/s aimed, Rampart /me ÷ naive floor >= 1.0 and /me p99 < 30 ms aimed) as
+//             PASS/FAIL without failing the run. About 70 s with the defaults.
 //
 //   access    Authorization, rate limiting and the audit log. A bench admin (bench-access-<random>@example.test,
 //             made like the auth scenario's users) enrols TOTP through the API and signs in with a code; with its MFA
@@ -97,7 +101,7 @@
 // Exits 1 when a scenario fails: a server does not start; healthz: any request error, timeout or non-2xx;
 // email: a mail missing or accepted twice (120 s limit), an outbox row not marked sent, or an unloaded
 // p95 over the seed SLO of 30 s (over the 1 s aim prints FAIL on the SLO line but does not fail the run);
-// auth: a bench sign-in or /me check that does not answer as expected, or any request error, timeout or
+// auth: a bench sign-in or /me check (of the API or the naive floor) that does not answer as expected, or any request error, timeout or
 // non-2xx under load; access: the admin's sign-in with MFA or a route check that does not answer as
 // expected (including the admin route refusing a password-only session with 403 mfa_required), any
 // request error, timeout or non-2xx under load, a failed audit append, or verify() finding the chain broken;
