@@ -29,6 +29,8 @@ export interface BenchSettings {
   pipelining: number;
   databaseUrl: string;
   redisUrl: string;
+  /** BENCH_PROFILE=1: the scenario's directory for the API processes' .cpuprofile files. */
+  profileDir?: string;
   /** Progress messages (stderr, so stdout keeps only the report). */
   log: (message: string) => void;
 }

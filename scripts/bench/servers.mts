@@ -41,7 +41,14 @@ async function startApp(
         REDIS_URL: settings.redisUrl,
         ...env,
       },
-      { keepLines: 500 },
+      {
+        keepLines: 500,
+        // BENCH_PROFILE=1: V8 writes a .cpuprofile there when the API exits (the worker is not profiled).
+        nodeArgs:
+          name === 'api' && settings.profileDir
+            ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`]
+            : [],
+      },
     ),
   );
   try {
