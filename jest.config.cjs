@@ -55,6 +55,8 @@ module.exports = {
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/test/deploy/**/*.spec.ts',
         '<rootDir>/test/boundaries/**/*.spec.ts',
+        // Pure helpers of the scripts (the bench's CPU profile parser), beside their code.
+        '<rootDir>/scripts/**/*.spec.mts',
       ],
     },
     { ...onDataStores('integration'), testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },

@@ -29,6 +29,8 @@ export interface BenchSettings {
   pipelining: number;
   databaseUrl: string;
   redisUrl: string;
+  /** BENCH_PROFILE=1: the scenario's directory for the API processes' .cpuprofile files. */
+  profileDir?: string;
   /** Progress messages (stderr, so stdout keeps only the report). */
   log: (message: string) => void;
 }
@@ -482,7 +484,7 @@ export function cpuLines(targets: TargetResult[]): string[] {
     );
     lines.push(
       `CPU during ${target.name}: machine ${fixed(share(target.machineCpuSec), 0)}% of ` +
-        `${os.availableParallelism() * 100}% = api ${fixed(share(target.serverCpuSec), 0)}% + loader ` +
+        `${os.availableParallelism() * 100}% = server ${fixed(share(target.serverCpuSec), 0)}% + loader ` +
         `${fixed(share(target.load.loaderCpuSec), 0)}% + PostgreSQL/Redis ` +
         `${fixed(share(target.dataStoresCpuSec), 0)}% + other processes ${fixed(Math.max(0, others), 0)}%`,
     );

@@ -23,12 +23,16 @@
 //             5 s each), then, with the API started: POST /v1/auth/login over 8 connections, each signing
 //             in its own bench user with the right password (req/s, p50/p95/p99, and req/s as a ratio to
 //             the raw argon2 rate two at a time), the same over 1 connection (latency without queueing),
-//             and GET /v1/auth/me with one access token over 64 connections; 3 s warm-up +
+//             and GET /v1/auth/me with one access token over 64 connections, then the same token and
+//             connections against the naive authenticated floor (scripts/bench/naive-floor.mts, its own
+//             child process: bare Fastify 5, jose HS256 verification with the API's secret, issuer and
+//             audience, one Redis MGET per request, the API's /me body as a fixed text); 3 s warm-up +
 //             BENCH_DURATION seconds per target, RSS and CPU as in healthz.
 //             Migrates BENCH_DATABASE_URL first; makes its users (bench-<random>@example.test) with the
 //             tests' factories through the compiled API application in this process and deletes them
 //             afterwards with their sessions, login attempts and throttles, and the API's Redis keys. Prints the targets (login p95 < 150 ms in the seed,
-//             /me >= 5,000 req/s aimed) as PASS/FAIL without failing the run. About 55 s with the defaults.
+//             /me >= 5,000 req/s aimed, Rampart /me ÷ naive floor >= 1.0 and /me p99 < 30 ms aimed) as
+//             PASS/FAIL without failing the run. About 70 s with the defaults.
 //
 //   access    Authorization, rate limiting and the audit log. A bench admin (bench-access-<random>@example.test,
 //             made like the auth scenario's users) enrols TOTP through the API and signs in with a code; with its MFA
@@ -93,11 +97,20 @@
 //   BENCH_DATABASE_URL        DATABASE_URL of the servers (default postgresql://postgres@127.0.0.1:5432/rampart_bench)
 //   BENCH_REDIS_URL           REDIS_URL of the servers (default redis://127.0.0.1:6379)
 //   BENCH_DEBUG=1             print stack traces of failures
+//   BENCH_PROFILE=1           run every API process of a scenario (the ones it starts as child processes,
+//                             not the in-process application nor the worker) under node --cpu-prof; after the
+//                             scenario print the top 15 functions and top 10 packages (node_modules package,
+//                             node:internal, rampart for dist/) by self time, as shares of the busy time,
+//                             with (idle), (program) and (garbage collector) apart (scripts/bench/cpu-profile.mts).
+//                             Every profile of every process is added together (healthz's one API, access's two,
+//                             ...). The .cpuprofile files stay in <tmpdir>/rampart-bench-profile-XXXXXX/<scenario>/
+//                             (the path is printed) for Chrome DevTools or speedscope; delete them yourself.
+//                             Profiling slows the API, so its figures are not comparable with a run without it.
 //
 // Exits 1 when a scenario fails: a server does not start; healthz: any request error, timeout or non-2xx;
 // email: a mail missing or accepted twice (120 s limit), an outbox row not marked sent, or an unloaded
 // p95 over the seed SLO of 30 s (over the 1 s aim prints FAIL on the SLO line but does not fail the run);
-// auth: a bench sign-in or /me check that does not answer as expected, or any request error, timeout or
+// auth: a bench sign-in or /me check (of the API or the naive floor) that does not answer as expected, or any request error, timeout or
 // non-2xx under load; access: the admin's sign-in with MFA or a route check that does not answer as
 // expected (including the admin route refusing a password-only session with 403 mfa_required), any
 // request error, timeout or non-2xx under load, a failed audit append, or verify() finding the chain broken;
@@ -109,8 +122,10 @@
 // non-2xx under load, or a scrape that fails or answers anything but 200.
 // To add a benchmark, write scripts/bench/scenarios/<name>.mts exporting a Scenario and list it below.
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatProfileSummary, summarizeProfiles, type CpuProfile } from './cpu-profile.mts';
 import {
   installCleanupHandlers,
   stopAllServers,
@@ -171,6 +186,16 @@ function selectScenarios(): Scenario[] {
 /** 1-minute load average when the run started: other work on the machine skews every number. */
 const LOAD_AT_START = os.loadavg()[0] ?? 0;
 
+/** The CPU profiles the API processes of a scenario left in `dir`, summarised for the report. */
+async function profileLines(dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter((file) => file.endsWith('.cpuprofile'));
+  if (files.length === 0) return [`CPU profile: no .cpuprofile in ${dir} (did the API exit cleanly?)`];
+  const profiles = await Promise.all(
+    files.map(async (file) => JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile),
+  );
+  return [`CPU profiles in ${dir}`, ...formatProfileSummary(summarizeProfiles(profiles))];
+}
+
 function printReport(report: ScenarioReport, settings: BenchSettings): void {
   const title = `${report.scenario}: ${report.description}`;
   console.log(`\n${title}\n${'='.repeat(title.length)}`);
@@ -203,12 +228,19 @@ async function main(): Promise<number> {
     throw new Error('dist/apps/api/src/main.js is missing: run `npm run build` (or `npm run bench`)');
   }
 
+  const profileRoot =
+    process.env.BENCH_PROFILE === '1'
+      ? await mkdtemp(path.join(os.tmpdir(), 'rampart-bench-profile-'))
+      : undefined;
   const reports: ScenarioReport[] = [];
   for (const scenario of scenarios) {
     log(`scenario ${scenario.name}`);
-    const report = await scenario.run(settings);
+    const profileDir = profileRoot && path.join(profileRoot, scenario.name);
+    if (profileDir) await mkdir(profileDir);
+    const report = await scenario.run({ ...settings, profileDir });
     reports.push(report);
     printReport(report, settings);
+    if (profileDir) console.log(`\n${(await profileLines(profileDir)).join('\n')}`);
   }
 
   if (process.env.BENCH_JSON === '1') {

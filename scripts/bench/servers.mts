@@ -41,7 +41,14 @@ async function startApp(
         REDIS_URL: settings.redisUrl,
         ...env,
       },
-      { keepLines: 500 },
+      {
+        keepLines: 500,
+        // BENCH_PROFILE=1: V8 writes a .cpuprofile there when the API exits (the worker is not profiled).
+        nodeArgs:
+          name === 'api' && settings.profileDir
+            ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`]
+            : [],
+      },
     ),
   );
   try {
@@ -93,6 +100,51 @@ export async function startBareFastify(settings: BenchSettings): Promise<ServerP
     args: ['--input-type=module', '--eval', source],
     cwd: settings.root,
     env: { ...process.env, BENCH_BARE_PORT: String(port) },
+    port,
+  });
+  try {
+    await server.waitUntilReady('/__healthz');
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+/** What the naive floor needs to accept the API's access tokens and to answer like its /me. */
+export interface NaiveFloorOptions {
+  jwtSecret: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  redisKeyPrefix: string;
+  /** The JSON text every authenticated GET /v1/auth/me answers. */
+  meBody: string;
+}
+
+/**
+ * The naive authenticated floor (scripts/bench/naive-floor.mts): bare Fastify 5, jose HS256 and one Redis
+ * MGET per request. Like the bare server, its text runs through --eval as plain JavaScript.
+ */
+export async function startNaiveFloor(
+  settings: BenchSettings,
+  options: NaiveFloorOptions,
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const source = await readFile(path.join(settings.root, 'scripts/bench/naive-floor.mts'), 'utf8');
+  const server = startServer({
+    name: 'floor',
+    args: ['--input-type=module', '--eval', source],
+    cwd: settings.root,
+    env: {
+      ...process.env,
+      BENCH_FLOOR_PORT: String(port),
+      JWT_SECRET: options.jwtSecret,
+      JWT_ISSUER: options.jwtIssuer,
+      JWT_AUDIENCE: options.jwtAudience,
+      REDIS_URL: settings.redisUrl,
+      REDIS_KEY_PREFIX: options.redisKeyPrefix,
+      BENCH_FLOOR_BODY: options.meBody,
+    },
     port,
   });
   try {

@@ -146,20 +146,22 @@ export type AppName = 'api' | 'worker';
 /**
  * One of Rampart's built apps (dist/apps/<name>/src/main.js under `root`) on a free port of
  * 127.0.0.1, started but not waited for. `env` is its whole environment; the port is added.
+ * `nodeArgs` go to node before the script (e.g. --cpu-prof).
  */
 export async function spawnApp(
   root: string,
   name: AppName,
   env: NodeJS.ProcessEnv,
-  options: { keepLines?: number } = {},
+  options: { keepLines?: number; nodeArgs?: string[] } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
+  const { nodeArgs = [], ...rest } = options;
   return new ServerProcess({
     name,
-    args: [path.join(root, `dist/apps/${name}/src/main.js`)],
+    args: [...nodeArgs, path.join(root, `dist/apps/${name}/src/main.js`)],
     cwd: root,
     env: { ...env, [name === 'api' ? 'API_PORT' : 'WORKER_PORT']: String(port) },
     port,
-    ...options,
+    ...rest,
   });
 }

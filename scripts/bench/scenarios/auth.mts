@@ -8,11 +8,15 @@
 //              latency, and req/s as a ratio to the raw argon2 rate (two at a time, resp. one at a time)
 //   me         GET /v1/auth/me with one access token over 64 connections: token verification, the Redis
 //              revocation check and the user read from PostgreSQL on every request
+//   floor      the same token and connections against the naive authenticated floor
+//              (scripts/bench/naive-floor.mts: bare Fastify, jose HS256, one Redis MGET, the API's /me body
+//              as a fixed text), started after the API's runs: what a hand-written /me costs
 // The bench users (active, e-mail verified) are made by the tests' factories through the build's own
 // repositories and password hasher (the API application, briefly in this process), and deleted
 // afterwards with their sessions, refresh tokens, login attempts and throttles, as are the API's Redis
 // keys (its own REDIS_KEY_PREFIX). Any request error, timeout or non-2xx fails the scenario; the targets
-// (login p95 < 150 ms in the seed, /me >= 5,000 req/s aimed) are printed, not enforced.
+// (login p95 < 150 ms in the seed, /me >= 5,000 req/s aimed, /me >= 1.0x the naive floor with p99 < 30 ms)
+// are printed, not enforced.
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import pg from 'pg';
@@ -38,6 +42,7 @@ import {
   cleanUpBenchAccounts,
   migrateDatabase,
   startApi,
+  startNaiveFloor,
   UNREACHABLE_RATE_LIMITS,
   withAccountServices,
 } from '../servers.mts';
@@ -51,6 +56,11 @@ const LOGIN_PATH = '/v1/auth/login';
 const ME_PATH = '/v1/auth/me';
 const SEED_LOGIN_P95_MS = 150;
 const AIM_ME_REQUESTS_PER_SEC = 5_000;
+const AIM_ME_RATIO_TO_FLOOR = 1.0;
+const AIM_ME_P99_MS = 30;
+/** Fixed here rather than random per process, so the naive floor verifies the API's tokens. */
+const JWT_ISSUER = 'rampart';
+const JWT_AUDIENCE = 'rampart-api';
 const CHECK_TIMEOUT_MS = 10_000;
 
 interface BenchUser {
@@ -152,17 +162,29 @@ async function logInOnce(api: ServerProcess, user: BenchUser): Promise<{ token?:
   return valid ? { token: body.accessToken as string } : problem('answered an unexpected shape');
 }
 
-/** GET /v1/auth/me must answer 200 with the user's own e-mail address. */
-async function checkMe(api: ServerProcess, token: string, email: string): Promise<string[]> {
-  const response = await httpRequest(`${api.url}${ME_PATH}`, {
+/**
+ * GET /v1/auth/me of `server` must answer 200 with the user's own e-mail address; returns the problems
+ * and the body (the naive floor answers the API's body, so both send the same bytes).
+ */
+async function checkMe(
+  server: ServerProcess,
+  token: string,
+  email: string,
+): Promise<{ problems: string[]; body: string }> {
+  const response = await httpRequest(`${server.url}${ME_PATH}`, {
     headers: { authorization: `Bearer ${token}` },
     timeoutMs: CHECK_TIMEOUT_MS,
   });
-  const problem = (what: string): string[] => [`GET ${ME_PATH} ${what}: ${response.body.slice(0, 300)}`];
+  const problem = (what: string): { problems: string[]; body: string } => ({
+    problems: [`${server.name}: GET ${ME_PATH} ${what}: ${response.body.slice(0, 300)}`],
+    body: response.body,
+  });
   if (response.status !== 200) return problem(`answered ${response.status}`);
   try {
     const body = JSON.parse(response.body) as Record<string, unknown>;
-    return body.email === email && body.status === 'active' ? [] : problem('answered another account');
+    return body.email === email && body.status === 'active'
+      ? { problems: [], body: response.body }
+      : problem('answered another account');
   } catch {
     return problem('did not answer JSON');
   }
@@ -181,7 +203,9 @@ export const authScenario: Scenario = {
     const emails: string[] = [];
     const db = new pg.Client({ connectionString: settings.databaseUrl });
     let api: ServerProcess | undefined;
+    let floor: ServerProcess | undefined;
     let connected = false;
+    const jwtSecret = randomBytes(32).toString('base64url');
 
     try {
       await migrateDatabase(settings, settings.databaseUrl, 'auth');
@@ -222,18 +246,30 @@ export const authScenario: Scenario = {
 
       settings.log('auth: starting dist/apps/api/src/main.js');
       // The limiter stays on (its cost is part of the figures) with limits no run can reach.
-      api = await startApi(settings, { REDIS_KEY_PREFIX: prefix, ...UNREACHABLE_RATE_LIMITS });
+      api = await startApi(settings, {
+        REDIS_KEY_PREFIX: prefix,
+        JWT_SECRET: jwtSecret,
+        JWT_ISSUER,
+        JWT_AUDIENCE,
+        ...UNREACHABLE_RATE_LIMITS,
+      });
       for (const user of loginUsers) {
         const { problem } = await logInOnce(api, user);
         if (problem) failures.push(problem);
       }
       const meLogin = await logInOnce(api, meUser);
       if (meLogin.problem) failures.push(meLogin.problem);
-      if (meLogin.token) failures.push(...(await checkMe(api, meLogin.token, meUser.email)));
+      let meBody = '';
+      if (meLogin.token) {
+        const checked = await checkMe(api, meLogin.token, meUser.email);
+        failures.push(...checked.problems);
+        meBody = checked.body;
+      }
 
       let login: TargetResult | undefined;
       let loginAlone: TargetResult | undefined;
       let me: TargetResult | undefined;
+      let floorMe: TargetResult | undefined;
       if (failures.length === 0 && meLogin.token) {
         const server = api;
         const measureLogin = async (connections: number): Promise<TargetResult> => ({
@@ -262,6 +298,30 @@ export const authScenario: Scenario = {
           name: `GET ${ME_PATH}, ${ME_CONNECTIONS} conn`,
         };
         targets.push(me);
+
+        // After the API's runs, so the two never share the cores under load; the API idles meanwhile.
+        settings.log('auth: starting scripts/bench/naive-floor.mts');
+        floor = await startNaiveFloor(settings, {
+          jwtSecret,
+          jwtIssuer: JWT_ISSUER,
+          jwtAudience: JWT_AUDIENCE,
+          redisKeyPrefix: prefix,
+          meBody,
+        });
+        const floorCheck = await checkMe(floor, meLogin.token, meUser.email);
+        failures.push(...floorCheck.problems);
+        if (floorCheck.problems.length === 0) {
+          floorMe = {
+            ...(await measureServer(
+              floor,
+              { path: ME_PATH, headers: { authorization: `Bearer ${meLogin.token}` } },
+              { ...settings, connections: ME_CONNECTIONS },
+            )),
+            name: `naive floor GET ${ME_PATH}, ${ME_CONNECTIONS} conn`,
+          };
+          targets.push(floorMe);
+        }
+        await floor.stop();
       }
       for (const target of targets) failures.push(...loadFailures(target));
       if (!api.isRunning) failures.push(`the API exited during the run\n${api.outputText()}`);
@@ -297,6 +357,9 @@ export const authScenario: Scenario = {
           `latency without queueing); /me: ${ME_CONNECTIONS} connections with one ` +
           `access token. The API runs with NODE_ENV=test, LOG_LEVEL=${API_LOG_LEVEL} and the default libuv ` +
           'threadpool (4 threads), and shares the cores with autocannon (loader CPU).',
+        'note: naive floor: bare Fastify 5 + jose HS256 verify of the same token + one Redis MGET (denylist ' +
+          "and session keys) per request, answering the API's /me body as a fixed text; measured after the " +
+          'API with the same token and connections, the API idle meanwhile.',
       ];
       summary.push(...cpuLines(targets));
       for (const rate of rates) {
@@ -360,6 +423,26 @@ export const authScenario: Scenario = {
             `p95 ${fixed(me.load.latency.p95)} ms / p99 ${fixed(me.load.latency.p99)} ms`,
           `target check: /me ${fixed(me.load.requestsPerSec, 0)} req/s (aim >= ${AIM_ME_REQUESTS_PER_SEC}): ${verdict}`,
         );
+        const p99Verdict = me.load.latency.p99 < AIM_ME_P99_MS ? 'PASS' : 'FAIL';
+        extra.meP99Target = p99Verdict;
+        summary.push(
+          `target check: /me p99 ${fixed(me.load.latency.p99, 1)} ms (aim < ${AIM_ME_P99_MS} ms, ` +
+            `${ME_CONNECTIONS} connections): ${p99Verdict}`,
+        );
+      }
+      if (me && floorMe) {
+        const ratio = me.load.requestsPerSec / floorMe.load.requestsPerSec;
+        const verdict = ratio >= AIM_ME_RATIO_TO_FLOOR ? 'PASS' : 'FAIL';
+        Object.assign(extra, {
+          floorRequestsPerSec: floorMe.load.requestsPerSec,
+          floorP99Ms: floorMe.load.latency.p99,
+          meRatioToFloor: ratio,
+          meFloorTarget: verdict,
+        });
+        summary.push(
+          `target check: Rampart /me ÷ naive floor ${fixed(ratio)} (${fixed(me.load.requestsPerSec, 0)} / ` +
+            `${fixed(floorMe.load.requestsPerSec, 0)} req/s, aim >= ${fixed(AIM_ME_RATIO_TO_FLOOR, 1)}): ${verdict}`,
+        );
       }
       if (login) {
         summary.push(
@@ -380,6 +463,7 @@ export const authScenario: Scenario = {
         extra,
       };
     } finally {
+      await floor?.stop();
       await api?.stop();
       await cleanUpBenchAccounts(settings, 'auth', {
         db: connected ? db : undefined,
