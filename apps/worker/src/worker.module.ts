@@ -3,9 +3,12 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AuditLogModule } from '@rampart/audit';
 import { ConfigModule, type WorkerConfigShape } from '@rampart/config';
 import { DbModule } from '@rampart/db';
+import { GuardrailTelemetryModule } from '@rampart/guardrail-telemetry';
+import { IncidentLogModule } from '@rampart/incidents';
 import { JobsModule, type QueueProcessor } from '@rampart/jobs';
 import { MetricsModule, httpLoggerModule } from '@rampart/observability';
 import { OutboxModule } from '@rampart/outbox';
+import { RolloutTransitionsModule } from '@rampart/rollouts';
 import { SendPasswordResetLink } from './accounts/send-password-reset-link';
 import { SendVerificationLink } from './accounts/send-verification-link';
 import { StartRegistration } from './accounts/start-registration';
@@ -19,6 +22,7 @@ import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedules } from './maintenance/maintenance.schedules';
 import { PurgeExpired } from './maintenance/purge-expired';
 import { SweepOutbox } from './maintenance/sweep-outbox';
+import { EvaluateRollouts } from './rollouts/evaluate-rollouts';
 import { QueueConsumers } from './queues/queue-consumers';
 import { QUEUE_PROCESSORS } from './queues/queue-processors.token';
 import { QueueMetrics } from './queues/queue.metrics';
@@ -40,6 +44,9 @@ export class WorkerModule {
         JobsModule,
         OutboxModule,
         AuditLogModule,
+        GuardrailTelemetryModule,
+        IncidentLogModule,
+        RolloutTransitionsModule,
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [WorkerHealthController],
@@ -54,6 +61,7 @@ export class WorkerModule {
         SweepOutbox,
         PurgeExpired,
         MaintenanceMetrics,
+        EvaluateRollouts,
         ...PROCESSORS,
         {
           provide: QUEUE_PROCESSORS,

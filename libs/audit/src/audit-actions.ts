@@ -38,6 +38,10 @@ export const AUDIT_ACTIONS = {
   'rollout.advanced': 'rollout',
   'rollout.rolled_back': 'rollout',
   'rollout.completed': 'rollout',
+  /** The worker's evaluation gave a stage without enough data more time. */
+  'rollout.hold_extended': 'rollout',
+  /** The worker's evaluation saw a guardrail start or stop breaching (not yet long enough to act). */
+  'rollout.guardrails_changed': 'rollout',
   /** Ended by someone else's kill switch or whole-set rollback, which a rollout must never block. */
   'rollout.aborted': 'rollout',
 } as const satisfies Record<string, AuditTargetType | null>;

@@ -164,6 +164,7 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfigShape {
     heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
     concurrency: { maintenance: env.WORKER_MAINTENANCE_CONCURRENCY, email: env.WORKER_EMAIL_CONCURRENCY },
     lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+    rolloutEvaluationIntervalMs: env.ROLLOUT_EVALUATION_INTERVAL_MS,
     smtp: {
       host: env.SMTP_HOST,
       port: env.SMTP_PORT,

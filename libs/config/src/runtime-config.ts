@@ -70,6 +70,8 @@ export interface WorkerConfigShape extends RuntimeConfigShape {
   concurrency: { maintenance: number; email: number };
   /** How long a job's lock lasts: a worker killed mid-job has its job run again after this. */
   lockDurationMs: number;
+  /** How often the worker evaluates every running rollout's guardrails. */
+  rolloutEvaluationIntervalMs: number;
   smtp: {
     host: string;
     port: number;

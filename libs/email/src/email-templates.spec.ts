@@ -27,6 +27,15 @@ const samples: { [T in EmailTemplate]: EmailTemplateParams[T] } = {
   [EmailTemplate.MfaReset]: { occurredAt: '2026-11-22T08:30:00Z' },
   [EmailTemplate.AdminAlert]: { title: 'Queue backlog', message: 'The mail queue holds 1200 jobs.' },
   [EmailTemplate.RegistrationAttempt]: { occurredAt: '2026-11-22T09:30:00Z' },
+  [EmailTemplate.RolloutRolledBack]: {
+    flagKey: 'new-checkout',
+    targetVariant: 'on',
+    stage: 'stage 2 (1 %)',
+    reason: 'breaching for their whole duration: error-rate (4.1 % > 1 %)',
+    rolloutId: '7d1c0e0a-0000-4000-8000-000000000001',
+    incidentId: '7d1c0e0a-0000-4000-8000-000000000002',
+    occurredAt: '2026-11-22T10:00:00Z',
+  },
 };
 
 function render<T extends EmailTemplate>(template: T, params: EmailTemplateParams[T] = samples[template]) {
@@ -168,6 +177,26 @@ describe('renderEmail: content', () => {
     expect(mail.text).toContain('Queue backlog\n\nLine one\nLine two');
     expect(mail.html).toContain('Queue backlog</h1>');
     expect(mail.html).toContain('Line one<br>Line two');
+  });
+
+  it('rollout rolled back names the flag, the stage, the reason and links the incident', () => {
+    const mail = render(EmailTemplate.RolloutRolledBack);
+    expect(mail.subject).toBe('Rampart: rollout of new-checkout rolled back');
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain('stage 2 (1 %)');
+      expect(part).toContain(part === mail.html ? '4.1 % &gt; 1 %' : '4.1 % > 1 %');
+      expect(part).toContain('/incidents/7d1c0e0a-0000-4000-8000-000000000002');
+    }
+  });
+
+  it('escapes a rollout rollback reason in HTML and keeps it as written in text', () => {
+    const mail = render(EmailTemplate.RolloutRolledBack, {
+      ...samples[EmailTemplate.RolloutRolledBack],
+      reason: '<script>alert(1)</script>',
+    });
+    expect(mail.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(mail.html).not.toContain('<script');
+    expect(mail.text).toContain('<script>alert(1)</script>');
   });
 
   it('repeats the call-to-action URL as text next to the button', () => {
@@ -335,7 +364,7 @@ describe('isEmailTemplate', () => {
 });
 
 describe('EMAIL_TEMPLATES', () => {
-  it('lists exactly the eight templates', () => {
+  it('lists exactly the nine templates', () => {
     expect([...EMAIL_TEMPLATES].sort()).toEqual([
       'admin-alert',
       'lockout-notice',
@@ -343,6 +372,7 @@ describe('EMAIL_TEMPLATES', () => {
       'mfa-reset',
       'password-reset',
       'registration-attempt',
+      'rollout-rolled-back',
       'security-alert',
       'verification',
     ]);

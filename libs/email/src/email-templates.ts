@@ -21,6 +21,7 @@ export const EmailTemplate = {
   MfaReset: 'mfa-reset',
   AdminAlert: 'admin-alert',
   RegistrationAttempt: 'registration-attempt',
+  RolloutRolledBack: 'rollout-rolled-back',
 } as const;
 export type EmailTemplate = (typeof EmailTemplate)[keyof typeof EmailTemplate];
 
@@ -44,6 +45,19 @@ export interface EmailTemplateParams {
   [EmailTemplate.AdminAlert]: { title: string; message: string };
   /** Someone tried to register an address that already has an account (sent instead of an error). */
   [EmailTemplate.RegistrationAttempt]: { /** ISO 8601 */ occurredAt: string };
+  /** The worker rolled a rollout back on its guardrails; sent to every active operator and admin. */
+  [EmailTemplate.RolloutRolledBack]: {
+    flagKey: string;
+    targetVariant: string;
+    /** e.g. `stage 2 (25 %)` */
+    stage: string;
+    /** The guardrails' reason, with their figures. */
+    reason: string;
+    rolloutId: string;
+    incidentId: string;
+    /** ISO 8601 */
+    occurredAt: string;
+  };
 }
 
 export interface RenderedEmail {
@@ -185,6 +199,21 @@ const renderers: { [T in EmailTemplate]: Renderer<T> } = {
         'If you did not ask for this, contact your administrator and reset your password right away.',
       ],
       action: { label: 'Reset password', url: `${appUrl}/forgot-password` },
+    }),
+
+  [EmailTemplate.RolloutRolledBack]: (
+    { flagKey, targetVariant, stage, reason, rolloutId, incidentId, occurredAt },
+    { appUrl, productName },
+  ) =>
+    compose(productName, {
+      subject: `${productName}: rollout of ${headerSafe(flagKey)} rolled back`,
+      heading: `Rollout of ${flagKey} rolled back`,
+      paragraphs: [
+        `At ${formatUtc(occurredAt)} the rollout of ${flagKey} to "${targetVariant}" was rolled back at ${stage}: every user is served the control again.`,
+        `Why: ${reason}.`,
+        `An incident was opened with the evidence (incident ${incidentId}, rollout ${rolloutId}).`,
+      ],
+      action: { label: 'Open the incident', url: `${appUrl}/incidents/${encodeURIComponent(incidentId)}` },
     }),
 
   [EmailTemplate.AdminAlert]: ({ title, message }, { productName }) =>

@@ -19,6 +19,8 @@ export {
   type OutboxSweepResult,
   type PurgePayload,
   type PurgeResult,
+  type RolloutEvaluationOutcome,
+  type RolloutsEvaluateResult,
   type SendEmailPayload,
   type RegistrationRequestedPayload,
   type AddressRequestPayload,

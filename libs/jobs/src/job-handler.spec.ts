@@ -44,7 +44,12 @@ describe('processorProblems', () => {
       JobName.VerificationResendRequested,
       JobName.PasswordResetRequested,
     ]);
-    expect(maintenanceJobs).toEqual([JobName.Heartbeat, JobName.OutboxSweep, JobName.Purge]);
+    expect(maintenanceJobs).toEqual([
+      JobName.Heartbeat,
+      JobName.OutboxSweep,
+      JobName.Purge,
+      JobName.RolloutsEvaluate,
+    ]);
   });
 
   it('names a processor for a queue the worker does not consume', () => {

@@ -17,6 +17,8 @@ export const JobName = {
   OutboxSweep: 'maintenance.outbox-sweep',
   /** Deletes expired rows of one kind (a purge target), reporting how many. */
   Purge: 'maintenance.purge',
+  /** Evaluates every running rollout's guardrails and applies what they decide, as `system:rollouts`. */
+  RolloutsEvaluate: 'rollouts.evaluate',
   /** Sends one outbox mail over SMTP, at most once per success. */
   SendEmail: 'email.send',
   /**
@@ -68,6 +70,20 @@ export interface PurgeResult {
   removed: number;
 }
 
+/** One rollout's outcome in an evaluation run. */
+export interface RolloutEvaluationOutcome {
+  rolloutId: string;
+  /** What the guardrails decided (see evaluateRollout), or `error` when evaluating failed. */
+  decision: string;
+  /** Whether this run wrote it; false when another worker moved the rollout first or nothing changed. */
+  applied: boolean;
+}
+
+export interface RolloutsEvaluateResult {
+  evaluated: number;
+  outcomes: RolloutEvaluationOutcome[];
+}
+
 export interface SendEmailPayload {
   outboxId: string;
 }
@@ -101,6 +117,7 @@ export interface JobPayloads {
   [JobName.Heartbeat]: HeartbeatPayload;
   [JobName.OutboxSweep]: Record<string, never>;
   [JobName.Purge]: PurgePayload;
+  [JobName.RolloutsEvaluate]: Record<string, never>;
   [JobName.SendEmail]: SendEmailPayload;
   [JobName.RegistrationRequested]: RegistrationRequestedPayload;
   [JobName.VerificationResendRequested]: AddressRequestPayload;
@@ -112,6 +129,7 @@ export interface JobResults {
   [JobName.Heartbeat]: HeartbeatResult;
   [JobName.OutboxSweep]: OutboxSweepResult;
   [JobName.Purge]: PurgeResult;
+  [JobName.RolloutsEvaluate]: RolloutsEvaluateResult;
   [JobName.SendEmail]: SendEmailResult;
   [JobName.RegistrationRequested]: AccountRequestResult;
   [JobName.VerificationResendRequested]: AccountRequestResult;
@@ -127,6 +145,8 @@ export const JOBS = {
   [JobName.Heartbeat]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
   [JobName.OutboxSweep]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
   [JobName.Purge]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
+  // On the maintenance queue: one short, idempotent run per interval; a failed run is simply the next.
+  [JobName.RolloutsEvaluate]: { queue: QueueName.Maintenance, options: RetryPreset.housekeeping },
   [JobName.SendEmail]: { queue: QueueName.Email, options: RetryPreset.delivery },
   // On the email queue: each of them exists to end in a mail, and the queue's consumers already run.
   [JobName.RegistrationRequested]: { queue: QueueName.Email, options: RetryPreset.accountRequest },

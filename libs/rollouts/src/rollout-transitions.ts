@@ -33,6 +33,8 @@ export interface Transition {
   action: AuditAction;
   reason: string;
   changes(rollout: Rollout, plan: RolloutPlan, flagBefore: Flag | undefined): RolloutChanges;
+  /** What the decision was based on (an evaluation's figures), stored with the decision. */
+  evidence?: Record<string, unknown>;
   flag?: FlagStep;
   /** More writes in the same unit (an incident), given the flag-set version written, if any. */
   also?(unit: UnitOfWork, rollout: Rollout, flagVersion: number | null): Promise<Record<string, unknown>>;
@@ -116,7 +118,12 @@ export class RolloutTransitions {
           decision: transition.decision,
           reason: transition.reason,
           actor: actorName(transition.actor),
-          evidence: { stageIndex: updated.stageIndex, status: updated.status, ...extra },
+          evidence: {
+            ...transition.evidence,
+            stageIndex: updated.stageIndex,
+            status: updated.status,
+            ...extra,
+          },
           flagVersion,
         },
         unit.tx,

@@ -8,6 +8,7 @@ import {
   type QueueProcessor,
   WORKER_HEARTBEAT_COMPONENT,
 } from '@rampart/jobs';
+import { EvaluateRollouts } from '../rollouts/evaluate-rollouts';
 import { WorkerInstance } from '../worker-instance';
 import { MaintenanceMetrics } from './maintenance.metrics';
 import { PurgeExpired } from './purge-expired';
@@ -24,6 +25,7 @@ export class MaintenanceProcessor implements QueueProcessor<typeof QueueName.Mai
     private readonly sweepOutbox: SweepOutbox,
     private readonly purgeExpired: PurgeExpired,
     private readonly metrics: MaintenanceMetrics,
+    private readonly evaluateRollouts: EvaluateRollouts,
   ) {}
 
   readonly handlers = {
@@ -34,5 +36,6 @@ export class MaintenanceProcessor implements QueueProcessor<typeof QueueName.Mai
     },
     [JobName.OutboxSweep]: () => this.sweepOutbox.run(),
     [JobName.Purge]: ({ target }: PurgePayload) => this.purgeExpired.run(target),
+    [JobName.RolloutsEvaluate]: () => this.evaluateRollouts.run(),
   };
 }

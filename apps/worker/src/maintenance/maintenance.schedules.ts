@@ -38,6 +38,12 @@ export class MaintenanceSchedules implements OnApplicationBootstrap {
         data: {},
         repeat: { every: this.config.outbox.sweepIntervalMs },
       },
+      {
+        id: JobName.RolloutsEvaluate,
+        job: JobName.RolloutsEvaluate,
+        data: {},
+        repeat: { every: this.config.rolloutEvaluationIntervalMs },
+      },
       ...Object.values(PurgeTarget).map((target): Schedule => ({
         id: `${JobName.Purge}:${target}`,
         job: JobName.Purge,
