@@ -91,6 +91,10 @@ export const EXPORTED_METRICS = {
   queue_jobs: { type: 'gauge', apps: WORKER, labels: ['queue', 'state'] },
   queue_oldest_waiting_age_seconds: { type: 'gauge', apps: WORKER, labels: ['queue'] },
   worker_heartbeat_timestamp_seconds: { type: 'gauge', apps: WORKER, labels: [] },
+  rollout_decisions_total: { type: 'counter', apps: WORKER, labels: ['decision'] },
+  rollout_rollbacks_total: { type: 'counter', apps: WORKER, labels: [] },
+  rollout_evaluation_errors_total: { type: 'counter', apps: WORKER, labels: [] },
+  rollouts_running: { type: 'gauge', apps: WORKER, labels: [] },
 } as const satisfies Record<string, ExportedMetric>;
 
 export type ExportedMetricName = keyof typeof EXPORTED_METRICS;

@@ -23,6 +23,7 @@ import { MaintenanceSchedules } from './maintenance/maintenance.schedules';
 import { PurgeExpired } from './maintenance/purge-expired';
 import { SweepOutbox } from './maintenance/sweep-outbox';
 import { EvaluateRollouts } from './rollouts/evaluate-rollouts';
+import { RolloutEvaluationMetrics } from './rollouts/rollout-evaluation.metrics';
 import { QueueConsumers } from './queues/queue-consumers';
 import { QUEUE_PROCESSORS } from './queues/queue-processors.token';
 import { QueueMetrics } from './queues/queue.metrics';
@@ -61,6 +62,7 @@ export class WorkerModule {
         SweepOutbox,
         PurgeExpired,
         MaintenanceMetrics,
+        RolloutEvaluationMetrics,
         EvaluateRollouts,
         ...PROCESSORS,
         {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Flag } from '@rampart/flag-evaluation';
 import { FlagSets } from '@rampart/flag-store';
 import { BUCKET_MS, TelemetryStore, bucketStart } from '@rampart/guardrail-telemetry';
+import { Metrics } from '@rampart/observability';
 import { LATENCY_BUCKET_COUNT, type Guardrail } from '@rampart/rollout-guardrails';
 import type { UserPrincipal } from '../../../apps/api/src/identity/principal';
 import { CreateRollout } from '../../../apps/api/src/rollouts/use-cases/create-rollout';
@@ -10,6 +11,7 @@ import { EvaluateRollouts } from '../../../apps/worker/src/rollouts/evaluate-rol
 import { booleanFlag, createActiveUser } from '../../factories';
 import { useApi, useWorker } from '../support/apps';
 import { useDatabase } from '../support/data-stores';
+import { parseExposition } from '../../support/prometheus-text';
 
 /**
  * The worker's rollout evaluation against the real PostgreSQL and Redis: a rollout started through the
@@ -120,17 +122,32 @@ describe('rollouts: the worker evaluates guardrails and applies the decision', (
   };
   const outcomeOf = async (rolloutId: string, now: number) =>
     (await evaluator().run(now)).outcomes.find((outcome) => outcome.rolloutId === rolloutId);
+  const scrape = async () => parseExposition((await worker.get(Metrics).render()).body);
+  /**
+   * One run, with how far it moved the rollout counters. Every running rollout is evaluated, other
+   * tests' included, so the expected counts come from this run's applied outcomes, not from 1.
+   */
+  const runCounted = async (rolloutId: string, now: number) => {
+    const before = await scrape();
+    const { outcomes } = await evaluator().run(now);
+    const after = await scrape();
+    const moved = (name: string, labels?: Record<string, string>) =>
+      after.value(name, labels) - before.value(name, labels);
+    const applied = (decision: string) =>
+      outcomes.filter((outcome) => outcome.applied && outcome.decision === decision).length;
+    return { outcome: outcomes.find((outcome) => outcome.rolloutId === rolloutId), moved, applied };
+  };
 
   it('advances a stage whose traffic is healthy, as system:rollouts with the evidence', async () => {
     const { flag, rollout, firstBucket } = await running();
     await report(flag.key, 'on', firstBucket, { requests: 500, errors: 1 });
     await report(flag.key, 'off', firstBucket, { requests: 500, errors: 1 });
 
-    expect(await outcomeOf(rollout.id, firstBucket + BUCKET_MS)).toEqual({
-      rolloutId: rollout.id,
-      decision: 'advance',
-      applied: true,
-    });
+    const { outcome, moved, applied } = await runCounted(rollout.id, firstBucket + BUCKET_MS);
+    expect(outcome).toEqual({ rolloutId: rollout.id, decision: 'advance', applied: true });
+    expect(moved('rollout_decisions_total', { decision: 'advance' })).toBe(applied('advance'));
+    expect(applied('advance')).toBeGreaterThanOrEqual(1);
+    expect(moved('rollout_rollbacks_total')).toBe(applied('rollback'));
     expect(await rolloutRow(rollout.id)).toMatchObject({ status: 'running', stage_index: 1 });
     const last = (await decisions(rollout.id)).at(-1)!;
     expect(last).toMatchObject({ decision: 'advanced', actor: 'system:rollouts' });
@@ -150,10 +167,11 @@ describe('rollouts: the worker evaluates guardrails and applies the decision', (
       decision: 'continue',
       applied: true,
     });
-    expect(await outcomeOf(rollout.id, firstBucket + 2 * BUCKET_MS)).toMatchObject({
-      decision: 'rollback',
-      applied: true,
-    });
+    const { outcome, moved, applied } = await runCounted(rollout.id, firstBucket + 2 * BUCKET_MS);
+    expect(outcome).toMatchObject({ decision: 'rollback', applied: true });
+    expect(applied('rollback')).toBeGreaterThanOrEqual(1);
+    expect(moved('rollout_decisions_total', { decision: 'rollback' })).toBe(applied('rollback'));
+    expect(moved('rollout_rollbacks_total')).toBe(applied('rollback'));
 
     expect(await rolloutRow(rollout.id)).toMatchObject({ status: 'rolled_back' });
     const flagAfter = await flagNow(flag.key);

@@ -17,6 +17,7 @@ import {
   servingWhenComplete,
 } from '@rampart/rollout-guardrails';
 import { describeStage, RolloutTransitions, type Transition, stageAt } from '@rampart/rollouts';
+import { RolloutEvaluationMetrics } from './rollout-evaluation.metrics';
 
 /** Who the worker's decisions are recorded as, in rollout_decisions and the audit log. */
 export const ROLLOUTS_ACTOR: AuditActor = 'system:rollouts';
@@ -52,15 +53,18 @@ export class EvaluateRollouts {
     private readonly transitions: RolloutTransitions,
     private readonly incidents: IncidentLog,
     private readonly outbox: EmailOutbox,
+    private readonly metrics: RolloutEvaluationMetrics,
   ) {}
 
   /** `now` is for tests that evaluate buckets ahead of the clock; the job passes nothing. */
   async run(now: number = Date.now()): Promise<RolloutsEvaluateResult> {
-    const { items } = await this.rollouts.list({
+    const { items, total } = await this.rollouts.list({
       status: 'running',
       page: 1,
       pageSize: MAX_ROLLOUTS_PER_RUN,
     });
+    // All running, not only the page evaluated: a count stuck at the page size would hide the backlog.
+    this.metrics.recordRunning(total);
     const outcomes: RolloutEvaluationOutcome[] = [];
     for (const rollout of items) {
       try {
@@ -68,6 +72,7 @@ export class EvaluateRollouts {
       } catch (error) {
         // One rollout's failure (its flag gone, Redis slow) must not keep the others from being judged.
         this.logger.error(`evaluating rollout ${rollout.id} failed: ${String(error)}`);
+        this.metrics.recordError();
         outcomes.push({ rolloutId: rollout.id, decision: 'error', applied: false });
       }
     }
@@ -97,6 +102,7 @@ export class EvaluateRollouts {
     if (!transition) return { ...outcome, applied: false };
     try {
       await this.transitions.apply(transition);
+      this.metrics.recordApplied(evaluation.decision);
       if (evaluation.decision === 'rollback') {
         this.logger.warn(`rollout ${rollout.id} of ${rollout.flagKey} rolled back: ${evaluation.reason}`);
       }

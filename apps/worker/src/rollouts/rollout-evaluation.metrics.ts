@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { Metrics } from '@rampart/observability';
+import { ROLLOUT_DECISIONS, type RolloutDecision } from '@rampart/rollout-guardrails';
+
+/**
+ * The worker's rollout evaluation (job `rollouts.evaluate`):
+ * - `rollout_decisions_total{decision}`: decisions the worker applied. One another writer made first
+ *   (stale) is not counted, nor a `continue` that changed nothing: a `continue` counts only when it
+ *   recorded a change of guardrail state (a breach starting or ending), so the rate of `continue` is the
+ *   rate of guardrail state changes rather than of evaluation runs;
+ * - `rollout_rollbacks_total`: automatic rollbacks applied (also in the above, kept apart to alert on);
+ * - `rollout_evaluation_errors_total`: rollouts whose evaluation threw;
+ * - `rollouts_running`: running rollouts seen at the last evaluation run.
+ */
+@Injectable()
+export class RolloutEvaluationMetrics {
+  private readonly decisions;
+  private readonly rollbacks;
+  private readonly errors;
+  private readonly running;
+
+  constructor(metrics: Metrics) {
+    this.decisions = metrics.counter({
+      name: 'rollout_decisions_total',
+      help: 'Rollout decisions the worker applied, by decision.',
+      labelNames: ['decision'],
+    });
+    this.rollbacks = metrics.counter({
+      name: 'rollout_rollbacks_total',
+      help: 'Rollouts the worker rolled back automatically.',
+    });
+    this.errors = metrics.counter({
+      name: 'rollout_evaluation_errors_total',
+      help: 'Rollouts whose evaluation by the worker failed with an error.',
+    });
+    this.running = metrics.gauge({
+      name: 'rollouts_running',
+      help: 'Running rollouts seen at the last evaluation run.',
+    });
+    // Every decision from zero, so a first rollback is a visible increase rather than a new series.
+    for (const decision of ROLLOUT_DECISIONS) this.decisions.inc({ decision }, 0);
+    this.rollbacks.inc(0);
+    this.errors.inc(0);
+  }
+
+  recordApplied(decision: RolloutDecision): void {
+    this.decisions.inc({ decision });
+    if (decision === 'rollback') this.rollbacks.inc();
+  }
+
+  recordError(): void {
+    this.errors.inc();
+  }
+
+  recordRunning(count: number): void {
+    this.running.set(count);
+  }
+}
