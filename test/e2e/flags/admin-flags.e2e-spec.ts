@@ -1,9 +1,8 @@
-import { type FlagFixture, booleanFlag, createActiveUser } from '../../factories';
+import { type FlagFixture, booleanFlag } from '../../factories';
 import { appEnv } from '../../support/app-env';
-import { startApiInProcess } from '../../support/in-process-api';
 import { type ApiAnswer, callApi } from '../support/api-call';
 import { AppProcess } from '../support/app-process';
-import { signIn, signInWithMfa } from '../support/sign-in';
+import { createRoleAccounts, signInRoles } from '../support/role-sessions';
 
 interface FlagBody {
   version: number;
@@ -24,16 +23,9 @@ describe('flags admin API over two processes', () => {
   let viewer: string;
 
   beforeAll(async () => {
-    const factory = await startApiInProcess(env);
-    const users = await Promise.all([
-      createActiveUser(factory.app, { role: 'admin' }),
-      createActiveUser(factory.app, { role: 'operator' }),
-      createActiveUser(factory.app, { role: 'viewer' }),
-    ]).finally(() => factory.close());
+    const accounts = await createRoleAccounts(env);
     [a, b] = await Promise.all([AppProcess.start('api', env), AppProcess.start('api', env)]);
-    admin = (await signInWithMfa(a.url, users[0])).accessToken;
-    operator = (await signIn(a.url, users[1])).accessToken;
-    viewer = (await signIn(b.url, users[2])).accessToken;
+    ({ admin, operator, viewer } = await signInRoles(a.url, accounts));
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

@@ -1,10 +1,8 @@
 import fc from 'fast-check';
-import { createActiveUser } from '../../factories';
 import { appEnv } from '../../support/app-env';
-import { startApiInProcess } from '../../support/in-process-api';
 import { type ApiAnswer, callApi } from '../support/api-call';
 import { AppProcess } from '../support/app-process';
-import { signIn, signInWithMfa } from '../support/sign-in';
+import { createRoleAccounts, signInRoles } from '../support/role-sessions';
 
 const GHOST = '6f1c1a6e-8d2a-4a8e-9a5e-2f4f0e0b7c11';
 const PROBLEM_JSON = 'application/problem+json';
@@ -21,16 +19,9 @@ describe('incidents admin API', () => {
   let viewer: string;
 
   beforeAll(async () => {
-    const factory = await startApiInProcess(env);
-    const users = await Promise.all([
-      createActiveUser(factory.app, { role: 'admin' }),
-      createActiveUser(factory.app, { role: 'operator' }),
-      createActiveUser(factory.app, { role: 'viewer' }),
-    ]).finally(() => factory.close());
+    const accounts = await createRoleAccounts(env);
     api = await AppProcess.start('api', env);
-    admin = (await signInWithMfa(api.url, users[0])).accessToken;
-    operator = (await signIn(api.url, users[1])).accessToken;
-    viewer = (await signIn(api.url, users[2])).accessToken;
+    ({ admin, operator, viewer } = await signInRoles(api.url, accounts));
   });
   afterAll(async () => {
     await api?.stop();

@@ -1,9 +1,8 @@
-import { booleanFlag, createActiveUser, uniqueFlagKey } from '../../factories';
+import { booleanFlag, uniqueFlagKey } from '../../factories';
 import { appEnv } from '../../support/app-env';
-import { startApiInProcess } from '../../support/in-process-api';
 import { type ApiAnswer, callApi } from '../support/api-call';
 import { AppProcess } from '../support/app-process';
-import { signIn, signInWithMfa } from '../support/sign-in';
+import { createRoleAccounts, signInRoles } from '../support/role-sessions';
 
 const GHOST = '6f1c1a6e-8d2a-4a8e-9a5e-2f4f0e0b7c11';
 const PROBLEM_JSON = 'application/problem+json';
@@ -24,16 +23,9 @@ describe('rollouts admin API', () => {
   let serverKey: string;
 
   beforeAll(async () => {
-    const factory = await startApiInProcess(env);
-    const users = await Promise.all([
-      createActiveUser(factory.app, { role: 'admin' }),
-      createActiveUser(factory.app, { role: 'operator' }),
-      createActiveUser(factory.app, { role: 'viewer' }),
-    ]).finally(() => factory.close());
+    const accounts = await createRoleAccounts(env);
     [a, b] = await Promise.all([AppProcess.start('api', env), AppProcess.start('api', env)]);
-    admin = (await signInWithMfa(a.url, users[0])).accessToken;
-    operator = (await signIn(a.url, users[1])).accessToken;
-    viewer = (await signIn(a.url, users[2])).accessToken;
+    ({ admin, operator, viewer } = await signInRoles(a.url, accounts));
     const key = await call('POST', '/v1/admin/sdk-keys', admin, { name: 'e2e rollouts', kind: 'server' });
     expect(key.status).toBe(201);
     serverKey = key.body.key as string;
