@@ -12,6 +12,15 @@ export const LATENCY_BUCKET_BOUNDS_MS = [
 /** Counts per latency bucket: one per bound, then one for requests slower than the last bound. */
 export const LATENCY_BUCKET_COUNT = LATENCY_BUCKET_BOUNDS_MS.length + 1;
 
+/**
+ * The telemetry protocol's time bucket: a guarded service reports counts per flag, variant and 10-s
+ * bucket, and Rampart stores them in buckets of the same width.
+ */
+export const TELEMETRY_BUCKET_MS = 10_000;
+
+/** Most reports in one batch: 500 of about 150 bytes each stay far under the API's body limit. */
+export const MAX_REPORTS_PER_BATCH = 500;
+
 /** Ceilings that keep a forged or corrupt report from overflowing sums: far above any real 10 s bucket. */
 const MAX_BUCKET_COUNT = 1e9;
 const MAX_INSTANCES_PER_BUCKET = 1_000;
