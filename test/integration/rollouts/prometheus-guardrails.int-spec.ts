@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
 import { RolloutRepository } from '@rampart/db';
 import { FlagSets } from '@rampart/flag-store';
+import { DomainError } from '@rampart/http';
 import { Metrics } from '@rampart/observability';
 import type { GuardrailEvidence, PrometheusGuardrail, RolloutEvaluation } from '@rampart/rollout-guardrails';
 import type { UserPrincipal } from '../../../apps/api/src/identity/principal';
@@ -228,6 +229,39 @@ describe('rollouts: prometheus guardrails judged through a real Prometheus', () 
     expect(manySeries?.status).toBe('insufficient');
     expect(manySeries?.summary).toContain('query must return one series, it returned 2');
     expect(await queryErrors('several_series')).toBeGreaterThan(severalBefore);
+  });
+
+  it('refuses a plan whose query has no {{variant}} or an unknown variable, naming the field', async () => {
+    const flag = booleanFlag({ defaultVariant: 'off' });
+    const sets = api.get(FlagSets);
+    const setup = await sets.current();
+    await sets.commit({
+      expectedVersion: setup.version,
+      precondition: 'body',
+      actor: 'system:tests',
+      reason: 'test setup',
+      apply: (content) => ({ ...content, flags: { ...content.flags, [flag.key]: flag as never } }),
+    });
+    const guardrails = [{ ...errorShare, query: 'sum(rate(x{ns="{{namespace}}"}[{{window}}]))' }];
+    const stage = {
+      percentage: 100,
+      segments: [],
+      holdMs: 1_000,
+      extensionMs: 1_000,
+      maxExtensions: 0,
+      guardrails,
+    };
+    const refused = (await api
+      .get(CreateRollout)
+      .execute({ actor: operator, flagKey: flag.key, targetVariant: 'on', plan: { stages: [stage] } })
+      .catch((error: unknown) => error)) as DomainError;
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused.code).toBe('validation_failed');
+    const errors = refused.extensions.errors as Record<string, string[]>;
+    expect(Object.keys(errors)).toEqual(['plan.stages[0].guardrails[0].query']);
+    expect(errors['plan.stages[0].guardrails[0].query']!.join(' ')).toMatch(
+      /\{\{namespace\}\}.*\{\{variant\}\}/s,
+    );
   });
 
   // Last: it stops the file's Prometheus.
