@@ -21,14 +21,14 @@ export interface QueriedRollout {
   controlVariant: string;
 }
 
-interface Endpoint {
+export interface PrometheusEndpoint {
   /** `<base>/api/v1/query`, without credentials (fetch refuses a URL with them). */
   queryUrl: string;
   headers: Record<string, string>;
 }
 
 /** Basic-auth credentials in the configured URL become a header; the URL used never carries them. */
-function endpointOf(base: string): Endpoint {
+export function prometheusEndpoint(base: string): PrometheusEndpoint {
   const url = new URL(base);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (url.username || url.password) {
@@ -51,7 +51,7 @@ const noData = (error: string): PrometheusReading => ({ value: null, samples: nu
 @Injectable()
 export class PrometheusGuardrails {
   private readonly logger = new Logger(PrometheusGuardrails.name);
-  private readonly endpoint: Endpoint | null;
+  private readonly endpoint: PrometheusEndpoint | null;
   private readonly timeoutMs: number;
   private warnedUnconfigured = false;
 
@@ -59,7 +59,8 @@ export class PrometheusGuardrails {
     config: WorkerConfig,
     private readonly metrics: RolloutEvaluationMetrics,
   ) {
-    this.endpoint = config.rolloutPrometheus.url === null ? null : endpointOf(config.rolloutPrometheus.url);
+    this.endpoint =
+      config.rolloutPrometheus.url === null ? null : prometheusEndpoint(config.rolloutPrometheus.url);
     this.timeoutMs = config.rolloutPrometheus.timeoutMs;
   }
 
