@@ -95,6 +95,7 @@ export const EXPORTED_METRICS = {
   rollout_rollbacks_total: { type: 'counter', apps: WORKER, labels: [] },
   rollout_evaluation_errors_total: { type: 'counter', apps: WORKER, labels: [] },
   rollouts_running: { type: 'gauge', apps: WORKER, labels: [] },
+  rollout_guardrail_query_errors_total: { type: 'counter', apps: WORKER, labels: ['reason'] },
 } as const satisfies Record<string, ExportedMetric>;
 
 export type ExportedMetricName = keyof typeof EXPORTED_METRICS;

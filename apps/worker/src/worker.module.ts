@@ -23,6 +23,7 @@ import { MaintenanceSchedules } from './maintenance/maintenance.schedules';
 import { PurgeExpired } from './maintenance/purge-expired';
 import { SweepOutbox } from './maintenance/sweep-outbox';
 import { EvaluateRollouts } from './rollouts/evaluate-rollouts';
+import { PrometheusGuardrails } from './rollouts/prometheus-guardrails';
 import { RolloutEvaluationMetrics } from './rollouts/rollout-evaluation.metrics';
 import { QueueConsumers } from './queues/queue-consumers';
 import { QUEUE_PROCESSORS } from './queues/queue-processors.token';
@@ -63,6 +64,7 @@ export class WorkerModule {
         PurgeExpired,
         MaintenanceMetrics,
         RolloutEvaluationMetrics,
+        PrometheusGuardrails,
         EvaluateRollouts,
         ...PROCESSORS,
         {

@@ -165,6 +165,10 @@ export function loadWorkerConfig(source: Env = process.env): WorkerConfigShape {
     concurrency: { maintenance: env.WORKER_MAINTENANCE_CONCURRENCY, email: env.WORKER_EMAIL_CONCURRENCY },
     lockDurationMs: env.WORKER_LOCK_DURATION_MS,
     rolloutEvaluationIntervalMs: env.ROLLOUT_EVALUATION_INTERVAL_MS,
+    rolloutPrometheus: {
+      url: env.ROLLOUT_PROMETHEUS_URL?.replace(/\/+$/, '') ?? null,
+      timeoutMs: env.ROLLOUT_PROMETHEUS_TIMEOUT_MS,
+    },
     smtp: {
       host: env.SMTP_HOST,
       port: env.SMTP_PORT,

@@ -72,6 +72,11 @@ export interface WorkerConfigShape extends RuntimeConfigShape {
   lockDurationMs: number;
   /** How often the worker evaluates every running rollout's guardrails. */
   rolloutEvaluationIntervalMs: number;
+  /**
+   * The Prometheus that prometheus guardrails query (HTTP API base URL, credentials allowed in it);
+   * null: those guardrails have no data. Each instant query gives up after timeoutMs.
+   */
+  rolloutPrometheus: { url: string | null; timeoutMs: number };
   smtp: {
     host: string;
     port: number;

@@ -134,6 +134,9 @@ export const workerEnvSchema = commonEnvSchema.extend({
   EMAIL_PRODUCT_NAME: z.string().min(1).max(64).default('Rampart'),
   OUTBOX_SWEEP_INTERVAL_MS: positiveInt.default(15_000),
   ROLLOUT_EVALUATION_INTERVAL_MS: positiveInt.min(1_000).default(10_000),
+  // Where prometheus guardrails are queried; unset, they have no data (never roll back, never advance).
+  ROLLOUT_PROMETHEUS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ROLLOUT_PROMETHEUS_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
   OUTBOX_SWEEP_AFTER_MS: positiveInt.default(30_000),
   OUTBOX_RETENTION_DAYS: positiveInt.default(30),
   LOGIN_ATTEMPT_RETENTION_DAYS: positiveInt.default(30),

@@ -3,7 +3,7 @@
  * verdict. The rate guardrails (error rate, latency) are one-sided Wilson tests on a count of failing
  * requests; memory is a level; exceptions a count. See evaluate-rollout.ts for what a verdict leads to.
  */
-import type { Guardrail } from './guardrail-schema';
+import type { TelemetryGuardrail } from './guardrail-schema';
 import {
   estimateQuantileMs,
   slowerThan,
@@ -18,11 +18,15 @@ export type GuardrailStatus = (typeof GUARDRAIL_STATUSES)[number];
 
 /** One variant's figures over the span. */
 export interface Measurement {
-  /** Requests (error rate, latency, exceptions) or buckets with memory reports (memory). */
-  samples: number;
+  /**
+   * Requests (error rate, latency, exceptions), buckets with memory reports (memory), or the
+   * samplesQuery's figure (prometheus; null without a samplesQuery or when it returned nothing).
+   */
+  samples: number | null;
   /**
    * The figure a person reads, in the guardrail's unit: error rate (fraction), estimated quantile (ms),
-   * sustained memory (bytes: the lowest of the per-bucket peaks), uncaught exceptions. null without samples.
+   * sustained memory (bytes: the lowest of the per-bucket peaks), uncaught exceptions, or the PromQL
+   * query's figure. null without samples.
    */
   value: number | null;
   /** Errors, or requests slower than the threshold, or exceptions; null for memory. */
@@ -210,9 +214,12 @@ function exceptionsVerdict(target: TelemetryTotals, control: TelemetryTotals): V
   };
 }
 
-/** The guardrail's verdict on the target against the control over [from, to). */
+/**
+ * The guardrail's verdict on the target against the control over [from, to), from Rampart's stored
+ * telemetry. Prometheus guardrails are judged from query results instead (assess-prometheus.ts).
+ */
 export function assessGuardrail(
-  guardrail: Guardrail,
+  guardrail: TelemetryGuardrail,
   target: readonly TelemetryBucket[],
   control: readonly TelemetryBucket[],
   from: number,

@@ -316,7 +316,7 @@ const arbitraryGuardrails: fc.Arbitrary<Guardrail[]> = fc
       aMemoryGuardrail({ windowMs: shared.windowMs, forMs: shared.forMs }),
       anExceptionsGuardrail(),
     ];
-    return all.filter((guardrail) => include.includes(guardrail.kind));
+    return all.filter((guardrail) => (include as readonly string[]).includes(guardrail.kind));
   });
 
 /** Any evaluation of a stage started at T0, up to two hours in, of traffic from 10 minutes before it. */

@@ -1,15 +1,28 @@
 /**
  * The rollout's decision at one moment: roll back, hold on, extend the hold, pause for a person, or
  * advance to the next stage. Pure and deterministic: the caller brings the time, the stage's timing,
- * the telemetry of both variants and the state the previous evaluation returned, and stores the
- * evidence with the decision.
+ * the telemetry of both variants (and, for Prometheus guardrails, what their queries returned) and the
+ * state the previous evaluation returned, and stores the evidence with the decision.
  *
  * Each guardrail is judged twice: over its window ending now (may it roll back?), and over the whole
  * stage so far (has the stage shown it healthy?). Both spans start no earlier than the stage: every
  * figure in a decision is about this stage's exposure.
  */
 import { assessGuardrail, type Assessment, type GuardrailStatus } from './assess-guardrail';
-import type { Guardrail, GuardrailKind } from './guardrail-schema';
+import {
+  assessPrometheusGuardrail,
+  prometheusSpans,
+  type ExternalReadings,
+  type PrometheusReadings,
+} from './assess-prometheus';
+import type {
+  Guardrail,
+  GuardrailKind,
+  PrometheusBreachDirection,
+  PrometheusGuardrail,
+  TelemetryGuardrail,
+} from './guardrail-schema';
+import { usesWindow } from './promql-template';
 import type { TelemetryBucket } from './telemetry';
 
 export const ROLLOUT_DECISIONS = [
@@ -56,14 +69,19 @@ export interface RolloutEvaluationInput {
   control: readonly TelemetryBucket[];
   /** The previous evaluation's `state` ({} for a stage's first). */
   state: RolloutState;
+  /**
+   * What the Prometheus guardrails' queries returned, by guardrail id, over the spans prometheusSpans
+   * gives. A guardrail missing here has no data: insufficient.
+   */
+  external?: ExternalReadings;
 }
 
 /** One guardrail in a decision's evidence: its configuration, its verdict now and over the stage. */
 export interface GuardrailEvidence extends Assessment {
   id: string;
   kind: GuardrailKind;
-  /** Unit of `value` and `threshold`. */
-  unit: 'fraction' | 'ms' | 'bytes' | 'count';
+  /** Unit of `value` and `threshold`; `value` for a PromQL figure, whose unit is the query's. */
+  unit: 'fraction' | 'ms' | 'bytes' | 'count' | 'value';
   threshold: number;
   /** For the rate tests, the share `bound` is compared with: the error-rate threshold, or 1 − quantile. */
   allowedShare: number | null;
@@ -76,6 +94,8 @@ export interface GuardrailEvidence extends Assessment {
   breachingSince: number | null;
   /** The same guardrail over the whole stage so far. */
   stage: Assessment;
+  /** For a prometheus guardrail: the query templates and which side of the threshold breaches. */
+  prometheus?: { query: string; samplesQuery: string | null; breachWhen: PrometheusBreachDirection };
 }
 
 export interface RolloutEvaluation {
@@ -155,21 +175,80 @@ function configurationOf(
         windowMs: null,
         forMs: null,
       };
+    case 'prometheus':
+      return {
+        id,
+        kind,
+        unit: 'value',
+        threshold: guardrail.threshold,
+        allowedShare: null,
+        minSamples: guardrail.minSamples ?? null,
+        confidence: null,
+        windowMs: guardrail.windowMs,
+        forMs: guardrail.forMs,
+        prometheus: {
+          query: guardrail.query,
+          samplesQuery: guardrail.samplesQuery ?? null,
+          breachWhen: guardrail.breachWhen,
+        },
+      };
   }
 }
 
-function evidenceOf(input: RolloutEvaluationInput, guardrail: Guardrail): GuardrailEvidence {
-  const { now, stage, target, control, state } = input;
-  const configuration = configurationOf(guardrail);
-  const windowStart =
-    configuration.windowMs === null
-      ? stage.startedAt
-      : Math.max(stage.startedAt, now - configuration.windowMs);
+/** Over the window and over the stage, from the stored telemetry of both variants. */
+function assessTelemetry(
+  input: RolloutEvaluationInput,
+  guardrail: TelemetryGuardrail,
+  windowMs: number | null,
+): { window: Assessment; whole: Assessment } {
+  const { now, stage, target, control } = input;
+  const windowStart = windowMs === null ? stage.startedAt : Math.max(stage.startedAt, now - windowMs);
   const window = assessGuardrail(guardrail, target, control, windowStart, now);
   // Memory is a level: over a whole day its "lowest peak" would say nothing, so the stage's verdict on
   // memory is the window's (how long it stays high is the rollback rule's business).
   const whole =
     guardrail.kind === 'memory' ? window : assessGuardrail(guardrail, target, control, stage.startedAt, now);
+  return { window, whole };
+}
+
+const NOT_QUERIED: PrometheusReadings = {
+  target: { value: null, samples: null, error: 'no query result was given for this guardrail' },
+  control: { value: null, samples: null, error: 'no query result was given for this guardrail' },
+};
+
+/**
+ * Over the window and over the stage, from the readings given. A query without `{{window}}` gives one
+ * figure whatever the span: its stage verdict is the window's, as for memory.
+ */
+function assessPrometheus(
+  input: RolloutEvaluationInput,
+  guardrail: PrometheusGuardrail,
+): { window: Assessment; whole: Assessment } {
+  const spans = prometheusSpans(guardrail, input.stage.startedAt, input.now);
+  const readings = input.external?.[guardrail.id];
+  const window = assessPrometheusGuardrail(
+    guardrail,
+    readings?.window ?? NOT_QUERIED,
+    spans.window.from,
+    spans.window.to,
+  );
+  if (!usesWindow(guardrail.query)) return { window, whole: window };
+  const whole = assessPrometheusGuardrail(
+    guardrail,
+    readings?.stage ?? NOT_QUERIED,
+    spans.stage.from,
+    spans.stage.to,
+  );
+  return { window, whole };
+}
+
+function evidenceOf(input: RolloutEvaluationInput, guardrail: Guardrail): GuardrailEvidence {
+  const { now, state } = input;
+  const configuration = configurationOf(guardrail);
+  const { window, whole } =
+    guardrail.kind === 'prometheus'
+      ? assessPrometheus(input, guardrail)
+      : assessTelemetry(input, guardrail, configuration.windowMs);
   const previous = Object.hasOwn(state, guardrail.id) ? (state[guardrail.id]?.breachingSince ?? null) : null;
   return {
     ...configuration,

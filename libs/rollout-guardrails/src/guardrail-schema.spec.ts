@@ -5,6 +5,7 @@ import {
   aMemoryGuardrail,
   anErrorRateGuardrail,
   anExceptionsGuardrail,
+  aPrometheusGuardrail,
 } from './testing/telemetry-factory';
 
 function errorsOf(guardrail: unknown): FieldErrors {
@@ -13,12 +14,15 @@ function errorsOf(guardrail: unknown): FieldErrors {
 }
 
 describe('guardrailSchema', () => {
-  it.each([anErrorRateGuardrail(), aLatencyGuardrail(), aMemoryGuardrail(), anExceptionsGuardrail()])(
-    'accepts a valid $kind guardrail',
-    (guardrail) => {
-      expect(errorsOf(guardrail)).toEqual({});
-    },
-  );
+  it.each([
+    anErrorRateGuardrail(),
+    aLatencyGuardrail(),
+    aMemoryGuardrail(),
+    anExceptionsGuardrail(),
+    aPrometheusGuardrail(),
+  ])('accepts a valid $kind guardrail', (guardrail) => {
+    expect(errorsOf(guardrail)).toEqual({});
+  });
 
   it('fills in 95 % confidence and the p95', () => {
     const { confidence: _c, quantile: _q, ...latency } = aLatencyGuardrail() as Record<string, unknown>;
@@ -38,8 +42,35 @@ describe('guardrailSchema', () => {
     ['memory of 0 bytes', aMemoryGuardrail({ thresholdBytes: 0 }), 'thresholdBytes'],
     ['an id that is not a key', anErrorRateGuardrail({ id: 'Error Rate' }), 'id'],
     ['fields of another kind', { ...anExceptionsGuardrail(), windowMs: 60_000 }, '(root)'],
+    ['a query without {{variant}}', aPrometheusGuardrail({ query: 'sum(up)' }), 'query'],
+    [
+      'an unknown template variable',
+      aPrometheusGuardrail({ query: 'x{v="{{variant}}",n="{{ns}}"}' }),
+      'query',
+    ],
+    [
+      'a query over 2,000 characters',
+      aPrometheusGuardrail({ query: `x{v="{{variant}}"}${' '.repeat(2_000)}+1` }),
+      'query',
+    ],
+    ['an empty query', aPrometheusGuardrail({ query: '  ' }), 'query'],
+    [
+      'a samples query without {{variant}}',
+      aPrometheusGuardrail({ samplesQuery: 'sum(up)' }),
+      'samplesQuery',
+    ],
+    ['minSamples without a samples query', aPrometheusGuardrail({ samplesQuery: undefined }), 'samplesQuery'],
+    ['a samples query without minSamples', aPrometheusGuardrail({ minSamples: undefined }), 'minSamples'],
+    ['a threshold that is not a number', aPrometheusGuardrail({ threshold: Number.NaN }), 'threshold'],
+    ['an unknown direction', aPrometheusGuardrail({ breachWhen: 'sideways' as 'above' }), 'breachWhen'],
   ])('refuses %s', (_case, guardrail, field) => {
     expect(Object.keys(errorsOf(guardrail))).toEqual([field]);
+  });
+
+  it('breaches above the threshold unless told otherwise, and needs no sample size', () => {
+    const { breachWhen: _b, samplesQuery: _s, minSamples: _m, ...guardrail } = aPrometheusGuardrail();
+    expect(guardrailSchema.parse(guardrail)).toMatchObject({ breachWhen: 'above' });
+    expect(guardrailSchema.parse(guardrail)).not.toHaveProperty('minSamples');
   });
 
   it('refuses an unknown kind', () => {

@@ -1,5 +1,6 @@
 import { keySchema } from '@rampart/flag-evaluation';
 import { z } from 'zod';
+import { MAX_PROMQL_LENGTH, promqlTemplateProblems } from './promql-template';
 import { LATENCY_BUCKET_BOUNDS_MS } from './telemetry';
 import { CONFIDENCE_LEVELS } from './wilson';
 
@@ -70,24 +71,71 @@ export const exceptionsGuardrailSchema = z.strictObject({
   kind: z.literal('exceptions'),
 });
 
+/** A PromQL template: bounded, with `{{variant}}` and no variable the worker does not fill in. */
+const promqlTemplateSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_PROMQL_LENGTH)
+  .superRefine((query, issues) => {
+    for (const message of promqlTemplateProblems(query)) issues.addIssue({ code: 'custom', message });
+  });
+
+export const PROMETHEUS_BREACH_DIRECTIONS = ['above', 'below'] as const;
+
+/**
+ * A figure from the operator's own Prometheus, one per variant: the instant query is rendered for the
+ * target and for the control, over the window and over the stage (see promql-template.ts).
+ */
+export const prometheusGuardrailSchema = z
+  .strictObject({
+    id: keySchema,
+    kind: z.literal('prometheus'),
+    /** PromQL giving one number per variant, e.g. the variant's error share over `{{window}}`. */
+    query: promqlTemplateSchema,
+    threshold: z.number(),
+    /** Which side of the threshold is bad: `above` for error rates and latencies, `below` for success rates. */
+    breachWhen: z.enum(PROMETHEUS_BREACH_DIRECTIONS).default('above'),
+    windowMs: durationSchema,
+    forMs: durationSchema,
+    /** PromQL giving the variant's sample size (requests) over `{{window}}`, checked against minSamples. */
+    samplesQuery: promqlTemplateSchema.optional(),
+    minSamples: z.number().int().min(1).max(MAX_MIN_SAMPLES).optional(),
+  })
+  .superRefine((guardrail, issues) => {
+    // One without the other either never checks a sample size or checks it against nothing.
+    if (guardrail.samplesQuery !== undefined && guardrail.minSamples === undefined) {
+      issues.addIssue({ code: 'custom', path: ['minSamples'], message: 'is required with samplesQuery' });
+    }
+    if (guardrail.minSamples !== undefined && guardrail.samplesQuery === undefined) {
+      issues.addIssue({ code: 'custom', path: ['samplesQuery'], message: 'is required with minSamples' });
+    }
+  });
+
 export const guardrailSchema = z.discriminatedUnion('kind', [
   errorRateGuardrailSchema,
   latencyGuardrailSchema,
   memoryGuardrailSchema,
   exceptionsGuardrailSchema,
+  prometheusGuardrailSchema,
 ]);
 
 export type ErrorRateGuardrail = z.output<typeof errorRateGuardrailSchema>;
 export type LatencyGuardrail = z.output<typeof latencyGuardrailSchema>;
 export type MemoryGuardrail = z.output<typeof memoryGuardrailSchema>;
 export type ExceptionsGuardrail = z.output<typeof exceptionsGuardrailSchema>;
+export type PrometheusGuardrail = z.output<typeof prometheusGuardrailSchema>;
+export type PrometheusBreachDirection = (typeof PROMETHEUS_BREACH_DIRECTIONS)[number];
 export type Guardrail = z.output<typeof guardrailSchema>;
+/** The guardrails judged from the telemetry Rampart stores (all but prometheus). */
+export type TelemetryGuardrail = Exclude<Guardrail, PrometheusGuardrail>;
 export type GuardrailKind = Guardrail['kind'];
 export const GUARDRAIL_KINDS = [
   'error_rate',
   'latency',
   'memory',
   'exceptions',
+  'prometheus',
 ] as const satisfies readonly GuardrailKind[];
 
 /** At most this many guardrails per stage: each is a line a person reads in the decision's evidence. */

@@ -1,5 +1,6 @@
 // The decision logic of canary rollouts that roll themselves back, pure: telemetry buckets of the
-// target and control variants in, a decision with its evidence out. No I/O and no clock: the API and
+// target and control variants (and the figures of Prometheus guardrails' queries) in, a decision with
+// its evidence out. No I/O and no clock: the API and
 // the worker bring the time, the telemetry and the previous state, and store what comes back.
 export {
   assessGuardrail,
@@ -9,6 +10,14 @@ export {
   type GuardrailStatus,
   type Measurement,
 } from './assess-guardrail';
+export {
+  assessPrometheusGuardrail,
+  prometheusSpans,
+  type ExternalReadings,
+  type PrometheusGuardrailReadings,
+  type PrometheusReading,
+  type PrometheusReadings,
+} from './assess-prometheus';
 export {
   evaluateRollout,
   ROLLOUT_DECISIONS,
@@ -37,6 +46,8 @@ export {
   memoryGuardrailSchema,
   MIN_DURATION_MS,
   MINUTE_MS,
+  PROMETHEUS_BREACH_DIRECTIONS,
+  prometheusGuardrailSchema,
   SECOND_MS,
   type ErrorRateGuardrail,
   type ExceptionsGuardrail,
@@ -44,7 +55,21 @@ export {
   type GuardrailKind,
   type LatencyGuardrail,
   type MemoryGuardrail,
+  type PrometheusBreachDirection,
+  type PrometheusGuardrail,
+  type TelemetryGuardrail,
 } from './guardrail-schema';
+export {
+  escapePromqlString,
+  MAX_PROMQL_LENGTH,
+  PROMQL_TEMPLATE_VARIABLES,
+  promqlDuration,
+  promqlTemplateProblems,
+  renderPromql,
+  usesWindow,
+  type PromqlTemplateVariable,
+  type PromqlValues,
+} from './promql-template';
 export {
   MAX_EXTENSIONS,
   MAX_STAGE_SEGMENTS,

@@ -4,7 +4,7 @@ import { createActiveUser, uniqueEmail } from '../../factories';
 import { startApiInProcess } from '../../support/in-process-api';
 import { eventually } from '../../support/eventually';
 import { type SpawnedMailStack, startSpawnedMailStack } from '../support/mail-stack';
-import { PrometheusServer } from '../support/prometheus-server';
+import { PrometheusServer } from '../../support/prometheus-server';
 
 const ROOT = path.resolve(__dirname, '../../..');
 

@@ -17,6 +17,7 @@ import {
   servingWhenComplete,
 } from '@rampart/rollout-guardrails';
 import { describeStage, RolloutTransitions, type Transition, stageAt } from '@rampart/rollouts';
+import { PrometheusGuardrails } from './prometheus-guardrails';
 import { RolloutEvaluationMetrics } from './rollout-evaluation.metrics';
 
 /** Who the worker's decisions are recorded as, in rollout_decisions and the audit log. */
@@ -36,7 +37,7 @@ function isStale(error: unknown): boolean {
 
 /**
  * The worker's evaluation of every running rollout: each stage's telemetry (target and control, closed
- * buckets since the stage started) through evaluateRollout, and its decision applied through
+ * buckets since the stage started) and its prometheus guardrails' query results through evaluateRollout, and its decision applied through
  * RolloutTransitions as `system:rollouts`, compared and set on the state version the evaluation read.
  * Two workers evaluating the same state: one applies, the other finds the version moved and does
  * nothing. A worker killed mid-run leaves nothing half-applied (each step is one transaction) and the
@@ -54,6 +55,7 @@ export class EvaluateRollouts {
     private readonly incidents: IncidentLog,
     private readonly outbox: EmailOutbox,
     private readonly metrics: RolloutEvaluationMetrics,
+    private readonly prometheus: PrometheusGuardrails,
   ) {}
 
   /** `now` is for tests that evaluate buckets ahead of the clock; the job passes nothing. */
@@ -83,6 +85,19 @@ export class EvaluateRollouts {
     const { plan } = await this.transitions.peek(rollout.id);
     const stage = stageAt(plan, rollout.stageIndex);
     const startedAt = rollout.stageStartedAt?.getTime() ?? now;
+    const [telemetry, external] = await Promise.all([
+      this.readTelemetry(rollout, startedAt, now),
+      this.prometheus.read(
+        {
+          flagKey: rollout.flagKey,
+          targetVariant: rollout.targetVariant,
+          controlVariant: controlVariantOf(rollout),
+        },
+        stage.guardrails,
+        Math.min(startedAt, now),
+        now,
+      ),
+    ]);
     const evaluation = evaluateRollout({
       now,
       stage: {
@@ -94,7 +109,8 @@ export class EvaluateRollouts {
         requireApproval: stage.requireApproval || rollout.requireApproval,
       },
       guardrails: stage.guardrails,
-      ...(await this.readTelemetry(rollout, startedAt, now)),
+      ...telemetry,
+      external,
       state: stateOf(rollout.guardrailState),
     });
     const outcome = { rolloutId: rollout.id, decision: evaluation.decision };
@@ -250,7 +266,9 @@ export class EvaluateRollouts {
         `${evaluation.reason}.`,
         ...breached.map(
           (guardrail) =>
-            `${guardrail.id} (${guardrail.kind}): ${guardrail.summary}; threshold ${guardrail.threshold} ${guardrail.unit}` +
+            // A PromQL figure's unit is the query's own: no unit word after its threshold.
+            `${guardrail.id} (${guardrail.kind}): ${guardrail.summary}; threshold ${guardrail.threshold}` +
+            (guardrail.unit === 'value' ? '' : ` ${guardrail.unit}`) +
             (guardrail.windowMs === null ? '' : `, window ${guardrail.windowMs} ms`) +
             (guardrail.forMs === null ? '' : `, for ${guardrail.forMs} ms`) +
             '.',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Metrics } from '@rampart/observability';
 import { ROLLOUT_DECISIONS, type RolloutDecision } from '@rampart/rollout-guardrails';
+import { PROMETHEUS_QUERY_ERROR_REASONS, type PrometheusQueryErrorReason } from './prometheus-answer';
 
 /**
  * The worker's rollout evaluation (job `rollouts.evaluate`):
@@ -10,7 +11,10 @@ import { ROLLOUT_DECISIONS, type RolloutDecision } from '@rampart/rollout-guardr
  *   rate of guardrail state changes rather than of evaluation runs;
  * - `rollout_rollbacks_total`: automatic rollbacks applied (also in the above, kept apart to alert on);
  * - `rollout_evaluation_errors_total`: rollouts whose evaluation threw;
- * - `rollouts_running`: running rollouts seen at the last evaluation run.
+ * - `rollouts_running`: running rollouts seen at the last evaluation run;
+ * - `rollout_guardrail_query_errors_total{reason}`: instant queries of prometheus guardrails that gave
+ *   no figure (timeout, unreachable, refused, several_series, unexpected_result). An empty answer is
+ *   no data, not an error, and is not counted.
  */
 @Injectable()
 export class RolloutEvaluationMetrics {
@@ -18,6 +22,7 @@ export class RolloutEvaluationMetrics {
   private readonly rollbacks;
   private readonly errors;
   private readonly running;
+  private readonly queryErrors;
 
   constructor(metrics: Metrics) {
     this.decisions = metrics.counter({
@@ -37,6 +42,12 @@ export class RolloutEvaluationMetrics {
       name: 'rollouts_running',
       help: 'Running rollouts seen at the last evaluation run.',
     });
+    this.queryErrors = metrics.counter({
+      name: 'rollout_guardrail_query_errors_total',
+      help: 'Instant queries of prometheus rollout guardrails that gave no figure, by reason.',
+      labelNames: ['reason'],
+    });
+    for (const reason of PROMETHEUS_QUERY_ERROR_REASONS) this.queryErrors.inc({ reason }, 0);
     // Every decision from zero, so a first rollback is a visible increase rather than a new series.
     for (const decision of ROLLOUT_DECISIONS) this.decisions.inc({ decision }, 0);
     this.rollbacks.inc(0);
@@ -50,6 +61,10 @@ export class RolloutEvaluationMetrics {
 
   recordError(): void {
     this.errors.inc();
+  }
+
+  recordQueryError(reason: PrometheusQueryErrorReason): void {
+    this.queryErrors.inc({ reason });
   }
 
   recordRunning(count: number): void {

@@ -3,6 +3,7 @@ import type {
   ExceptionsGuardrail,
   LatencyGuardrail,
   MemoryGuardrail,
+  PrometheusGuardrail,
 } from '../guardrail-schema';
 import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT, type TelemetryBucket } from '../telemetry';
 import type { StageTiming } from '../evaluate-rollout';
@@ -115,3 +116,25 @@ export function aMemoryGuardrail(overrides: Partial<MemoryGuardrail> = {}): Memo
 }
 
 export const anExceptionsGuardrail = (id = 'exceptions'): ExceptionsGuardrail => ({ id, kind: 'exceptions' });
+
+/** The error share of the variant over the window, as Argo Rollouts' and Flagger's examples compute it. */
+export const ERROR_SHARE_QUERY =
+  'sum(rate(http_requests_total{flag="{{flag}}",variant="{{variant}}",code=~"5.."}[{{window}}]))' +
+  ' / sum(rate(http_requests_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))';
+export const REQUESTS_QUERY =
+  'sum(increase(http_requests_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))';
+
+export function aPrometheusGuardrail(overrides: Partial<PrometheusGuardrail> = {}): PrometheusGuardrail {
+  return {
+    id: 'prom-errors',
+    kind: 'prometheus',
+    query: ERROR_SHARE_QUERY,
+    threshold: 0.05,
+    breachWhen: 'above',
+    windowMs: 10 * 60_000,
+    forMs: 5 * 60_000,
+    samplesQuery: REQUESTS_QUERY,
+    minSamples: 100,
+    ...overrides,
+  };
+}

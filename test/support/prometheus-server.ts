@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../support/free-port.mts';
+import { freePort } from './free-port.mts';
 
 export const PROMETHEUS_PATH = '/usr/bin/prometheus';
 
