@@ -88,9 +88,11 @@ export interface TelemetryTotals {
 }
 
 /**
- * Sums the buckets whose start lies in [from, to). A bucket belongs to the span its start is in: the
- * caller passes closed buckets only, so a span never counts a bucket still filling up. Memory reports
- * of `ignoredInstances` are left out (the control's processes that also serve the target).
+ * Sums the buckets that overlap [from, to): the bucket a span starts in counts whole, so what
+ * happened in a stage's first seconds (an exception right after it started, say) is not lost; the
+ * price is up to one bucket of what came just before. The caller passes closed buckets only, so a
+ * span never counts a bucket still filling up. Memory reports of `ignoredInstances` are left out
+ * (the control's processes that also serve the target).
  */
 export function totalsOver(
   buckets: readonly TelemetryBucket[],
@@ -105,7 +107,7 @@ export function totalsOver(
   let errors = 0;
   let exceptions = 0;
   for (const bucket of buckets) {
-    if (bucket.start < from || bucket.start >= to) continue;
+    if (bucket.start + TELEMETRY_BUCKET_MS <= from || bucket.start >= to) continue;
     requests += bucket.requests;
     errors += bucket.errors;
     exceptions += bucket.exceptions;
