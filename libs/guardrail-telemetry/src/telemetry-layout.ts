@@ -3,11 +3,11 @@ import {
   HOUR_MS,
   LATENCY_BUCKET_COUNT,
   MAX_DURATION_MS,
-  SECOND_MS,
+  TELEMETRY_BUCKET_MS,
 } from '@rampart/rollout-guardrails';
 
 /** The width of a stored bucket: reports are added into the 10-s bucket their start falls in. */
-export const BUCKET_MS = 10 * SECOND_MS;
+export const BUCKET_MS = TELEMETRY_BUCKET_MS;
 
 /**
  * How long a bucket lives after its last write. The longest span the worker reads is a window or a

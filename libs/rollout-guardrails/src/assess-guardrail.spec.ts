@@ -93,7 +93,7 @@ describe('assessGuardrail', () => {
 
     it('counts only the span', () => {
       const target = [
-        aBucket({ start: T0 - 1, requests: 1_000, errors: 1_000 }),
+        aBucket({ start: T0 - 10_000, requests: 1_000, errors: 1_000 }),
         aBucket({ requests: 1_000 }),
       ];
       expect(assessGuardrail(guardrail, target, [], ...span)).toMatchObject({

@@ -54,9 +54,9 @@ describe('telemetryBucketSchema', () => {
 });
 
 describe('totalsOver', () => {
-  it('sums the buckets starting in [from, to) and nothing else', () => {
+  it('sums the buckets overlapping [from, to) and nothing else', () => {
     const buckets = [
-      aBucket({ start: T0 - 1, requests: 1_000, errors: 1_000 }),
+      aBucket({ start: T0 - 10_000, requests: 1_000, errors: 1_000 }),
       aBucket({ start: T0, requests: 10, errors: 1, exceptions: 2 }),
       aBucket({ start: T0 + 10_000, requests: 20, errors: 3, slow: 4 }),
       aBucket({ start: T0 + 20_000, requests: 1_000, errors: 1_000 }),
@@ -65,6 +65,16 @@ describe('totalsOver', () => {
     expect(totals).toMatchObject({ requests: 30, errors: 4, exceptions: 2 });
     expect(slowerThan(totals.latency, 2_000)).toBe(4);
     expect(totals.latency.reduce((sum, count) => sum + count, 0)).toBe(30);
+  });
+
+  it('counts the bucket a span starts in: an exception in the first seconds of a stage is not lost', () => {
+    const stageStart = T0 + 7_000;
+    const buckets = [
+      aBucket({ start: T0, requests: 3, errors: 1, exceptions: 1 }),
+      aBucket({ start: T0 + 10_000, requests: 5 }),
+    ];
+    expect(totalsOver(buckets, stageStart, T0 + 20_000)).toMatchObject({ requests: 8, exceptions: 1 });
+    expect(totalsOver(buckets, T0 + 10_000, T0 + 20_000)).toMatchObject({ requests: 5, exceptions: 0 });
   });
 
   it('takes, per bucket start, the highest report of any instance, in time order', () => {

@@ -12,6 +12,15 @@ export const LATENCY_BUCKET_BOUNDS_MS = [
 /** Counts per latency bucket: one per bound, then one for requests slower than the last bound. */
 export const LATENCY_BUCKET_COUNT = LATENCY_BUCKET_BOUNDS_MS.length + 1;
 
+/**
+ * The telemetry protocol's time bucket: a guarded service reports counts per flag, variant and 10-s
+ * bucket, and Rampart stores them in buckets of the same width.
+ */
+export const TELEMETRY_BUCKET_MS = 10_000;
+
+/** Most reports in one batch: 500 of about 150 bytes each stay far under the API's body limit. */
+export const MAX_REPORTS_PER_BATCH = 500;
+
 /** Ceilings that keep a forged or corrupt report from overflowing sums: far above any real 10 s bucket. */
 const MAX_BUCKET_COUNT = 1e9;
 const MAX_INSTANCES_PER_BUCKET = 1_000;
@@ -79,9 +88,11 @@ export interface TelemetryTotals {
 }
 
 /**
- * Sums the buckets whose start lies in [from, to). A bucket belongs to the span its start is in: the
- * caller passes closed buckets only, so a span never counts a bucket still filling up. Memory reports
- * of `ignoredInstances` are left out (the control's processes that also serve the target).
+ * Sums the buckets that overlap [from, to): the bucket a span starts in counts whole, so what
+ * happened in a stage's first seconds (an exception right after it started, say) is not lost; the
+ * price is up to one bucket of what came just before. The caller passes closed buckets only, so a
+ * span never counts a bucket still filling up. Memory reports of `ignoredInstances` are left out
+ * (the control's processes that also serve the target).
  */
 export function totalsOver(
   buckets: readonly TelemetryBucket[],
@@ -96,7 +107,7 @@ export function totalsOver(
   let errors = 0;
   let exceptions = 0;
   for (const bucket of buckets) {
-    if (bucket.start < from || bucket.start >= to) continue;
+    if (bucket.start + TELEMETRY_BUCKET_MS <= from || bucket.start >= to) continue;
     requests += bucket.requests;
     errors += bucket.errors;
     exceptions += bucket.exceptions;

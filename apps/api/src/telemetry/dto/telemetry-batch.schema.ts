@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { keySchema } from '@rampart/flag-evaluation';
-import { LATENCY_BUCKET_COUNT } from '@rampart/rollout-guardrails';
+import { LATENCY_BUCKET_COUNT, MAX_REPORTS_PER_BATCH } from '@rampart/rollout-guardrails';
 
-/** Most reports in one batch: 500 of about 150 bytes each stay far under the API's body limit. */
-export const MAX_REPORTS_PER_BATCH = 500;
 /** A ceiling per count of one 10-s bucket from one process, as the rollout lib's schema has. */
 const MAX_COUNT = 1e9;
 /** A process's resident memory: up to 1 PiB, the rollout lib's ceiling. */
