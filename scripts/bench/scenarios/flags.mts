@@ -47,15 +47,23 @@ import {
   fixed,
   formatTable,
   httpRequest,
+  jsonObjectOf,
   loadFailures,
   measureServer,
   microsPerRequest,
-  percentile,
+  ofrepHeaders,
+  passFail,
   positiveInteger,
+  seen,
   sleep,
+  spreadOf,
   targetTable,
+  timeChange,
   type BenchSettings,
+  type ChangeTiming,
   type HttpResponse,
+  type Spread,
+  type Watch,
   type Scenario,
   type ScenarioReport,
   type ServerProcess,
@@ -88,6 +96,7 @@ const RATE_LIMIT_ENV = {
 const POLL_INTERVAL_MS = 2;
 /** A change B does not serve within this fails the scenario. */
 const PROPAGATION_TIMEOUT_MS = 5_000;
+const WATCH_LIMITS = { timeoutMs: PROPAGATION_TIMEOUT_MS, pollIntervalMs: POLL_INTERVAL_MS };
 /** Quiet time between two measured changes, so each starts from a settled state. */
 const PAUSE_BETWEEN_CHANGES_MS = 20;
 const ROLLBACKS = 10;
@@ -207,26 +216,13 @@ interface Evaluation {
   errorCode?: string;
 }
 
-function ofrepHeaders(sdkKey: string): Record<string, string> {
-  return { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' };
-}
-
 function contextBody(context: BenchContext): string {
   return JSON.stringify({ context });
 }
 
-function parsed(answer: HttpResponse): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(answer.body);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The bench flags of a bulk answer, in key order; undefined when it is not one. */
 function benchEvaluations(answer: HttpResponse): Evaluation[] | undefined {
-  const body = answer.status === 200 ? parsed(answer) : undefined;
+  const body = answer.status === 200 ? jsonObjectOf(answer) : undefined;
   if (!body || !Array.isArray(body.flags)) return undefined;
   return (body.flags as Evaluation[])
     .filter((item) => BENCH_KEYS.has(item.key))
@@ -259,7 +255,7 @@ async function untilServed(apis: ServerProcess[], sdkKey: string, version: numbe
   for (const api of apis) {
     const deadline = performance.now() + PROPAGATION_TIMEOUT_MS;
     for (;;) {
-      const metadata = parsed(await ofrep(api, sdkKey, undefined, body))?.metadata as
+      const metadata = jsonObjectOf(await ofrep(api, sdkKey, undefined, body))?.metadata as
         { version?: number } | undefined;
       if (metadata?.version === version) break;
       if (performance.now() > deadline) {
@@ -292,7 +288,7 @@ async function checkOfrep(api: ServerProcess, sdkKey: string, contexts: BenchCon
   const singleVariants: Record<string, number> = {};
   for (const context of contexts) {
     const answer = await ofrep(api, sdkKey, SINGLE_FLAG_KEY, contextBody(context));
-    const body = parsed(answer);
+    const body = jsonObjectOf(answer);
     if (answer.status !== 200 || typeof body?.value !== 'string' || typeof body.reason !== 'string') {
       throw new Error(
         `OFREP single ${SINGLE_FLAG_KEY} answered ${answer.status}: ${answer.body.slice(0, 300)}`,
@@ -315,7 +311,7 @@ async function checkOfrep(api: ServerProcess, sdkKey: string, contexts: BenchCon
         (failed.length > 0 ? `, failing ${JSON.stringify(failed).slice(0, 300)}` : ''),
     );
   }
-  const all = (parsed(bulk)?.flags as unknown[]).length;
+  const all = (jsonObjectOf(bulk)?.flags as unknown[]).length;
   const notModified = await ofrep(api, sdkKey, undefined, body, { 'if-none-match': etag });
   if (notModified.status !== 304) {
     throw new Error(`OFREP bulk with If-None-Match ${etag} answered ${notModified.status} (expected 304)`);
@@ -347,108 +343,6 @@ function notModifiedFailures(target: TargetResult): { failures: string[]; unexpe
 // ---------------------------------------------------------------------------------------------------------
 // Propagation: a change committed on A, watched on B
 
-/** A request B answers, repeated until its answer shows the change. */
-interface Watch {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  shows(answer: HttpResponse): boolean;
-}
-
-interface Sighting {
-  /** performance.now() when the first answer showing the change arrived; undefined: not within the limit. */
-  seenAt: number | undefined;
-  roundTrips: number[];
-  errors: number;
-}
-
-async function watch(target: Watch, deadline: number, stop: { stopped: boolean }): Promise<Sighting> {
-  const roundTrips: number[] = [];
-  let errors = 0;
-  while (!stop.stopped && performance.now() < deadline) {
-    const sentAt = performance.now();
-    try {
-      const answer = await httpRequest(target.url, {
-        method: 'POST',
-        headers: target.headers,
-        body: target.body,
-        timeoutMs: 1_000,
-      });
-      const answeredAt = performance.now();
-      roundTrips.push(answeredAt - sentAt);
-      if (target.shows(answer)) return { seenAt: answeredAt, roundTrips, errors };
-    } catch {
-      errors += 1;
-    }
-    await sleep(POLL_INTERVAL_MS);
-  }
-  return { seenAt: undefined, roundTrips, errors };
-}
-
-interface ChangeTiming {
-  /** Request start → A's answer. */
-  commitMs: number;
-  /** Request start → B's first answer showing the change (undefined: not within the limit). */
-  fromStartMs: number | undefined;
-  /** A's answer → B's first answer showing it; 0 when B showed it before A's answer arrived. */
-  fromAnswerMs: number | undefined;
-  servedBeforeAnswer: boolean;
-  roundTrips: number[];
-  pollErrors: number;
-}
-
-/**
- * Runs `commit` on A while B is polled from the same instant, so that a change B serves before A's
- * answer arrives is seen too. Times are those of the answers: B's value changed at most one poll
- * (interval + round trip) earlier.
- */
-async function timeChange(commit: () => Promise<unknown>, target: Watch): Promise<ChangeTiming> {
-  const stop = { stopped: false };
-  const startedAt = performance.now();
-  const sighting = watch(target, startedAt + PROPAGATION_TIMEOUT_MS, stop);
-  let answeredAt: number;
-  try {
-    await commit();
-    answeredAt = performance.now();
-  } catch (error) {
-    stop.stopped = true;
-    await sighting;
-    throw error;
-  }
-  const { seenAt, roundTrips, errors } = await sighting;
-  return {
-    commitMs: answeredAt - startedAt,
-    fromStartMs: seenAt === undefined ? undefined : seenAt - startedAt,
-    fromAnswerMs: seenAt === undefined ? undefined : Math.max(0, seenAt - answeredAt),
-    servedBeforeAnswer: seenAt !== undefined && seenAt < answeredAt,
-    roundTrips,
-    pollErrors: errors,
-  };
-}
-
-interface Spread {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-function spreadOf(values: number[]): Spread {
-  const sorted = Float64Array.from(values).sort();
-  return {
-    count: sorted.length,
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
-  };
-}
-
-function seen(timings: ChangeTiming[], field: 'fromStartMs' | 'fromAnswerMs'): number[] {
-  return timings.flatMap((timing) => (timing[field] === undefined ? [] : [timing[field]]));
-}
-
 /** `count` switches of the toggle flag on A (off, on, off, ...), each watched on B's single evaluation. */
 async function toggleRun(
   writer: FlagSetWriter,
@@ -468,8 +362,9 @@ async function toggleRun(
           url: `${b.url}${OFREP_PATH}/${TOGGLE_FLAG_KEY}`,
           headers: ofrepHeaders(sdkKey),
           body: contextBody(context),
-          shows: (answer) => answer.status === 200 && parsed(answer)?.value === enabled,
+          shows: (answer) => answer.status === 200 && jsonObjectOf(answer)?.value === enabled,
         },
+        WATCH_LIMITS,
       ),
     );
     await sleep(PAUSE_BETWEEN_CHANGES_MS);
@@ -522,6 +417,7 @@ async function rollbackRun(
       await timeChange(
         () => writeFlagSet(writer, 'POST', `${FLAGS_PATH}/rollback`, { allOff: true }),
         allOff,
+        WATCH_LIMITS,
       ),
     );
     await sleep(PAUSE_BETWEEN_CHANGES_MS);
@@ -529,6 +425,7 @@ async function rollbackRun(
       await timeChange(
         () => writeFlagSet(writer, 'POST', `${FLAGS_PATH}/rollback`, { toVersion }),
         restoredWatch,
+        WATCH_LIMITS,
       ),
     );
     await sleep(PAUSE_BETWEEN_CHANGES_MS);
@@ -547,10 +444,6 @@ function missedChanges(what: string, timings: ChangeTiming[]): string[] {
 
 // ---------------------------------------------------------------------------------------------------------
 // The scenario
-
-function passFail(pass: boolean): string {
-  return pass ? 'PASS' : 'FAIL';
-}
 
 function tally(counts: Record<string, number>): string {
   return Object.entries(counts)
