@@ -139,6 +139,7 @@ import { emailScenario } from './scenarios/email.mts';
 import { flagsScenario } from './scenarios/flags.mts';
 import { healthzScenario } from './scenarios/healthz.mts';
 import { metricsScenario } from './scenarios/metrics.mts';
+import { rolloutsScenario } from './scenarios/rollouts.mts';
 
 const SCENARIOS: Scenario[] = [
   healthzScenario,
@@ -147,6 +148,7 @@ const SCENARIOS: Scenario[] = [
   accessScenario,
   flagsScenario,
   metricsScenario,
+  rolloutsScenario,
 ];
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
