@@ -32,7 +32,6 @@
 // target), or a change B does not serve within 5 s fails the scenario.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import { type JsonResponse, adminMfaToken, callApi, expectAnswer } from '../admin-session.mts';
 import {
   BENCH_FLAGS,
@@ -71,10 +70,11 @@ import {
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
+  OFREP_RATE_LIMITS,
   cleanUpBenchAccounts,
+  createBenchAdmin,
   migrateDatabase,
   startApi,
-  withAccountServices,
 } from '../servers.mts';
 
 const HEALTHZ_PATH = '/__healthz';
@@ -82,16 +82,6 @@ const OFREP_PATH = '/ofrep/v1/evaluate/flags';
 const FLAGS_PATH = '/v1/admin/flags';
 const SEGMENTS_PATH = '/v1/admin/segments';
 const SDK_KEYS_PATH = '/v1/admin/sdk-keys';
-/**
- * The limiter stays on, as in production (each OFREP request is counted in Redis), but never refuses:
- * 1,000,000 per second and key, the largest limit RATE_LIMIT_* takes over its shortest window. The
- * admin's writes count against the `api` tier, 50 a minute by default, hence raised too.
- */
-const RATE_LIMIT_ENV = {
-  RATE_LIMIT_OFREP: '1000000/1',
-  RATE_LIMIT_API: '1000000/60',
-  RATE_LIMIT_LOGIN: '1000/60',
-};
 /** Pause between two polls of process B (each on a new connection, so a round trip comes on top). */
 const POLL_INTERVAL_MS = 2;
 /** A change B does not serve within this fails the scenario. */
@@ -462,7 +452,7 @@ export const flagsScenario: Scenario = {
     const apiEnv = {
       REDIS_KEY_PREFIX: prefix,
       JWT_SECRET: randomBytes(32).toString('base64url'),
-      ...RATE_LIMIT_ENV,
+      ...OFREP_RATE_LIMITS,
     };
     const failures: string[] = [];
     const contexts = benchContexts(settings.connections);
@@ -480,10 +470,7 @@ export const flagsScenario: Scenario = {
       await migrateDatabase(settings, settings.databaseUrl, 'flags');
       await db.connect();
       connected = true;
-      settings.log('flags: making the bench admin with the API application in this process');
-      const admin = await withAccountServices(settings, prefix, (services) =>
-        createActiveAccount(services, { email: uniqueEmail('bench-flags'), role: 'admin' }),
-      );
+      const admin = await createBenchAdmin(settings, prefix, 'flags');
       adminEmail = admin.email;
 
       settings.log('flags: starting API processes A and B (dist/apps/api/src/main.js, limiter on, raised)');
@@ -640,7 +627,7 @@ export const flagsScenario: Scenario = {
         '',
         `note: two API processes (A, B) with NODE_ENV=test, LOG_LEVEL=${API_LOG_LEVEL}, one database and Redis ` +
           `prefix; the load ran against A (B idle). OFREP limiter on, RATE_LIMIT_OFREP=` +
-          `${RATE_LIMIT_ENV.RATE_LIMIT_OFREP} (counted in Redis, never refused); /__healthz is exempt from ` +
+          `${OFREP_RATE_LIMITS.RATE_LIMIT_OFREP} (counted in Redis, never refused); /__healthz is exempt from ` +
           "rate limiting, so the OFREP ÷ healthz ratios include the limiter's Redis round trip.",
         `note: flag set at version ${flagSet.version}: ${BENCH_FLAGS.length} bench flags, ${flagSet.live} live ` +
           `flags in all, ${fixed(flagSet.bytes / 1024, 1)} KiB of flags as JSON (what a process loads per ` +

@@ -27,7 +27,6 @@
 // the target or aim prints FAIL without failing the run.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import { booleanFlag } from '../../../test/factories/flags.ts';
 import { SmtpSink } from '../../../test/support/smtp-sink.ts';
 import { type JsonResponse, adminMfaToken, callApi, expectAnswer } from '../admin-session.mts';
@@ -54,12 +53,13 @@ import {
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
+  OFREP_RATE_LIMITS,
   cleanUpBenchAccounts,
+  createBenchAdmin,
   migrateDatabase,
   requireDist,
   startApi,
   startWorker,
-  withAccountServices,
 } from '../servers.mts';
 
 const FLAGS_PATH = '/v1/admin/flags';
@@ -72,12 +72,6 @@ const AUTOMATIC_FLAG_KEY = 'bench-rollouts-automatic';
 const TARGET_VARIANT = 'on';
 const CONTROL_VARIANT = 'off';
 const REASON = 'bench: rollouts scenario';
-/** The admin's writes count against the `api` tier (50 a minute by default); OFREP polls against `ofrep`. */
-const RATE_LIMIT_ENV = {
-  RATE_LIMIT_OFREP: '1000000/1',
-  RATE_LIMIT_API: '1000000/60',
-  RATE_LIMIT_LOGIN: '1000/60',
-};
 /** The issue's figures: request → every API process serving the control; breach → the same. */
 const MANUAL_TARGET_MS = 2_000;
 const AUTOMATIC_AIM_MS = 15_000;
@@ -562,7 +556,7 @@ export const rolloutsScenario: Scenario = {
     const apiEnv = {
       REDIS_KEY_PREFIX: prefix,
       JWT_SECRET: randomBytes(32).toString('base64url'),
-      ...RATE_LIMIT_ENV,
+      ...OFREP_RATE_LIMITS,
     };
     const layout = requireDist<TelemetryLayout>(settings, 'libs/guardrail-telemetry/src/index.js');
     const { loadWorkerConfig } = requireDist<WorkerConfigModule>(settings, 'libs/config/src/index.js');
@@ -592,10 +586,7 @@ export const rolloutsScenario: Scenario = {
       await migrateDatabase(settings, settings.databaseUrl, 'rollouts');
       await db.connect();
       connected = true;
-      settings.log('rollouts: making the bench admin with the API application in this process');
-      const admin = await withAccountServices(settings, prefix, (services) =>
-        createActiveAccount(services, { email: uniqueEmail('bench-rollouts'), role: 'admin' }),
-      );
+      const admin = await createBenchAdmin(settings, prefix, 'rollouts');
       adminEmail = admin.email;
 
       await sink.start();
