@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import autocannon, { type Result as AutocannonResult } from 'autocannon';
+import { httpRequest, type HttpResponse } from '../../test/support/http-request.mts';
 import { ServerProcess, type ServerProcessOptions } from '../../test/support/server-process.mts';
 
 // Shared with the tests (test/support/*.mts): free ports, one-connection HTTP requests, server processes.
@@ -405,10 +406,156 @@ export function loadFailures(target: TargetResult): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// A change made on one process, watched on another (flags, rollouts)
+
+/** The answer's body as a JSON object; undefined when it is not one. */
+export function jsonObjectOf(answer: HttpResponse): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(answer.body);
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Headers of an OFREP request as an SDK sends it, authenticated with an SDK key. */
+export function ofrepHeaders(sdkKey: string): Record<string, string> {
+  return { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' };
+}
+
+/** A request a process answers, repeated until its answer shows the change. */
+export interface Watch {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  shows(answer: HttpResponse): boolean;
+}
+
+/** How long to watch for a change, and the pause between two polls (each on a new connection). */
+export interface WatchLimits {
+  timeoutMs: number;
+  pollIntervalMs: number;
+}
+
+export interface Sighting {
+  /** performance.now() when the first answer showing the change arrived; undefined: not within the limit. */
+  seenAt: number | undefined;
+  roundTrips: number[];
+  errors: number;
+}
+
+/** Polls `target` (POST) until an answer shows the change, `deadline` (performance.now()) passes or `stop`. */
+export async function watch(
+  target: Watch,
+  deadline: number,
+  stop: { stopped: boolean },
+  pollIntervalMs: number,
+): Promise<Sighting> {
+  const roundTrips: number[] = [];
+  let errors = 0;
+  while (!stop.stopped && performance.now() < deadline) {
+    const sentAt = performance.now();
+    try {
+      const answer = await httpRequest(target.url, {
+        method: 'POST',
+        headers: target.headers,
+        body: target.body,
+        timeoutMs: 1_000,
+      });
+      const answeredAt = performance.now();
+      roundTrips.push(answeredAt - sentAt);
+      if (target.shows(answer)) return { seenAt: answeredAt, roundTrips, errors };
+    } catch {
+      errors += 1;
+    }
+    await sleep(pollIntervalMs);
+  }
+  return { seenAt: undefined, roundTrips, errors };
+}
+
+export interface ChangeTiming {
+  /** Request start → the commit's answer. */
+  commitMs: number;
+  /** Request start → the watched process's first answer showing the change (undefined: not within the limit). */
+  fromStartMs: number | undefined;
+  /** The commit's answer → the first answer showing it; 0 when it showed before the commit's answer arrived. */
+  fromAnswerMs: number | undefined;
+  servedBeforeAnswer: boolean;
+  roundTrips: number[];
+  pollErrors: number;
+}
+
+/**
+ * Runs `commit` on one process while `target` (on another) is polled from the same instant, so that a
+ * change served before the commit's answer arrives is seen too. Times are those of the answers: the
+ * value changed at most one poll (interval + round trip) earlier.
+ */
+export async function timeChange(
+  commit: () => Promise<unknown>,
+  target: Watch,
+  limits: WatchLimits,
+): Promise<ChangeTiming> {
+  const stop = { stopped: false };
+  const startedAt = performance.now();
+  const sighting = watch(target, startedAt + limits.timeoutMs, stop, limits.pollIntervalMs);
+  let answeredAt: number;
+  try {
+    await commit();
+    answeredAt = performance.now();
+  } catch (error) {
+    stop.stopped = true;
+    await sighting;
+    throw error;
+  }
+  const { seenAt, roundTrips, errors } = await sighting;
+  return {
+    commitMs: answeredAt - startedAt,
+    fromStartMs: seenAt === undefined ? undefined : seenAt - startedAt,
+    fromAnswerMs: seenAt === undefined ? undefined : Math.max(0, seenAt - answeredAt),
+    servedBeforeAnswer: seenAt !== undefined && seenAt < answeredAt,
+    roundTrips,
+    pollErrors: errors,
+  };
+}
+
+/** Nearest-rank percentiles of a handful of timings (ms). */
+export interface Spread {
+  count: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export function spreadOf(values: number[]): Spread {
+  const sorted = Float64Array.from(values).sort();
+  return {
+    count: sorted.length,
+    min: sorted[0] ?? 0,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
+  };
+}
+
+/** The timings whose change was seen, by one of the two clocks. */
+export function seen(timings: ChangeTiming[], field: 'fromStartMs' | 'fromAnswerMs'): number[] {
+  return timings.flatMap((timing) => (timing[field] === undefined ? [] : [timing[field]]));
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Output
 
 export function fixed(value: number, digits = 2): string {
   return value.toFixed(digits);
+}
+
+export function passFail(pass: boolean): string {
+  return pass ? 'PASS' : 'FAIL';
 }
 
 /** Rows of cells as an aligned table: first column left-aligned, the rest right-aligned. */

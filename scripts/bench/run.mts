@@ -80,6 +80,22 @@
 //             Deletes the user with its sessions, login attempts and throttles, and the Redis keys.
 //             About 120 s with the defaults.
 //
+//   rollouts  Rollback times of canary rollouts: two API processes (A, B: one database and Redis key prefix)
+//             and the worker (dist/apps/worker/src/main.js, ROLLOUT_EVALUATION_INTERVAL_MS as the environment
+//             has it, the default 10000 unless set; printed), its mail to an SMTP sink in this process. A bench
+//             admin made as in flags issues a server SDK key. Manual: BENCH_ROLLOUT_ABORTS rollouts of the flag
+//             bench-rollouts-manual started at stage 1 (50 %), each aborted on A with an incident report, timed
+//             from the request start until B's OFREP answer for a user that stage served the target shows the
+//             control (B polled every 2 ms): min/p50/p95/max against the < 2 s target as PASS/FAIL. Automatic:
+//             BENCH_ROLLOUT_BREACHES rollouts of bench-rollouts-automatic with `exceptions` and `error_rate`
+//             guardrails while a guarded service posts healthy telemetry every second (POST
+//             /v1/telemetry/batches); one batch reports an uncaught exception (T0: its 202), timed until B serves
+//             the control, broken down into waiting for the 10-s bucket to close, the worker's evaluation, its
+//             `rolled_back` decision row and propagation to B: min/p50/max against the < 15 s aim as PASS/FAIL,
+//             with the bound (bucket + interval + propagation). Archives the two flags; deletes the run's
+//             rollouts, their incidents and rollback mails, the admin, the SDK key and the Redis keys. About
+//             2 minutes with the defaults (each automatic rollback waits up to a bucket and an interval).
+//
 // Needs PostgreSQL and Redis answering on 127.0.0.1 (the servers check their ports at startup); all
 // traffic stays on 127.0.0.1.
 //
@@ -92,6 +108,8 @@
 //   BENCH_EMAIL_CONCURRENCY=8 the worker's WORKER_EMAIL_CONCURRENCY (and SMTP pool size) in the email run
 //   BENCH_AUDIT_COUNT=2000    audit appends per concurrency in the access run
 //   BENCH_FLAG_TOGGLES=50     flag switches timed from process A to process B in the flags run
+//   BENCH_ROLLOUT_ABORTS=10   manual rollbacks (aborts) timed in the rollouts run
+//   BENCH_ROLLOUT_BREACHES=5  automatic rollbacks (reported exceptions) timed in the rollouts run, up to ~20 s each
 //   BENCH_SCENARIOS=healthz   comma-separated scenarios to run (default: all)
 //   BENCH_JSON=1              also print the results as one JSON line at the end
 //   BENCH_DATABASE_URL        DATABASE_URL of the servers (default postgresql://postgres@127.0.0.1:5432/rampart_bench)
@@ -119,7 +137,9 @@
 // target), or a switch or rollback that process B does not serve within 5 s; metrics: the sign-in or a
 // route check that does not answer as expected (including GET /metrics answering anything but 404 with
 // metrics off, or the last scrape not counting both loaded routes), any request error, timeout or
-// non-2xx under load, or a scrape that fails or answers anything but 200.
+// non-2xx under load, or a scrape that fails or answers anything but 200; rollouts: a setup step that
+// does not answer as expected, a telemetry batch refused, an abort whose control process B does not serve
+// within 5 s, or a reported exception whose control B does not serve within a bucket + two intervals + 10 s.
 // To add a benchmark, write scripts/bench/scenarios/<name>.mts exporting a Scenario and list it below.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
@@ -139,6 +159,7 @@ import { emailScenario } from './scenarios/email.mts';
 import { flagsScenario } from './scenarios/flags.mts';
 import { healthzScenario } from './scenarios/healthz.mts';
 import { metricsScenario } from './scenarios/metrics.mts';
+import { rolloutsScenario } from './scenarios/rollouts.mts';
 
 const SCENARIOS: Scenario[] = [
   healthzScenario,
@@ -147,6 +168,7 @@ const SCENARIOS: Scenario[] = [
   accessScenario,
   flagsScenario,
   metricsScenario,
+  rolloutsScenario,
 ];
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -7,7 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { type AccountServices, deleteAccounts } from '../../test/factories/accounts.mts';
+import {
+  type AccountServices,
+  type TestUser,
+  createActiveAccount,
+  deleteAccounts,
+  uniqueEmail,
+} from '../../test/factories/accounts.mts';
 import { freePort } from '../../test/support/free-port.mts';
 import { migrateDatabase as migrate } from '../../test/support/migrate.mts';
 import { deleteRedisKeys as deleteKeys } from '../../test/support/redis-keys.mts';
@@ -21,6 +27,18 @@ export const API_LOG_LEVEL = 'warn';
  * every figure, but refuses nothing (a refusal would fail the run as a non-2xx).
  */
 export const UNREACHABLE_RATE_LIMITS = { RATE_LIMIT_LOGIN: '1000000/60', RATE_LIMIT_API: '1000000/60' };
+
+/**
+ * For scenarios that poll OFREP and write as an admin (flags, rollouts): the limiter stays on, as in
+ * production (each OFREP request is counted in Redis), but never refuses: 1,000,000 per second and key,
+ * the largest limit RATE_LIMIT_* takes over its shortest window. The admin's writes count against the
+ * `api` tier, 50 a minute by default, hence raised too.
+ */
+export const OFREP_RATE_LIMITS = {
+  RATE_LIMIT_OFREP: '1000000/1',
+  RATE_LIMIT_API: '1000000/60',
+  RATE_LIMIT_LOGIN: '1000/60',
+};
 
 /** One of the built apps with the bench's environment on top of this process's, ready once `route` answers 200. */
 async function startApp(
@@ -299,4 +317,19 @@ export async function withAccountServices<T>(
   } finally {
     await app.close();
   }
+}
+
+/**
+ * A bench admin (bench-<scenario>-<random>@example.test, no MFA yet) made by the tests' factories with
+ * the build's repositories; cleanUpBenchAccounts deletes it by its address.
+ */
+export function createBenchAdmin(
+  settings: BenchSettings,
+  redisKeyPrefix: string,
+  scenario: string,
+): Promise<TestUser> {
+  settings.log(`${scenario}: making the bench admin with the API application in this process`);
+  return withAccountServices(settings, redisKeyPrefix, (services) =>
+    createActiveAccount(services, { email: uniqueEmail(`bench-${scenario}`), role: 'admin' }),
+  );
 }

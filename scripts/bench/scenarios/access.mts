@@ -20,7 +20,6 @@
 // a broken chain fails the scenario.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import { type BenchAdmin, adminMfaToken, callApi, expectAnswer } from '../admin-session.mts';
 import {
   DATA_STORE_COMMANDS,
@@ -44,11 +43,11 @@ import {
 import {
   API_LOG_LEVEL,
   cleanUpBenchAccounts,
+  createBenchAdmin,
   migrateDatabase,
   requireDist,
   startApi,
   startApiInProcess,
-  withAccountServices,
   type ClassToken,
   type NestApp,
 } from '../servers.mts';
@@ -226,10 +225,7 @@ export const accessScenario: Scenario = {
       await migrateDatabase(settings, settings.databaseUrl, 'access');
       await db.connect();
       connected = true;
-      settings.log('access: making the bench admin with the API application in this process');
-      const admin = await withAccountServices(settings, prefix, (services) =>
-        createActiveAccount(services, { email: uniqueEmail('bench-access'), role: 'admin' }),
-      );
+      const admin = await createBenchAdmin(settings, prefix, 'access');
       adminEmail = admin.email;
 
       // --- limiter on: /me and the admin route -------------------------------------------------------

@@ -32,7 +32,6 @@
 // target), or a change B does not serve within 5 s fails the scenario.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import { type JsonResponse, adminMfaToken, callApi, expectAnswer } from '../admin-session.mts';
 import {
   BENCH_FLAGS,
@@ -47,15 +46,23 @@ import {
   fixed,
   formatTable,
   httpRequest,
+  jsonObjectOf,
   loadFailures,
   measureServer,
   microsPerRequest,
-  percentile,
+  ofrepHeaders,
+  passFail,
   positiveInteger,
+  seen,
   sleep,
+  spreadOf,
   targetTable,
+  timeChange,
   type BenchSettings,
+  type ChangeTiming,
   type HttpResponse,
+  type Spread,
+  type Watch,
   type Scenario,
   type ScenarioReport,
   type ServerProcess,
@@ -63,10 +70,11 @@ import {
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
+  OFREP_RATE_LIMITS,
   cleanUpBenchAccounts,
+  createBenchAdmin,
   migrateDatabase,
   startApi,
-  withAccountServices,
 } from '../servers.mts';
 
 const HEALTHZ_PATH = '/__healthz';
@@ -74,20 +82,11 @@ const OFREP_PATH = '/ofrep/v1/evaluate/flags';
 const FLAGS_PATH = '/v1/admin/flags';
 const SEGMENTS_PATH = '/v1/admin/segments';
 const SDK_KEYS_PATH = '/v1/admin/sdk-keys';
-/**
- * The limiter stays on, as in production (each OFREP request is counted in Redis), but never refuses:
- * 1,000,000 per second and key, the largest limit RATE_LIMIT_* takes over its shortest window. The
- * admin's writes count against the `api` tier, 50 a minute by default, hence raised too.
- */
-const RATE_LIMIT_ENV = {
-  RATE_LIMIT_OFREP: '1000000/1',
-  RATE_LIMIT_API: '1000000/60',
-  RATE_LIMIT_LOGIN: '1000/60',
-};
 /** Pause between two polls of process B (each on a new connection, so a round trip comes on top). */
 const POLL_INTERVAL_MS = 2;
 /** A change B does not serve within this fails the scenario. */
 const PROPAGATION_TIMEOUT_MS = 5_000;
+const WATCH_LIMITS = { timeoutMs: PROPAGATION_TIMEOUT_MS, pollIntervalMs: POLL_INTERVAL_MS };
 /** Quiet time between two measured changes, so each starts from a settled state. */
 const PAUSE_BETWEEN_CHANGES_MS = 20;
 const ROLLBACKS = 10;
@@ -207,26 +206,13 @@ interface Evaluation {
   errorCode?: string;
 }
 
-function ofrepHeaders(sdkKey: string): Record<string, string> {
-  return { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' };
-}
-
 function contextBody(context: BenchContext): string {
   return JSON.stringify({ context });
 }
 
-function parsed(answer: HttpResponse): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(answer.body);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The bench flags of a bulk answer, in key order; undefined when it is not one. */
 function benchEvaluations(answer: HttpResponse): Evaluation[] | undefined {
-  const body = answer.status === 200 ? parsed(answer) : undefined;
+  const body = answer.status === 200 ? jsonObjectOf(answer) : undefined;
   if (!body || !Array.isArray(body.flags)) return undefined;
   return (body.flags as Evaluation[])
     .filter((item) => BENCH_KEYS.has(item.key))
@@ -259,7 +245,7 @@ async function untilServed(apis: ServerProcess[], sdkKey: string, version: numbe
   for (const api of apis) {
     const deadline = performance.now() + PROPAGATION_TIMEOUT_MS;
     for (;;) {
-      const metadata = parsed(await ofrep(api, sdkKey, undefined, body))?.metadata as
+      const metadata = jsonObjectOf(await ofrep(api, sdkKey, undefined, body))?.metadata as
         { version?: number } | undefined;
       if (metadata?.version === version) break;
       if (performance.now() > deadline) {
@@ -292,7 +278,7 @@ async function checkOfrep(api: ServerProcess, sdkKey: string, contexts: BenchCon
   const singleVariants: Record<string, number> = {};
   for (const context of contexts) {
     const answer = await ofrep(api, sdkKey, SINGLE_FLAG_KEY, contextBody(context));
-    const body = parsed(answer);
+    const body = jsonObjectOf(answer);
     if (answer.status !== 200 || typeof body?.value !== 'string' || typeof body.reason !== 'string') {
       throw new Error(
         `OFREP single ${SINGLE_FLAG_KEY} answered ${answer.status}: ${answer.body.slice(0, 300)}`,
@@ -315,7 +301,7 @@ async function checkOfrep(api: ServerProcess, sdkKey: string, contexts: BenchCon
         (failed.length > 0 ? `, failing ${JSON.stringify(failed).slice(0, 300)}` : ''),
     );
   }
-  const all = (parsed(bulk)?.flags as unknown[]).length;
+  const all = (jsonObjectOf(bulk)?.flags as unknown[]).length;
   const notModified = await ofrep(api, sdkKey, undefined, body, { 'if-none-match': etag });
   if (notModified.status !== 304) {
     throw new Error(`OFREP bulk with If-None-Match ${etag} answered ${notModified.status} (expected 304)`);
@@ -347,108 +333,6 @@ function notModifiedFailures(target: TargetResult): { failures: string[]; unexpe
 // ---------------------------------------------------------------------------------------------------------
 // Propagation: a change committed on A, watched on B
 
-/** A request B answers, repeated until its answer shows the change. */
-interface Watch {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  shows(answer: HttpResponse): boolean;
-}
-
-interface Sighting {
-  /** performance.now() when the first answer showing the change arrived; undefined: not within the limit. */
-  seenAt: number | undefined;
-  roundTrips: number[];
-  errors: number;
-}
-
-async function watch(target: Watch, deadline: number, stop: { stopped: boolean }): Promise<Sighting> {
-  const roundTrips: number[] = [];
-  let errors = 0;
-  while (!stop.stopped && performance.now() < deadline) {
-    const sentAt = performance.now();
-    try {
-      const answer = await httpRequest(target.url, {
-        method: 'POST',
-        headers: target.headers,
-        body: target.body,
-        timeoutMs: 1_000,
-      });
-      const answeredAt = performance.now();
-      roundTrips.push(answeredAt - sentAt);
-      if (target.shows(answer)) return { seenAt: answeredAt, roundTrips, errors };
-    } catch {
-      errors += 1;
-    }
-    await sleep(POLL_INTERVAL_MS);
-  }
-  return { seenAt: undefined, roundTrips, errors };
-}
-
-interface ChangeTiming {
-  /** Request start → A's answer. */
-  commitMs: number;
-  /** Request start → B's first answer showing the change (undefined: not within the limit). */
-  fromStartMs: number | undefined;
-  /** A's answer → B's first answer showing it; 0 when B showed it before A's answer arrived. */
-  fromAnswerMs: number | undefined;
-  servedBeforeAnswer: boolean;
-  roundTrips: number[];
-  pollErrors: number;
-}
-
-/**
- * Runs `commit` on A while B is polled from the same instant, so that a change B serves before A's
- * answer arrives is seen too. Times are those of the answers: B's value changed at most one poll
- * (interval + round trip) earlier.
- */
-async function timeChange(commit: () => Promise<unknown>, target: Watch): Promise<ChangeTiming> {
-  const stop = { stopped: false };
-  const startedAt = performance.now();
-  const sighting = watch(target, startedAt + PROPAGATION_TIMEOUT_MS, stop);
-  let answeredAt: number;
-  try {
-    await commit();
-    answeredAt = performance.now();
-  } catch (error) {
-    stop.stopped = true;
-    await sighting;
-    throw error;
-  }
-  const { seenAt, roundTrips, errors } = await sighting;
-  return {
-    commitMs: answeredAt - startedAt,
-    fromStartMs: seenAt === undefined ? undefined : seenAt - startedAt,
-    fromAnswerMs: seenAt === undefined ? undefined : Math.max(0, seenAt - answeredAt),
-    servedBeforeAnswer: seenAt !== undefined && seenAt < answeredAt,
-    roundTrips,
-    pollErrors: errors,
-  };
-}
-
-interface Spread {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-function spreadOf(values: number[]): Spread {
-  const sorted = Float64Array.from(values).sort();
-  return {
-    count: sorted.length,
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
-  };
-}
-
-function seen(timings: ChangeTiming[], field: 'fromStartMs' | 'fromAnswerMs'): number[] {
-  return timings.flatMap((timing) => (timing[field] === undefined ? [] : [timing[field]]));
-}
-
 /** `count` switches of the toggle flag on A (off, on, off, ...), each watched on B's single evaluation. */
 async function toggleRun(
   writer: FlagSetWriter,
@@ -468,8 +352,9 @@ async function toggleRun(
           url: `${b.url}${OFREP_PATH}/${TOGGLE_FLAG_KEY}`,
           headers: ofrepHeaders(sdkKey),
           body: contextBody(context),
-          shows: (answer) => answer.status === 200 && parsed(answer)?.value === enabled,
+          shows: (answer) => answer.status === 200 && jsonObjectOf(answer)?.value === enabled,
         },
+        WATCH_LIMITS,
       ),
     );
     await sleep(PAUSE_BETWEEN_CHANGES_MS);
@@ -522,6 +407,7 @@ async function rollbackRun(
       await timeChange(
         () => writeFlagSet(writer, 'POST', `${FLAGS_PATH}/rollback`, { allOff: true }),
         allOff,
+        WATCH_LIMITS,
       ),
     );
     await sleep(PAUSE_BETWEEN_CHANGES_MS);
@@ -529,6 +415,7 @@ async function rollbackRun(
       await timeChange(
         () => writeFlagSet(writer, 'POST', `${FLAGS_PATH}/rollback`, { toVersion }),
         restoredWatch,
+        WATCH_LIMITS,
       ),
     );
     await sleep(PAUSE_BETWEEN_CHANGES_MS);
@@ -548,10 +435,6 @@ function missedChanges(what: string, timings: ChangeTiming[]): string[] {
 // ---------------------------------------------------------------------------------------------------------
 // The scenario
 
-function passFail(pass: boolean): string {
-  return pass ? 'PASS' : 'FAIL';
-}
-
 function tally(counts: Record<string, number>): string {
   return Object.entries(counts)
     .sort(([, a], [, b]) => b - a)
@@ -569,7 +452,7 @@ export const flagsScenario: Scenario = {
     const apiEnv = {
       REDIS_KEY_PREFIX: prefix,
       JWT_SECRET: randomBytes(32).toString('base64url'),
-      ...RATE_LIMIT_ENV,
+      ...OFREP_RATE_LIMITS,
     };
     const failures: string[] = [];
     const contexts = benchContexts(settings.connections);
@@ -587,10 +470,7 @@ export const flagsScenario: Scenario = {
       await migrateDatabase(settings, settings.databaseUrl, 'flags');
       await db.connect();
       connected = true;
-      settings.log('flags: making the bench admin with the API application in this process');
-      const admin = await withAccountServices(settings, prefix, (services) =>
-        createActiveAccount(services, { email: uniqueEmail('bench-flags'), role: 'admin' }),
-      );
+      const admin = await createBenchAdmin(settings, prefix, 'flags');
       adminEmail = admin.email;
 
       settings.log('flags: starting API processes A and B (dist/apps/api/src/main.js, limiter on, raised)');
@@ -747,7 +627,7 @@ export const flagsScenario: Scenario = {
         '',
         `note: two API processes (A, B) with NODE_ENV=test, LOG_LEVEL=${API_LOG_LEVEL}, one database and Redis ` +
           `prefix; the load ran against A (B idle). OFREP limiter on, RATE_LIMIT_OFREP=` +
-          `${RATE_LIMIT_ENV.RATE_LIMIT_OFREP} (counted in Redis, never refused); /__healthz is exempt from ` +
+          `${OFREP_RATE_LIMITS.RATE_LIMIT_OFREP} (counted in Redis, never refused); /__healthz is exempt from ` +
           "rate limiting, so the OFREP ÷ healthz ratios include the limiter's Redis round trip.",
         `note: flag set at version ${flagSet.version}: ${BENCH_FLAGS.length} bench flags, ${flagSet.live} live ` +
           `flags in all, ${fixed(flagSet.bytes / 1024, 1)} KiB of flags as JSON (what a process loads per ` +
