@@ -452,7 +452,11 @@ async function automaticRun(
 ): Promise<Detection[]> {
   const { operator, b, sdkKey, service, layout, timeoutMs } = context;
   const detections: Detection[] = [];
+  let lastExceptionBucketEnd = 0;
   for (let index = 0; index < count; index += 1) {
+    // A stage counts the whole bucket it starts in, so a rollout started in the bucket holding the
+    // previous run's exception would be rolled back by that exception: start in a clean bucket.
+    await sleep(lastExceptionBucketEnd + 100 - Date.now());
     const id = await startRollout(operator, AUTOMATIC_FLAG_KEY, made);
     const user = await targetedUser(b, sdkKey, AUTOMATIC_FLAG_KEY);
     // T0 at an evenly spread point of a bucket: exceptions are read from the bucket still filling, so
@@ -461,6 +465,7 @@ async function automaticRun(
     const due = layout.bucketStart(Date.now()) + layout.BUCKET_MS + phaseMs;
     await sleep(due - Date.now());
     const bad = await service.reportException();
+    lastExceptionBucketEnd = bad.bucketStart + layout.BUCKET_MS;
     const deadline = bad.acceptedAt + timeoutMs;
     const stop = { stopped: false };
     const sighting = watch(
