@@ -133,7 +133,7 @@ export const workerEnvSchema = commonEnvSchema.extend({
   EMAIL_APP_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:5173'),
   EMAIL_PRODUCT_NAME: z.string().min(1).max(64).default('Rampart'),
   OUTBOX_SWEEP_INTERVAL_MS: positiveInt.default(15_000),
-  ROLLOUT_EVALUATION_INTERVAL_MS: positiveInt.min(1_000).default(10_000),
+  ROLLOUT_EVALUATION_INTERVAL_MS: positiveInt.min(1_000).default(5_000),
   // Where prometheus guardrails are queried; unset, they have no data (never roll back, never advance).
   ROLLOUT_PROMETHEUS_URL: z.url({ protocol: /^https?$/ }).optional(),
   ROLLOUT_PROMETHEUS_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),

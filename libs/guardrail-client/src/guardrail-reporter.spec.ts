@@ -72,11 +72,11 @@ describe('GuardrailReporter', () => {
       residentMemory: () => memory,
     });
 
-  it('sends closed buckets only, per flag, variant and bucket, with the key and the memory peak', async () => {
+  it('sends closed buckets, per flag, variant and bucket, with the key and the memory peak', async () => {
     const subject = reporter();
     subject.record('checkout', 'on', { durationMs: 3, failed: false });
     subject.record('checkout', 'on', { durationMs: 40, failed: true });
-    subject.record('checkout', 'off', { durationMs: 12_000, failed: false, exception: true });
+    subject.record('checkout', 'off', { durationMs: 12_000, failed: true });
     expect(await subject.flush()).toEqual({ status: 'idle' });
     expect(endpoint.batches).toHaveLength(0);
 
@@ -110,7 +110,7 @@ describe('GuardrailReporter', () => {
         start: T0,
         requests: 1,
         errors: 1,
-        exceptions: 1,
+        exceptions: 0,
         latency: latency(12),
       },
     ]);
@@ -175,6 +175,23 @@ describe('GuardrailReporter', () => {
     expect(await subject.flush()).toMatchObject({ reports: 500 });
     expect(await subject.flush()).toMatchObject({ reports: 1 });
     expect(endpoint.batches.flatMap(({ body }) => body.reports.map(({ flag }) => flag))).toHaveLength(501);
+  });
+
+  it('sends an uncaught exception at once, with the bucket still filling', async () => {
+    const subject = reporter();
+    subject.record('checkout', 'on', { durationMs: 3, failed: false });
+    subject.record('checkout', 'on', { durationMs: 3, failed: false, exception: true });
+    subject.record('checkout', 'on', { durationMs: 3, failed: false, exception: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(endpoint.batches).toHaveLength(1);
+    expect(endpoint.batches[0]?.body.reports).toEqual([
+      expect.objectContaining({ start: T0, requests: 3, errors: 2, exceptions: 2 }),
+    ]);
+    // Later requests of the same bucket go in a batch of their own once it closes; Rampart adds them up.
+    subject.record('checkout', 'on', { durationMs: 3, failed: false });
+    now = T0 + 10_000;
+    expect(await subject.flush()).toMatchObject({ status: 'sent', reports: 1 });
+    expect(endpoint.batches[1]?.body.reports).toEqual([expect.objectContaining({ start: T0, requests: 1 })]);
   });
 
   it('reports the highest memory sampled since the previous batch', async () => {

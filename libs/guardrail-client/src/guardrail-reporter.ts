@@ -68,7 +68,9 @@ interface Batch {
  *
  * Written here rather than taken from a library because the payload is Rampart's own (an OpenFeature
  * provider has no telemetry channel), and its rules are the ones the ingestion enforces:
- * - only closed buckets are sent (a partial bucket would understate every rate), except by `close()`;
+ * - closed buckets are sent every flush interval; an uncaught exception is sent at once, with the
+ *   bucket still filling (Rampart adds a bucket's batches up, and rolls back on an exception without
+ *   waiting for its bucket to close), and so is everything on `close()`;
  * - a batch the API did not acknowledge (no answer, 429, 5xx) is resent with the same `batchId`, which
  *   the API counts once; counts made meanwhile wait for the next batch;
  * - at most 500 reports per batch; the rest go next time;
@@ -78,6 +80,7 @@ export class GuardrailReporter {
   private counts = new Map<string, Report>();
   private pending: Batch | undefined;
   private memoryPeak = 0;
+  private exceptionFlushQueued = false;
   private flushing: Promise<FlushResult> | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
@@ -128,6 +131,14 @@ export class GuardrailReporter {
     if (outcome.failed || outcome.exception) report.errors += 1;
     if (outcome.exception) report.exceptions += 1;
     report.latency[latencyBucket(outcome.durationMs)]! += 1;
+    if (outcome.exception && !this.exceptionFlushQueued) {
+      // Once per turn of the event loop: a burst of exceptions goes in one batch.
+      this.exceptionFlushQueued = true;
+      setImmediate(() => {
+        this.exceptionFlushQueued = false;
+        void this.flush({ all: true });
+      });
+    }
   }
 
   /** Sends the closed buckets (every bucket with `all`), or resends the batch not yet acknowledged. */

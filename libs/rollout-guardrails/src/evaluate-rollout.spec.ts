@@ -46,6 +46,26 @@ describe('evaluateRollout', () => {
       expect(result.state.exceptions).toEqual({ breachingSince: now });
     });
 
+    it('counts an exception in the bucket still filling, but no other figure from it', () => {
+      const now = T0 + 2 * MIN + 4_000; // 4 s into a bucket
+      const open = now - 4_000;
+      const guardrails = [anErrorRateGuardrail(), anExceptionsGuardrail()];
+      const thrown = evaluateRollout(
+        input({ now, guardrails, target: [...traffic(T0, open), aBucket({ start: open, exceptions: 1 })] }),
+      );
+      expect(thrown.decision).toBe('rollback');
+      // The same bucket full of errors is not judged until it closes.
+      const failing = evaluateRollout(
+        input({
+          now,
+          guardrails,
+          target: [...traffic(T0, open), aBucket({ start: open, requests: 1_000, errors: 1_000 })],
+        }),
+      );
+      expect(failing.decision).toBe('continue');
+      expect(failing.guardrails[0]).toMatchObject({ status: 'healthy', to: open });
+    });
+
     it('rolls back on an exception anywhere in the stage, not only a recent window', () => {
       const now = T0 + 5 * 60 * MIN;
       const target = [...traffic(now - MIN, now), aBucket({ start: T0, exceptions: 1 })];
@@ -442,11 +462,17 @@ describe('evaluateRollout properties', () => {
         expect(Object.keys(result.state)).toEqual(ids);
         for (const evidence of result.guardrails) {
           expect(evidence.summary.length).toBeGreaterThan(0);
-          expect(evidence.to).toBe(generated.now);
+          // Counts end at the last bucket boundary, except exceptions, which count the open bucket too.
+          const lastBoundary = Math.floor(generated.now / BUCKET_MS) * BUCKET_MS;
+          const end =
+            evidence.kind === 'exceptions'
+              ? generated.now
+              : Math.max(generated.stage.startedAt, lastBoundary);
+          expect(evidence.to).toBe(end);
           // Memory is a level: its stage verdict is its window's (see evaluate-rollout.ts).
           const stageFrom =
             evidence.kind === 'memory'
-              ? Math.max(generated.stage.startedAt, generated.now - evidence.windowMs!)
+              ? Math.max(generated.stage.startedAt, Math.min(generated.now - evidence.windowMs!, end - 1))
               : generated.stage.startedAt;
           expect(evidence.stage.from).toBe(stageFrom);
         }

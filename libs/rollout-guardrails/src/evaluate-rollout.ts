@@ -23,7 +23,7 @@ import type {
   TelemetryGuardrail,
 } from './guardrail-schema';
 import { usesWindow } from './promql-template';
-import type { TelemetryBucket } from './telemetry';
+import { TELEMETRY_BUCKET_MS, type TelemetryBucket } from './telemetry';
 
 export const ROLLOUT_DECISIONS = [
   /** Keep the stage as it is and evaluate again later. */
@@ -64,7 +64,10 @@ export interface RolloutEvaluationInput {
   now: number;
   stage: StageTiming;
   guardrails: readonly Guardrail[];
-  /** Closed buckets of the target variant and of the control, in any order. */
+  /**
+   * Buckets of the target variant and of the control, in any order: the closed ones, and the one still
+   * filling (only exceptions are counted from it).
+   */
   target: readonly TelemetryBucket[];
   control: readonly TelemetryBucket[];
   /** The previous evaluation's `state` ({} for a stage's first). */
@@ -202,12 +205,19 @@ function assessTelemetry(
   windowMs: number | null,
 ): { window: Assessment; whole: Assessment } {
   const { now, stage, target, control } = input;
-  const windowStart = windowMs === null ? stage.startedAt : Math.max(stage.startedAt, now - windowMs);
-  const window = assessGuardrail(guardrail, target, control, windowStart, now);
+  // An exception is one whether or not its bucket has closed: counting the bucket still filling lets
+  // it roll back within an evaluation of being reported. Rates and memory levels need whole buckets,
+  // so their spans end at the last bucket boundary (and start no later than the bucket before it, so
+  // a window shorter than a bucket still has one).
+  const closedUntil = Math.max(stage.startedAt, Math.floor(now / TELEMETRY_BUCKET_MS) * TELEMETRY_BUCKET_MS);
+  const end = guardrail.kind === 'exceptions' ? now : closedUntil;
+  const windowStart =
+    windowMs === null ? stage.startedAt : Math.max(stage.startedAt, Math.min(now - windowMs, end - 1));
+  const window = assessGuardrail(guardrail, target, control, windowStart, end);
   // Memory is a level: over a whole day its "lowest peak" would say nothing, so the stage's verdict on
   // memory is the window's (how long it stays high is the rollback rule's business).
   const whole =
-    guardrail.kind === 'memory' ? window : assessGuardrail(guardrail, target, control, stage.startedAt, now);
+    guardrail.kind === 'memory' ? window : assessGuardrail(guardrail, target, control, stage.startedAt, end);
   return { window, whole };
 }
 

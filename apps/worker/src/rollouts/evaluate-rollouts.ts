@@ -130,13 +130,13 @@ export class EvaluateRollouts {
   }
 
   /**
-   * Closed buckets of the target and of the control since the stage started, the one it started in
+   * The buckets of the target and of the control since the stage started, the one it started in
    * included (see totalsOver): the stage-wide verdicts need all of them, and every guardrail window
-   * lies inside the stage. The bucket still filling is left out (a partial bucket would understate
-   * every rate).
+   * lies inside the stage. The bucket still filling is read too: evaluateRollout counts only its
+   * exceptions, so one rolls back without waiting for the bucket to close.
    */
   private async readTelemetry(rollout: Rollout, startedAt: number, now: number) {
-    const to = bucketStart(now);
+    const to = bucketStart(now) + BUCKET_MS;
     const from = Math.min(Math.max(bucketStart(startedAt), to - MAX_READ_SPAN_MS + BUCKET_MS), to);
     const read = async (variant: string) =>
       (await this.telemetry.buckets(rollout.flagKey, variant, from, to)).map(({ bucket }) => bucket);
