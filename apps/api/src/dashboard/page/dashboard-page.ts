@@ -31,6 +31,7 @@ const DASHBOARD_HTML = `<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rampart · Phase-1 dashboard</title>
+<link rel="icon" href="${DASHBOARD_PAGE_PATH}/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${DASHBOARD_PAGE_PATH}/dashboard.css">
 <script defer src="${DASHBOARD_PAGE_PATH}/dashboard.js"></script>
 </head>
@@ -56,6 +57,9 @@ const DASHBOARD_HTML = `<!DOCTYPE html>
 </html>
 `;
 
+const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0d1117"/><path d="M4 11V5h5a2 2 0 0 1 0 4H4m4 0 3 2" stroke="#3fb950" stroke-width="1.6" fill="none"/></svg>';
+
 /** The client script, read once at mount from beside this file (the build compiles it to dist unchanged in meaning). */
 function clientScript(): string {
   return readFileSync(path.join(__dirname, 'dashboard.client.js'), 'utf8');
@@ -76,6 +80,8 @@ export async function mountDashboardPage(app: NestFastifyApplication): Promise<v
     '': { type: 'text/html; charset=utf-8', body: DASHBOARD_HTML },
     '/dashboard.js': { type: 'text/javascript; charset=utf-8', body: clientScript() },
     '/dashboard.css': { type: 'text/css; charset=utf-8', body: DASHBOARD_CSS },
+    // Its own icon: otherwise the browser asks for /favicon.ico, which the API answers 404.
+    '/favicon.svg': { type: 'image/svg+xml', body: FAVICON_SVG },
   };
   const page: FastifyPluginCallback = (scope, _options, done) => {
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
