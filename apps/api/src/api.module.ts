@@ -7,6 +7,7 @@ import { MetricsModule, httpLoggerModule } from '@rampart/observability';
 import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { EmailModule } from './email/email.module';
 import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
@@ -44,6 +45,7 @@ export class ApiModule {
         AccessModule,
         AuditModule,
         AuthModule,
+        DashboardModule,
         EmailModule,
         FlagsModule,
         HealthModule,

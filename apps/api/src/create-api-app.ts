@@ -15,6 +15,8 @@ import { compileTrust, requestIdGenerator } from './common/http/client-address';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/edge-errors';
 import { helmetOptions, releaseHeaders, securityHeaders } from './common/http/edge-headers';
 import { installHttpPipeline } from './common/http/http-pipeline';
+import { ApiTraffic, installApiTraffic } from './dashboard/api-traffic';
+import { mountDashboardPage } from './dashboard/page/dashboard-page';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 import { ProblemDetailsFilter, validationProblem } from '@rampart/http';
 import { Metrics, installMetricsRoute, installRequestTelemetry } from '@rampart/observability';
@@ -73,6 +75,8 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
     metrics: config.metrics.enabled ? app.get(Metrics) : null,
     requestFields: callerLogFields,
   });
+  // The dashboard's cross-process error rate and p95: a map increment per answer, flushed each second.
+  installApiTraffic(fastify, app.get(ApiTraffic));
   if (config.metrics.enabled) installMetricsRoute(fastify, app.get(Metrics), config.metrics.token);
   await app.register(helmet, helmetOptions(strict));
   await app.register(cors, {
@@ -96,6 +100,7 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
   );
 
   if (config.queueDashboardEnabled) await mountQueueDashboard(app);
+  if (config.adminDashboardEnabled) await mountDashboardPage(app);
 
   if (config.docsEnabled) {
     const document = SwaggerModule.createDocument(

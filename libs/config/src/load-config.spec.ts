@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadApiConfig, loadWorkerConfig } from './load-config';
 import { EXAMPLE_SECRET_VALUES } from './schema';
 
@@ -90,6 +92,36 @@ describe('loadApiConfig', () => {
   it('allows the (guarded) queue dashboard in production when asked for', () => {
     expect(loadApiConfig(production({ QUEUE_DASHBOARD_ENABLED: 'true' })).queueDashboardEnabled).toBe(true);
     expect(loadApiConfig(production()).queueDashboardEnabled).toBe(false);
+  });
+
+  it("names the release for the dashboard's banner, with the package version unless told otherwise", () => {
+    expect(loadApiConfig({}).deployment).toEqual({
+      name: 'Rampart',
+      version: (
+        JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version,
+      releaseDate: null,
+      mode: 'admin-only',
+    });
+    expect(loadApiConfig({}).adminDashboardEnabled).toBe(true);
+    const named = loadApiConfig({
+      RELEASE_NAME: 'ATLAS',
+      RELEASE_VERSION: 'v1',
+      RELEASE_DATE: '2025-09-24',
+      DEPLOYMENT_MODE: 'public',
+      ADMIN_DASHBOARD_ENABLED: 'false',
+    });
+    expect(named.deployment).toEqual({
+      name: 'ATLAS',
+      version: 'v1',
+      releaseDate: '2025-09-24',
+      mode: 'public',
+    });
+    expect(named.adminDashboardEnabled).toBe(false);
+    expect(() => loadApiConfig({ RELEASE_DATE: '24.09.2025' })).toThrow(/^config: RELEASE_DATE is invalid/);
+    expect(() => loadApiConfig({ DEPLOYMENT_MODE: 'open' })).toThrow(/^config: DEPLOYMENT_MODE is invalid/);
   });
 
   it('needs a Turnstile secret when CAPTCHA is on, and an https siteverify in production', () => {

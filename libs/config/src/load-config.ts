@@ -9,6 +9,7 @@ import {
   type CommonEnv,
   type Environment,
 } from './schema';
+import { packageVersion } from './package-version';
 import type { ApiConfigShape, RuntimeConfigShape, WorkerConfigShape } from './runtime-config';
 
 type Env = Record<string, string | undefined>;
@@ -149,6 +150,13 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
     },
     health: { workerHeartbeatMaxAgeMs: env.WORKER_HEARTBEAT_MAX_AGE_MS },
     queueDashboardEnabled: env.QUEUE_DASHBOARD_ENABLED,
+    adminDashboardEnabled: env.ADMIN_DASHBOARD_ENABLED,
+    deployment: {
+      name: env.RELEASE_NAME,
+      version: env.RELEASE_VERSION ?? packageVersion(),
+      releaseDate: env.RELEASE_DATE ?? null,
+      mode: env.DEPLOYMENT_MODE,
+    },
     flags: {
       refreshIntervalMs: env.FLAGS_REFRESH_INTERVAL_MS,
       maxStalenessMs: env.FLAGS_MAX_STALENESS_MS,

@@ -1,5 +1,5 @@
 import type { RateLimitSettings } from './rate-limits';
-import type { CaptchaProvider, Environment } from './schema';
+import type { CaptchaProvider, DeploymentMode, Environment } from './schema';
 
 /** What both apps share: where the data lives, who they are, and how they log and stop. */
 export interface RuntimeConfigShape {
@@ -56,6 +56,17 @@ export interface ApiConfigShape extends RuntimeConfigShape {
   health: { workerHeartbeatMaxAgeMs: number };
   /** The bull-board UI at /admin/queues, behind the API's authentication and queue permissions. */
   queueDashboardEnabled: boolean;
+  /** The Phase-1 dashboard page at /admin/dashboard (GET /v1/admin/dashboard exists either way). */
+  adminDashboardEnabled: boolean;
+  /** What the dashboard's banner says about this deployment. */
+  deployment: {
+    name: string;
+    /** RELEASE_VERSION, or the version in package.json. */
+    version: string;
+    /** The release date (YYYY-MM-DD, UTC); null when not given. */
+    releaseDate: string | null;
+    mode: DeploymentMode;
+  };
   flags: {
     /** How often a process checks PostgreSQL for a newer flag-set version (the safety net under pub/sub). */
     refreshIntervalMs: number;

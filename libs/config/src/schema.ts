@@ -18,6 +18,10 @@ export const EXAMPLE_SECRET_VALUES: readonly string[] = [
 export const CAPTCHA_PROVIDERS = ['disabled', 'turnstile'] as const;
 export type CaptchaProvider = (typeof CAPTCHA_PROVIDERS)[number];
 
+/** Who this deployment serves, as the dashboard's banner says it: administrators only, or everyone. */
+export const DEPLOYMENT_MODES = ['admin-only', 'public'] as const;
+export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
+
 /** The variables that hold secrets: required, 32+ bytes and not an example value outside dev/test. */
 export const SECRET_VARIABLES = ['JWT_SECRET', 'COOKIE_SECRET', 'MFA_ENCRYPTION_KEY'] as const;
 
@@ -86,6 +90,12 @@ export const apiEnvSchema = commonEnvSchema.extend({
   MFA_ENCRYPTION_KEY: z.string().optional(),
   WORKER_HEARTBEAT_MAX_AGE_MS: positiveInt.default(90_000),
   QUEUE_DASHBOARD_ENABLED: bool.default(false),
+  ADMIN_DASHBOARD_ENABLED: bool.default(true),
+  // The release as the dashboard's banner names it (COMMIT_SHA and BUILD_ID are common to both apps).
+  RELEASE_NAME: z.string().min(1).max(64).default('Rampart'),
+  RELEASE_VERSION: z.string().min(1).max(64).optional(),
+  RELEASE_DATE: z.iso.date().optional(),
+  DEPLOYMENT_MODE: z.enum(DEPLOYMENT_MODES).default('admin-only'),
   JWT_ISSUER: z.string().min(1).max(256).default('rampart'),
   JWT_AUDIENCE: z.string().min(1).max(256).default('rampart-api'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.min(60).max(3_600).default(900),

@@ -3,6 +3,8 @@ export { JobProducer } from './job-producer';
 export { ChangeFeed } from './change-feed';
 export { CHANGE_TOPICS, type ChangeTopic, type ChangeTopics } from './change-topics';
 export { RedisHealth } from './redis-health';
+export { QUEUE_READ_BUDGET_MS, QueueHealthReader, type QueueHealth } from './queue-health';
+export { waitingSince, type WaitingJobTimes } from './waiting-since';
 export { queuePrefix, type RedisRole } from './redis-connection';
 export { RedisConnections } from './redis-connections';
 export { processorProblems, type JobContext, type JobHandlerFn, type QueueProcessor } from './job-handler';

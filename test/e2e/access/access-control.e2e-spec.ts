@@ -132,6 +132,8 @@ describe('access control: default deny, permissions per role, MFA for admin rout
     // Incidents: everyone reads, operators and admins write. Writes carry no valid body: 400 for
     // those let through; ghost ids give 404.
     row('GET', '/v1/admin/incidents', 401, 200, 200, 403, 200),
+    // The Phase-1 dashboard: everyone who watches rollouts.
+    row('GET', '/v1/admin/dashboard', 401, 200, 200, 403, 200),
     row('GET', `/v1/admin/incidents/${ghost}`, 401, 404, 404, 403, 404),
     row('POST', '/v1/admin/incidents', 401, 403, 400, 403, 400),
     row('PATCH', `/v1/admin/incidents/${ghost}`, 401, 403, 400, 403, 400),

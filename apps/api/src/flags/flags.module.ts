@@ -57,6 +57,6 @@ import { UpdateSegment } from './use-cases/update-segment';
     EvaluateFlag,
     EvaluateFlags,
   ],
-  exports: [LiveFlagSet],
+  exports: [LiveFlagSet, ListFlagHistory],
 })
 export class FlagsModule {}

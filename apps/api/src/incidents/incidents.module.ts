@@ -12,5 +12,6 @@ import { UpdateIncident } from './use-cases/update-incident';
   imports: [IncidentLogModule],
   controllers: [AdminIncidentsController],
   providers: [ListIncidents, GetIncident, OpenIncident, UpdateIncident, AddIncidentNote],
+  exports: [ListIncidents],
 })
 export class IncidentsModule {}

@@ -3,9 +3,9 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, PROBLEM_CONTENT_TYPE, problemType, titleFor } from '@rampart/http';
 import { JobProducer, QueueName } from '@rampart/jobs';
 import { assertAllowed } from '../access/access-decision';
+import { answerProblem } from '../common/http/problem-reply';
 import { Permission } from '../identity/permissions';
 import { Authenticator } from '../identity/authenticator';
 
@@ -47,21 +47,6 @@ const REMOTE_LINK = /<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>\s*/gi;
  */
 export function withoutRemoteLinks(html: string): string {
   return html.replace(REMOTE_LINK, '');
-}
-
-async function answerProblem(reply: FastifyReply, error: unknown, requestId: string): Promise<void> {
-  if (!(error instanceof DomainError)) throw error;
-  await reply
-    .code(error.status)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send({
-      type: problemType(error.code),
-      title: titleFor(error.status),
-      status: error.status,
-      detail: error.detail,
-      code: error.code,
-      requestId,
-    });
 }
 
 /**

@@ -28,5 +28,6 @@ import { StartRollout } from './use-cases/start-rollout';
     AdvanceRollout,
     AbortRollout,
   ],
+  exports: [ListRollouts, ListRolloutDecisions],
 })
 export class RolloutsModule {}

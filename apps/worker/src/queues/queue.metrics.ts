@@ -1,10 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import { withTimeout } from '@rampart/http';
-import { JobProducer, QueueName, jobsOfQueue } from '@rampart/jobs';
+import {
+  QUEUE_READ_BUDGET_MS,
+  QueueHealthReader,
+  QueueName,
+  jobsOfQueue,
+  type QueueHealth,
+} from '@rampart/jobs';
 import { Metrics } from '@rampart/observability';
 import { JOB_OUTCOMES, type JobOutcome } from './job-outcome';
-import { waitingSince } from './waiting-since';
 
 /** Resolves sub-second housekeeping, a few seconds of SMTP, and the lock duration's range. */
 export const JOB_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -13,20 +17,14 @@ export const JOB_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 export const UNKNOWN_JOB = 'unknown';
 
 /**
- * How long a scrape waits for Redis before it answers without the queue gauges: well inside
- * Prometheus' 10 s scrape timeout, so the other metrics still arrive while Redis is away.
+ * How long a scrape waits for Redis before it answers without the queue gauges (shared with the API's
+ * dashboard), so the other metrics still arrive while Redis is away.
  */
-export const QUEUE_READ_BUDGET_MS = 750;
+export { QUEUE_READ_BUDGET_MS };
 
 const QUEUES = Object.values(QueueName);
 type QueueState = 'waiting' | 'active' | 'delayed' | 'failed';
 const QUEUE_STATES: readonly QueueState[] = ['waiting', 'active', 'delayed', 'failed'];
-
-interface QueueReading {
-  queue: QueueName;
-  jobs: Record<QueueState, number>;
-  oldestWaitingAgeSeconds: number;
-}
 
 /**
  * The worker's queue metrics:
@@ -40,11 +38,10 @@ interface QueueReading {
 export class QueueMetrics {
   private readonly logger = new Logger(QueueMetrics.name);
   private readonly duration;
-  private reading: Promise<QueueReading[]> | undefined;
 
   constructor(
     metrics: Metrics,
-    private readonly producer: JobProducer,
+    private readonly queues: QueueHealthReader,
   ) {
     this.duration = metrics.histogram({
       name: 'job_duration_seconds',
@@ -65,7 +62,7 @@ export class QueueMetrics {
         const readings = await this.read();
         jobs.reset();
         for (const reading of readings ?? [])
-          for (const state of QUEUE_STATES) jobs.set({ queue: reading.queue, state }, reading.jobs[state]);
+          for (const state of QUEUE_STATES) jobs.set({ queue: reading.queue, state }, reading[state]);
       },
     });
     const oldest = metrics.gauge({
@@ -76,7 +73,7 @@ export class QueueMetrics {
         const readings = await this.read();
         oldest.reset();
         for (const reading of readings ?? [])
-          oldest.set({ queue: reading.queue }, reading.oldestWaitingAgeSeconds);
+          oldest.set({ queue: reading.queue }, (reading.oldestWaitingAgeMs ?? 0) / 1_000);
       },
     });
   }
@@ -90,44 +87,14 @@ export class QueueMetrics {
 
   /**
    * Every queue's reading, or undefined when Redis did not give it in time. Both gauges of one
-   * scrape collect at once and share one read.
+   * scrape collect at once and share one read (QueueHealthReader).
    */
-  private async read(): Promise<QueueReading[] | undefined> {
-    this.reading ??= Promise.all(QUEUES.map((queue) => this.readQueue(queue))).finally(() => {
-      this.reading = undefined;
-    });
+  private async read(): Promise<QueueHealth[] | undefined> {
     try {
-      return await withTimeout(this.reading, QUEUE_READ_BUDGET_MS, 'Redis (queue metrics)');
+      return await withTimeout(this.queues.read(), QUEUE_READ_BUDGET_MS, 'Redis (queue metrics)');
     } catch (error) {
       this.logger.warn({ err: error }, 'queue metrics left out of this scrape');
       return undefined;
     }
-  }
-
-  private async readQueue(name: QueueName): Promise<QueueReading> {
-    const queue = this.producer.queue(name);
-    const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
-    const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
-    return {
-      queue: name,
-      jobs: {
-        waiting,
-        active: counts.active ?? 0,
-        delayed: counts.delayed ?? 0,
-        failed: counts.failed ?? 0,
-      },
-      oldestWaitingAgeSeconds: waiting ? await this.oldestWaitingAgeSeconds(queue) : 0,
-    };
-  }
-
-  /**
-   * The age of the longest-waiting job: the tail of the waiting list (first in, first out), or the
-   * next prioritized job (those run by priority, so the next is the one a backlog holds up).
-   */
-  private async oldestWaitingAgeSeconds(queue: Queue): Promise<number> {
-    const heads = await queue.getJobs(['waiting', 'prioritized'], 0, 0, true);
-    if (!heads.length) return 0;
-    const since = Math.min(...heads.map((job) => waitingSince(job)));
-    return Math.max(0, (Date.now() - since) / 1_000);
   }
 }
