@@ -12,7 +12,7 @@ const plan = {
       segments: [],
       holdMs: 60_000,
       extensionMs: 30_000,
-      guardrails: [{ id: 'p99', kind: 'prometheus', query: 'x', threshold: 0.5 }],
+      guardrails: [{ id: 'p99', kind: 'apdex', threshold: 0.5 }],
     },
   ],
 };
@@ -79,7 +79,9 @@ describe('guardrailRows', () => {
             : 'thresholdBytes' in guardrail
               ? guardrail.thresholdBytes
               : 0,
-        { error_rate: 'fraction', latency: 'ms', memory: 'bytes', exceptions: 'count' }[guardrail.kind],
+        { error_rate: 'fraction', latency: 'ms', memory: 'bytes', exceptions: 'count', prometheus: 'value' }[
+          guardrail.kind
+        ],
       ]),
     );
     expect(
@@ -126,7 +128,7 @@ describe('guardrailRows', () => {
     expect(guardrailRows(later, null)).toEqual([
       {
         id: 'p99',
-        kind: 'prometheus',
+        kind: 'apdex',
         status: 'pending',
         value: null,
         threshold: 0.5,
@@ -140,7 +142,7 @@ describe('guardrailRows', () => {
       guardrails: [
         {
           id: 'p99',
-          kind: 'prometheus',
+          kind: 'apdex',
           status: 'healthy',
           value: 0.2,
           threshold: 0.5,

@@ -34,6 +34,7 @@ const UNITS: Record<string, string> = {
   latency: 'ms',
   memory: 'bytes',
   exceptions: 'count',
+  prometheus: 'value',
 };
 
 /** Where a guardrail's configuration keeps its threshold, by kind; any kind may use `threshold`. */
