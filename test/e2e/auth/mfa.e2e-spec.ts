@@ -245,4 +245,38 @@ describe('TOTP multi-factor authentication', () => {
     expect(login.status).toBe(200);
     expect(login.body.accessToken).toBeDefined();
   });
+
+  it('GET /me, answered from the cached account, shows MFA on and off from the very next request', async () => {
+    await awayFromStepEnd();
+    const user = await createActiveUser(api.app);
+    const token = (await post('login', { email: user.email, password: user.password })).body
+      .accessToken as string;
+    const me = async (): Promise<Json> => {
+      const response = await fetch(`${api.url}/v1/auth/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as Json;
+    };
+    // Twice: the second is served from the cache the first filled.
+    expect(await me()).toMatchObject({ id: user.id, email: user.email, mfaEnabled: false });
+    expect(await me()).toMatchObject({ mfaEnabled: false, emailVerified: true, role: 'viewer' });
+
+    const secret = (await post('mfa/totp/setup', { password: user.password }, token)).body.secret as string;
+    const enabled = await post(
+      'mfa/totp/enable',
+      { password: user.password, code: totpCodeAt(secret, Date.now()) },
+      token,
+    );
+    expect(enabled.status).toBe(200);
+    expect(await me()).toMatchObject({ mfaEnabled: true });
+
+    const off = await post(
+      'mfa/totp/disable',
+      { password: user.password, code: totpCodeAt(secret, Date.now() + 30_000) },
+      token,
+    );
+    expect(off.status).toBe(204);
+    expect(await me()).toMatchObject({ mfaEnabled: false });
+  });
 });

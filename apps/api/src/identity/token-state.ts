@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ApiConfig } from '@rampart/config';
-import { type Role, SessionRepository, UserRepository, type UserStatus } from '@rampart/db';
+import { type Role, SessionRepository, type User, UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { RedisConnections } from '@rampart/jobs';
 import type { AccessClaims, UserPrincipal } from './principal';
@@ -41,11 +41,39 @@ if current ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1`;
 
-/** The user facts every request needs: cached in Redis, rebuilt from PostgreSQL on a miss. */
-interface UserState {
-  tokenVersion: number;
-  status: UserStatus;
-  role: Role;
+/**
+ * The user as every request needs it (token version, status, role) and as `GET /v1/auth/me` shows it:
+ * cached in Redis, rebuilt from PostgreSQL on a miss, so the hot path reads no database. Dates are
+ * ISO strings in the cache.
+ */
+type CachedUser = Omit<User, 'emailVerifiedAt' | 'mfaEnabledAt' | 'createdAt'> & {
+  emailVerifiedAt: string | null;
+  mfaEnabledAt: string | null;
+  createdAt: string;
+};
+
+function cachedFrom(user: User): CachedUser {
+  return {
+    ...user,
+    emailVerifiedAt: user.emailVerifiedAt?.toISOString() ?? null,
+    mfaEnabledAt: user.mfaEnabledAt?.toISOString() ?? null,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+/** The cached user, or null for an entry of an older shape (then it is read again, as on a miss). */
+function userFrom(json: string): User | null {
+  const cached = JSON.parse(json) as Partial<CachedUser>;
+  if (typeof cached.id !== 'string' || typeof cached.email !== 'string' || cached.createdAt === undefined) {
+    return null;
+  }
+  const full = cached as CachedUser;
+  return {
+    ...full,
+    emailVerifiedAt: full.emailVerifiedAt === null ? null : new Date(full.emailVerifiedAt),
+    mfaEnabledAt: full.mfaEnabledAt === null ? null : new Date(full.mfaEnabledAt),
+    createdAt: new Date(full.createdAt),
+  };
 }
 
 function authUnavailable(): DomainError {
@@ -69,6 +97,8 @@ export class TokenState implements OnModuleDestroy {
   private readonly prefix: string;
   private readonly idle: { userMs: number; adminMs: number };
   private readonly endedMarkerMs: number;
+  /** The user each principal authorize() returned was checked against: what `/me` answers with. */
+  private readonly accounts = new WeakMap<UserPrincipal, User>();
 
   constructor(
     config: ApiConfig,
@@ -188,7 +218,7 @@ export class TokenState implements OnModuleDestroy {
   }
 
   /**
-   * Call after a change of the user's version, status or role committed: the cached state goes, and
+   * Call after a change of the user's version, status, role or MFA committed: the cached state goes, and
    * the change marker moves on, so a request that read the user before the commit cannot cache
    * what it read (see FILL_USER_SCRIPT).
    */
@@ -218,9 +248,8 @@ export class TokenState implements OnModuleDestroy {
       if (denied || ended) throw revoked();
       const restored = !session;
       if (restored && !(await this.restoreSession(claims.sid, claims.sub))) throw revoked();
-      const user = cachedUser
-        ? (JSON.parse(cachedUser) as UserState)
-        : await this.restoreUser(claims.sub, userEpoch ?? '');
+      const user =
+        (cachedUser ? userFrom(cachedUser) : null) ?? (await this.restoreUser(claims.sub, userEpoch ?? ''));
       if (!user || user.tokenVersion !== claims.ver || user.status !== 'active') throw revoked();
       if (!idle && !restored) {
         await this.expireIdle(claims.sid);
@@ -232,7 +261,7 @@ export class TokenState implements OnModuleDestroy {
       }
       // Slide the inactivity window (15 minutes for admins). Not awaited: the answer does not depend on it.
       this.redis.pexpire(this.idleKey(claims.sid), this.idleMs(user.role)).catch(() => undefined);
-      return {
+      const principal: UserPrincipal = {
         kind: 'user',
         userId: claims.sub,
         sessionId: claims.sid,
@@ -241,7 +270,18 @@ export class TokenState implements OnModuleDestroy {
         jti: claims.jti,
         expiresAt: new Date(claims.exp * 1_000),
       };
+      this.accounts.set(principal, user);
+      return principal;
     });
+  }
+
+  /**
+   * The account as it was when authorize() let this principal in (this request's view: the cache,
+   * which every committed change clears through forgetUser), or as PostgreSQL has it for a principal
+   * authorize() did not make. Null when the user is gone.
+   */
+  async accountOf(principal: UserPrincipal): Promise<User | null> {
+    return this.accounts.get(principal) ?? this.users.findById(principal.userId);
   }
 
   /** An idle session ends for good: in PostgreSQL (its refresh tokens die) and for every API process. */
@@ -259,20 +299,19 @@ export class TokenState implements OnModuleDestroy {
   }
 
   /** A cache miss: the user as PostgreSQL has it now, cached unless a change was acknowledged meanwhile. */
-  private async restoreUser(userId: string, epochSeen: string): Promise<UserState | null> {
+  private async restoreUser(userId: string, epochSeen: string): Promise<User | null> {
     const user = await this.users.findById(userId);
     if (!user) return null;
-    const state: UserState = { tokenVersion: user.tokenVersion, status: user.status, role: user.role };
     await this.redis.eval(
       FILL_USER_SCRIPT,
       2,
       this.userKey(userId),
       this.userEpochKey(userId),
-      JSON.stringify(state),
+      JSON.stringify(cachedFrom(user)),
       USER_STATE_TTL_S,
       epochSeen,
     );
-    return state;
+    return user;
   }
 
   onModuleDestroy(): void {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database, MfaRepository } from '@rampart/db';
 import type { UserPrincipal } from '../../identity/principal';
+import { TokenState } from '../../identity/token-state';
 import { MfaChangeNotice } from '../mfa/mfa-change-notice';
 import { TotpCodes } from '../mfa/totp-codes';
 import { ConfirmCurrentPassword } from './confirm-current-password';
@@ -24,6 +25,7 @@ export class DisableTotp {
     private readonly confirmPassword: ConfirmCurrentPassword,
     private readonly codes: TotpCodes,
     private readonly notice: MfaChangeNotice,
+    private readonly state: TokenState,
   ) {}
 
   async execute({ principal, password, code }: DisableTotpInput): Promise<void> {
@@ -32,6 +34,8 @@ export class DisableTotp {
     await this.database.unitOfWork(async (unit) => {
       await this.mfa.disable(principal.userId, unit.tx);
       await this.notice.record(principal.userId, 'disabled', unit);
+      // `/me` answers from the cached account: it must show MFA off from the next request.
+      unit.afterCommit(() => this.state.forgetUser(principal.userId));
     });
   }
 }

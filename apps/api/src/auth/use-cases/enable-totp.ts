@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, MfaRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import type { UserPrincipal } from '../../identity/principal';
+import { TokenState } from '../../identity/token-state';
 import { MfaChangeNotice } from '../mfa/mfa-change-notice';
 import { generateRecoveryCodes, hashRecoveryCode } from '../mfa/recovery-codes';
 import { SecretBox, TOTP_SECRET_PURPOSE } from '../mfa/secret-box';
@@ -27,6 +28,7 @@ export class EnableTotp {
     private readonly box: SecretBox,
     private readonly confirmPassword: ConfirmCurrentPassword,
     private readonly notice: MfaChangeNotice,
+    private readonly state: TokenState,
   ) {}
 
   async execute({ principal, password, code }: EnableTotpInput): Promise<{ recoveryCodes: string[] }> {
@@ -46,6 +48,8 @@ export class EnableTotp {
       }
       await this.mfa.replaceRecoveryCodes(principal.userId, recoveryCodes.map(hashRecoveryCode), tx);
       await this.notice.record(principal.userId, 'enabled', unit);
+      // `/me` answers from the cached account: it must show MFA on from the next request.
+      unit.afterCommit(() => this.state.forgetUser(principal.userId));
     });
     return { recoveryCodes };
   }
