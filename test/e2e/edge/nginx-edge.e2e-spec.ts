@@ -280,6 +280,8 @@ describe('nginx in front of two API processes', () => {
       echo = http.createServer((request, response) => {
         received.push(request.headers);
         request.resume();
+        // As the API does in production: nginx must replace it with its own, not send two.
+        response.setHeader('strict-transport-security', 'max-age=60');
         request.on('end', () => response.end('ok'));
       });
       await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
@@ -311,6 +313,7 @@ describe('nginx in front of two API processes', () => {
           headers,
         });
         expect(response.status).toBe(200);
+        expect(headerValues(response, 'strict-transport-security')).toEqual([HSTS]);
         const seen = received[0] ?? {};
         expect({
           host: seen.host,
