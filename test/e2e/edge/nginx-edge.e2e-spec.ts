@@ -6,6 +6,7 @@
 import http from 'node:http';
 import tls from 'node:tls';
 import { appEnv } from '../../support/app-env';
+import { freePort } from '../../support/free-port.mts';
 import { parseExposition } from '../../support/prometheus-text';
 import { startApiInProcess } from '../../support/in-process-api';
 import { type TestUser, createActiveUser, uniqueEmail } from '../../factories';
@@ -49,22 +50,34 @@ function handshake(
   });
 }
 
-/** The problem+json shape nginx's own 429 must share with the API's errors. */
-function expectRateLimitedProblem(response: EdgeResponse): void {
-  expect(response.status).toBe(429);
-  expect(response.headers['content-type']).toBe(PROBLEM_JSON);
+/**
+ * An answer nginx wrote itself, in the shape of the API's errors (libs/http problem.ts), with HSTS;
+ * never the API's (its release headers are missing). Returns the problem document.
+ */
+function expectEdgeProblem(response: EdgeResponse, status: number, code: string): Record<string, unknown> {
+  expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({
+    status,
+    contentType: PROBLEM_JSON,
+  });
   expect(headerValues(response, 'strict-transport-security')).toEqual([HSTS]);
-  expect(response.headers['retry-after']).toBe('1');
+  expect(response.headers['x-commit-sha']).toBeUndefined();
   const problem = JSON.parse(response.body) as Record<string, unknown>;
   expect(problem).toEqual({
-    type: 'urn:rampart:problem:rate_limited',
-    title: 'Too Many Requests',
-    status: 429,
-    detail: expect.any(String) as string,
-    code: 'rate_limited',
-    requestId: response.headers['x-request-id'],
+    type: `urn:rampart:problem:${code}`,
+    title: expect.any(String) as string,
+    status,
+    ...('detail' in problem ? { detail: expect.any(String) as string } : {}),
+    code,
+    requestId: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
   });
-  expect(problem.requestId).toMatch(/^[0-9a-f]{32}$/);
+  return problem;
+}
+
+/** nginx's 429, which also says when to retry and carries the request id as a header. */
+function expectRateLimitedProblem(response: EdgeResponse): void {
+  const problem = expectEdgeProblem(response, 429, 'rate_limited');
+  expect(response.headers['retry-after']).toBe('1');
+  expect(problem.requestId).toBe(response.headers['x-request-id']);
 }
 
 describe('nginx in front of two API processes', () => {
@@ -226,10 +239,9 @@ describe('nginx in front of two API processes', () => {
       '/v1/../metrics',
     ])('is 404 from nginx for %s, never proxied', async (path) => {
       const response = await viaNginx(path, { from: newClientAddress() });
-      expect(response.status).toBe(404);
-      expect(response.body).not.toContain('http_requests_total');
       // The release headers are the API's: their absence shows nginx answered.
-      expect(response.headers['x-commit-sha']).toBeUndefined();
+      expectEdgeProblem(response, 404, 'not_found');
+      expect(response.body).not.toContain('http_requests_total');
     });
   });
 
@@ -364,8 +376,30 @@ describe('nginx in front of two API processes', () => {
         headers: { 'content-type': 'application/json' },
         body: Buffer.alloc(300 * 1024, 'a'),
       });
-      expect(response.status).toBe(413);
+      expectEdgeProblem(response, 413, 'payload_too_large');
       expect(received).toHaveLength(0);
+    });
+  });
+
+  describe('with no replica answering', () => {
+    let orphan: NginxServer;
+
+    beforeAll(async () => {
+      // Upstream ports nothing listens on: every connection is refused.
+      orphan = await NginxServer.start({
+        upstreams: [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`],
+        certificates,
+      });
+    });
+
+    afterAll(() => orphan?.stop());
+
+    it('answers 502 in problem+json', async () => {
+      const response = await edgeRequest(`${orphan.httpsUrl}/health/live`, {
+        ca: certificates.ca,
+        from: newClientAddress(),
+      });
+      expectEdgeProblem(response, 502, 'upstream_unavailable');
     });
   });
 
@@ -422,7 +456,6 @@ describe('nginx in front of two API processes', () => {
       for (let i = 0; i < 6; i += 1) answers.push(await attempt());
       // The first five reach the API (wrong password: its 401); the sixth never does.
       expect(answers.slice(0, 5).map((response) => response.status)).toEqual([401, 401, 401, 401, 401]);
-      expect(answers[5]?.headers['x-commit-sha']).toBeUndefined();
       expectRateLimitedProblem(answers[5]!);
       expect((await viaNginx('/health/live', { from })).status).toBe(200);
     });
