@@ -122,8 +122,10 @@ export class NginxServer {
       const [httpPort, httpsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
       const config = await NginxServer.writePrefix(prefix, options, { httpPort, httpsPort, healthPort });
       const args = ['-p', `${prefix}/`, '-c', config];
-      await runFile(NGINX_BINARY, ['-t', '-q', ...args]).catch((error: { stderr?: string }) => {
-        throw new Error(`nginx -t refused the configuration:\n${error.stderr ?? String(error)}`);
+      await runFile(NGINX_BINARY, ['-t', '-q', ...args]).catch((error: unknown) => {
+        const stderr = (error as { stderr?: unknown }).stderr;
+        const detail = typeof stderr === 'string' ? stderr : error instanceof Error ? error.message : '';
+        throw new Error(`nginx -t refused the configuration:\n${detail}`);
       });
       // daemon off: the master stays this process's child, so the test owns it and stops it by pid.
       const child = spawn(NGINX_BINARY, [...args, '-g', 'daemon off;'], {
