@@ -3,7 +3,7 @@
 // otherwise surface only on the first deploy: a missing healthcheck, an inline secret, a CMD pointing at
 // a file the build does not produce, a proxy that drops the request id. The alert rules and the
 // dashboards have specs of their own (prometheus-rules.spec.ts, dashboards.spec.ts).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 
@@ -200,6 +200,8 @@ describe('compose.prod.yml', () => {
   it('mounts the nginx, Prometheus, Alertmanager and Grafana configuration that exists in the repository', () => {
     const expected: [string, string, string][] = [
       ['nginx', './docker/nginx/nginx.conf', '/etc/nginx/nginx.conf'],
+      // nginx.conf includes environment/*.conf relative to itself.
+      ['nginx', './docker/nginx/environment', '/etc/nginx/environment'],
       ['nginx', './docker/nginx/certs', '/etc/nginx/certs'],
       ['prometheus', './docker/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml'],
       // prometheus.yml names its rule files relative to itself.
@@ -351,39 +353,41 @@ describe.each<[string, number]>([
   }
 });
 
+// What test/e2e/edge/ cannot see, because it writes environment/ of its own: compose's snippets. The
+// policy in nginx.conf is proven there by running it.
 describe('docker/nginx/nginx.conf', () => {
   // Comments removed, so a commented-out directive does not count.
-  const conf = read('docker/nginx/nginx.conf').replace(/#.*$/gm, '');
+  const withoutComments = (relative: string): string => read(relative).replace(/#.*$/gm, '');
+  const conf = withoutComments('docker/nginx/nginx.conf');
+  const snippet = (name: string): string => withoutComments(`docker/nginx/environment/${name}`);
 
-  it('redirects plain HTTP to HTTPS permanently', () => {
-    expect(conf).toMatch(/listen\s+80\b/);
+  it('includes exactly the environment snippets that exist in docker/nginx/environment', () => {
+    const included = [...conf.matchAll(/^\s*include\s+environment\/(\S+);/gm)].map((match) => match[1]);
+    const present = readdirSync(path.join(ROOT, 'docker/nginx/environment'));
+    expect([...included].sort()).toEqual([...present].sort());
+  });
+
+  it('listens on 80 and 443 (TLS) in compose, the ports compose publishes', () => {
+    expect(snippet('listen-http.conf')).toMatch(/listen\s+80\b/);
+    expect(snippet('listen-https.conf')).toMatch(/listen\s+443\s+ssl\b/);
     expect(conf).toMatch(/return\s+301\s+https:\/\/\$host\$request_uri;/);
   });
 
-  it('serves TLS 1.2 and 1.3 only, with the certificates compose mounts', () => {
-    expect(conf).toMatch(/listen\s+443\s+ssl\b/);
+  it('reads the certificates from certs/, which compose mounts next to nginx.conf', () => {
+    expect(conf).toMatch(/ssl_certificate\s+certs\/fullchain\.pem;/);
+    expect(conf).toMatch(/ssl_certificate_key\s+certs\/privkey\.pem;/);
     expect(conf).toMatch(/ssl_protocols\s+TLSv1\.2\s+TLSv1\.3;/);
-    expect(conf).toContain('ssl_certificate /etc/nginx/certs/fullchain.pem;');
-    expect(conf).toMatch(/ssl_certificate_key\s+\/etc\/nginx\/certs\/\S+;/);
   });
 
-  it('sends HSTS for a year on every response', () => {
-    expect(conf).toMatch(
-      /add_header\s+Strict-Transport-Security\s+"max-age=31536000; includeSubDomains"\s+always;/,
-    );
-  });
-
-  it('proxies to the API replicas with the client address, scheme and a request id', () => {
-    expect(conf).toMatch(/upstream\s+api\s*\{[^}]*server\s+api:3000\b/);
+  it('proxies to the replicas of the api service, followed through Docker DNS', () => {
+    expect(snippet('upstream.conf')).toMatch(/^\s*server\s+api:3000\s+resolve\b/m);
+    expect(snippet('http.conf')).toMatch(/resolver\s+127\.0\.0\.11\b/);
+    expect(conf).toMatch(/upstream\s+api\s*\{[^}]*include\s+environment\/upstream\.conf;/);
     expect(conf).toMatch(/proxy_pass\s+http:\/\/api;/);
-    expect(conf).toMatch(/proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for;/);
-    expect(conf).toMatch(/proxy_set_header\s+X-Forwarded-Proto\s+\$scheme;/);
-    expect(conf).toMatch(/proxy_set_header\s+X-Request-ID\s+\$request_id;/);
   });
 
-  it('caps request bodies at the API body limit and hides /metrics from the public', () => {
-    expect(conf).toMatch(/client_max_body_size\s+256k;/);
-    expect(conf).toMatch(/location\s+[~*=^ ]*\^?\/metrics[^{]*\{\s*return\s+404;/);
+  it("runs the workers as the official image's unprivileged user", () => {
+    expect(snippet('main.conf')).toMatch(/^\s*user\s+nginx;/m);
   });
 });
 
