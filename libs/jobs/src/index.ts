@@ -15,6 +15,7 @@ export {
   WORKER_HEARTBEAT_COMPONENT,
   jobsOfQueue,
   sendEmailJobId,
+  registrationSweepJobId,
   type HeartbeatPayload,
   type OutboxSweepResult,
   type PurgePayload,
