@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { AuditLog } from '@rampart/audit';
@@ -74,6 +74,19 @@ describe('point-in-time restore drill', () => {
       [label, passwordHash, count],
     );
 
+  /** Every table's row count: the restored database must match the source's at the target exactly. */
+  const rowCounts = async (cluster: PostgresCluster): Promise<Record<string, number>> => {
+    const rows = await sql<{ name: string; count: string }>(
+      cluster,
+      `SELECT table_name AS name,
+              (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name),
+                                                   false, true, '')))[1]::text AS count
+         FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.name, Number(row.count)]));
+  };
+
   const createFlag = async (url: string, token: string, key: string): Promise<void> => {
     const current = await callApi(url, 'GET', '/v1/admin/flags', { token });
     const created = await callApi(url, 'POST', '/v1/admin/flags', {
@@ -91,6 +104,64 @@ describe('point-in-time restore drill', () => {
     );
     return stdout;
   };
+
+  it('refuses bad input to db:backup and db:restore with one line and exit code 2', async () => {
+    const attempt = async (args: string[]): Promise<{ code: number; stderr: string }> => {
+      try {
+        await runScript(args, { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/rampart' });
+        return { code: 0, stderr: '' };
+      } catch (error) {
+        const failure = error as { code?: number; stderr?: string };
+        return { code: failure.code ?? -1, stderr: failure.stderr ?? '' };
+      }
+    };
+    // Looks like a backup and an archive as far as the checks before the copy go.
+    const fake = path.join(workspace, 'fake');
+    await mkdir(path.join(fake, 'backup'), { recursive: true });
+    await mkdir(path.join(fake, 'archive'));
+    await mkdir(path.join(fake, 'used'));
+    await writeFile(
+      path.join(fake, 'backup/backup_label'),
+      'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\nSTART TIME: 2026-01-02 00:00:00 UTC\n',
+    );
+    await writeFile(path.join(fake, 'archive/000000010000000000000002'), '');
+    await writeFile(path.join(fake, 'used/PG_VERSION'), '15\n');
+    const restore = (to: string, options: { backup?: string; target?: string } = {}): string[] => [
+      'restore',
+      '--to',
+      to,
+      '--backup',
+      options.backup ?? path.join(fake, 'backup'),
+      '--archive',
+      path.join(fake, 'archive'),
+      '--target-dir',
+      options.target ?? path.join(fake, 'new'),
+    ];
+    const cases: [string[], RegExp][] = [
+      [['snapshot'], /unknown command "snapshot"/],
+      [['restore', '--backup', fake], /--to is required/],
+      [['restore', '--to', '2026-01-03T00:00:00Z', '--port'], /--port needs a value/],
+      [['backup', '--verbose', 'yes'], /unknown option --verbose/],
+      [restore('yesterday'), /"yesterday" is not a time/],
+      [restore('2026-01-03T10:00:00'), /has no time zone/],
+      [restore('2999-01-01T00:00:00Z'), /is in the future/],
+      [restore('2026-01-03T00:00:00Z', { backup: fake }), /is not a base backup \(no backup_label\)/],
+      [restore('2026-01-01T00:00:00Z'), /is before the backup started \(2026-01-02 00:00:00 UTC\)/],
+      [restore('2026-01-03T00:00:00Z', { target: path.join(fake, 'used') }), /is not empty/],
+      [[...restore('2026-01-03T00:00:00Z'), '--port', '70000'], /is not a TCP port/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await attempt(args);
+      expect({ args, code, stderr }).toEqual({
+        args,
+        code: 2,
+        stderr: expect.stringMatching(message) as string,
+      });
+      // A message, not a stack trace.
+      expect(stderr).toMatch(/^db-backup: /);
+      expect(stderr).not.toMatch(/^\s+at /m);
+    }
+  });
 
   it('restores exactly the data up to the noted time, with a valid audit chain, refusing later tokens', async () => {
     const archive = path.join(workspace, 'archive');
@@ -175,6 +246,8 @@ describe('point-in-time restore drill', () => {
               (SELECT count(*) FROM audit_log)::text AS audit_entries,
               (SELECT count(*) FROM users)::text AS users`,
     )) as [{ at: string; lsn: string; audit_entries: string; users: string }];
+    // Nothing writes in the background (no worker, no flag evaluations): these are the target's rows.
+    const rowsAtTarget = await rowCounts(source);
     await new Promise((resolve) => setTimeout(resolve, 20));
 
     // Phase C, after the target: none of it may come back.
@@ -221,7 +294,10 @@ describe('point-in-time restore drill', () => {
       '--start',
     ]);
     restored = PostgresCluster.adopt(restoredDir, restoredPort);
-    const databaseRestored = Date.now();
+    const recoveryMs = Date.now() - restoreStarted;
+    // Exactly the data up to the target, before the restored apps write their own (the worker's heartbeat).
+    expect(await rowCounts(restored)).toEqual(rowsAtTarget);
+    const appsStarted = Date.now();
     // A new environment: a Redis keyspace of its own (nothing of the lost one's), the same secrets.
     const restoredEnv = appEnv({ DATABASE_URL: restored.url('rampart'), ...secrets });
     const [restoredApi, restoredWorker] = await Promise.all([
@@ -230,10 +306,9 @@ describe('point-in-time restore drill', () => {
     ]);
     processes.push(restoredApi, restoredWorker);
     await restoredApi.waitUntilReady('/health/ready', 30_000);
-    const apiReady = Date.now();
-    const rtoMs = apiReady - restoreStarted;
+    const appsReadyMs = Date.now() - appsStarted;
+    const rtoMs = recoveryMs + appsReadyMs;
 
-    // Exactly the data up to the target.
     const [counts] = (await sql<Record<string, string>>(
       restored,
       `SELECT (SELECT count(*) FROM audit_log)::text AS audit_entries,
@@ -287,12 +362,13 @@ describe('point-in-time restore drill', () => {
       [target.lsn, backupStartLsn],
     )) as [{ replayed: string }];
     const mb = (bytes: string | number): string => (Number(bytes) / 1024 / 1024).toFixed(1);
+    const seconds = (ms: number): string => (ms / 1000).toFixed(1);
     console.log(
       [
         `PITR drill: database ${mb(counts.bytes ?? 0)} MB (${counts.users} users, ${counts.audit_entries} audit entries),`,
         `WAL replayed from the backup start to the target: ${mb(replayed)} MB;`,
-        `RTO ${(rtoMs / 1000).toFixed(1)} s (restore and recovery ${((databaseRestored - restoreStarted) / 1000).toFixed(1)} s,`,
-        `API and worker ready ${((apiReady - databaseRestored) / 1000).toFixed(1)} s).`,
+        `RTO ${seconds(rtoMs)} s (restore and recovery ${seconds(recoveryMs)} s,`,
+        `API and worker ready ${seconds(appsReadyMs)} s after it).`,
         restoreOutput.trim().split('\n').at(-1),
       ].join('\n'),
     );

@@ -159,7 +159,8 @@ describe('Redis loss drill', () => {
     const refused = await me(revoked.accessToken);
     expect([refused.status, refused.body.code]).toEqual([401, 'token_revoked']);
     expect(
-      (await callApi(url, 'POST', '/v1/auth/refresh', { body: { refreshToken: revoked.refreshToken } })).status,
+      (await callApi(url, 'POST', '/v1/auth/refresh', { body: { refreshToken: revoked.refreshToken } }))
+        .status,
     ).toBe(401);
 
     // Flags: evaluated from the in-memory set that PostgreSQL filled, not from Redis.
