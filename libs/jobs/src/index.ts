@@ -17,6 +17,7 @@ export {
   WORKER_HEARTBEAT_COMPONENT,
   jobsOfQueue,
   sendEmailJobId,
+  registrationSweepJobId,
   type HeartbeatPayload,
   type OutboxSweepResult,
   type PurgePayload,

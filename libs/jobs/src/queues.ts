@@ -48,6 +48,8 @@ export interface HeartbeatResult {
 
 export interface OutboxSweepResult {
   requeued: number;
+  /** Sign-ups whose job was lost or stuck, handed to the worker again. */
+  registrationsRequeued: number;
 }
 
 /** What a purge job can clean. Adding one: a name here, its query in the worker's purge registry. */
@@ -166,4 +168,12 @@ export function jobsOfQueue(queue: QueueName): JobName[] {
 /** The job id of an outbox mail's send job: the producer and the sweeper use the same one, so BullMQ de-duplicates. */
 export function sendEmailJobId(outboxId: string): string {
   return `email-${outboxId}`;
+}
+
+/**
+ * The job id under which the sweeper re-enqueues a sign-up: one job per request however many sweeps
+ * find it. (A duplicate of the API's own job is harmless: the first to take the request wins.)
+ */
+export function registrationSweepJobId(requestId: string): string {
+  return `registration-${requestId}`;
 }

@@ -41,6 +41,19 @@ export class RegistrationRequestRepository {
     return row ? { email: row.email, passwordHash: row.password_hash } : null;
   }
 
+  /**
+   * Requests older than `ageMs` that no job has taken yet: their job was lost (Redis lost its data
+   * after the API's 202) or is far behind. Oldest first, at most `limit`.
+   */
+  async findStale(ageMs: number, limit: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM registration_requests
+       WHERE created_at < clock_timestamp() - make_interval(secs => ${ageMs / 1000}::float8)
+       ORDER BY created_at
+       LIMIT ${limit}`;
+    return rows.map((row) => row.id);
+  }
+
   /** Requests no job ever took (the API stopped between the insert and the enqueue). */
   async purgeOlderThan(hours: number): Promise<number> {
     return this.prisma.$executeRaw`
