@@ -352,6 +352,8 @@ export interface Verification {
 class Verifier {
   private readonly client: Client;
   private readonly state: RunState = {};
+  /** The TOTP time step of the last code sent, so no code is sent twice. */
+  private lastTotpStep: number | null = null;
   readonly results: CheckResult[] = [];
 
   private readonly options: Options;
@@ -374,7 +376,7 @@ class Verifier {
       const detail =
         error instanceof CheckFailure || error instanceof Skipped
           ? error.message
-          : `request failed: ${error instanceof Error ? error.message : String(error)}`;
+          : `request failed: ${requestFailure(error)}`;
       result = { name, status, detail, ms: Math.round(performance.now() - started) };
     }
     this.results.push(result);
@@ -553,6 +555,12 @@ class Verifier {
     if (answer.body.mfaRequired !== true) return answer;
     if (!account.totpSecret)
       throw new CheckFailure('the account has two-factor authentication on: give --totp-secret');
+    // A code is accepted once per time step: a second sign-in waits for the next step.
+    const step = Math.floor(Date.now() / 30_000);
+    if (this.lastTotpStep !== null && step <= this.lastTotpStep) {
+      await sleep((this.lastTotpStep + 1) * 30_000 - Date.now() + 50);
+    }
+    this.lastTotpStep = Math.floor(Date.now() / 30_000);
     const verified = await this.client.api('POST', '/v1/auth/mfa/verify', {
       body: { mfaToken: answer.body.mfaToken, code: totpCode(account.totpSecret) },
       headers,
@@ -700,6 +708,17 @@ class Verifier {
     if (other.length > 0) throw new CheckFailure(`unexpected answers in the burst: ${countStatuses(other)}`);
     return `${burst - limited.length} of ${burst} answered, then 429 rate_limited, Retry-After ${retryAfter} s`;
   }
+}
+
+/** Node's TLS verification codes: a certificate the client does not trust. */
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)_ISSUER|LEAF_SIGNATURE/;
+
+function requestFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return UNTRUSTED_CERTIFICATE.test(code)
+    ? `${code}: the certificate is not trusted (--insecure accepts it, for staging only)`
+    : error.message;
 }
 
 function countStatuses(answers: Answer[]): string {

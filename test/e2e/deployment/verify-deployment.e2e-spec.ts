@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTransport } from 'nodemailer';
 import { type Mailbox, type MailboxMail, startMailSink, startMailbox } from '../../../scripts/mail-sink.mts';
-import { createActiveUser } from '../../factories';
+import { type TestUser, createActiveUser } from '../../factories';
 import { startApiInProcess } from '../../support/in-process-api';
 import { randomSuffix } from '../../support/run-settings';
 import { type SpawnedMailStack, startSpawnedMailStack } from '../support/mail-stack';
-import { signInWithMfa } from '../support/sign-in';
+import { enrolTotp, signIn, signInWithMfa } from '../support/sign-in';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SCRIPT = path.join(ROOT, 'scripts/verify-deployment.mts');
@@ -58,6 +58,9 @@ describe('npm run verify:deployment', () => {
   let scratch: string;
   let tokenFile: string;
   let adminToken: string;
+  /** An operator's test account with TOTP on. */
+  let tester: TestUser;
+  let totpSecret: string;
 
   beforeAll(async () => {
     stack = await startSpawnedMailStack({
@@ -65,6 +68,8 @@ describe('npm run verify:deployment', () => {
       BUILD_ID: BUILD,
       RATE_LIMIT_ENABLED: 'true',
       RATE_LIMIT_API: `${API_LIMIT}/60`,
+      // The test's and the script's sign-ins all come from 127.0.0.1.
+      RATE_LIMIT_LOGIN: '50/60',
     });
     // The mailbox contract (scripts/mail-sink.mts), served from what the test's SMTP sink received.
     mailbox = await startMailbox(0, () =>
@@ -76,13 +81,17 @@ describe('npm run verify:deployment', () => {
       })),
     );
     const factory = await startApiInProcess(stack.env);
-    let admin;
+    let admin: TestUser;
     try {
       admin = await createActiveUser(factory.app, { role: 'admin' });
+      tester = await createActiveUser(factory.app);
     } finally {
       await factory.close();
     }
     adminToken = (await signInWithMfa(stack.api.url, admin)).accessToken;
+    // Enrolled with a code of the previous step: the current step's code is still unused.
+    const { accessToken } = await signIn(stack.api.url, tester);
+    totpSecret = (await enrolTotp(stack.api.url, tester, accessToken)).secret;
     scratch = await mkdtemp(path.join(tmpdir(), 'rampart-verify-'));
     tokenFile = path.join(scratch, 'operator-token');
     await writeFile(tokenFile, `${adminToken}\n`, { mode: 0o600 });
@@ -159,6 +168,23 @@ describe('npm run verify:deployment', () => {
     ).json()) as { items: { status: string }[] };
     expect(disabled.items.map((user) => user.status)).toEqual(['disabled']);
   });
+
+  it("runs the account checks with the operator's test account and its TOTP secret", async () => {
+    const passwordFile = path.join(scratch, 'password');
+    await writeFile(passwordFile, tester.password, { mode: 0o600 });
+    const run = await verifyDeployment([
+      ...['--url', stack.api.url, '--account', tester.email, '--password-file', passwordFile],
+      ...['--totp-secret', totpSecret],
+    ]);
+    show('verify:deployment with a test account (TOTP on)', run);
+    expect(run.code).toBe(0);
+    expect(row(run, 'account')).toMatch(/^PASS .*operator's test account/);
+    for (const name of ['sign-in flow', 'cookie flags', 'csrf refusal'])
+      expect(row(run, name)).toMatch(/^PASS/);
+    expect(row(run, 'clean-up')).toMatch(/^SKIP .*no disposable account/);
+    expect(run.stdout + run.stderr).not.toContain(tester.password);
+    expect(run.stdout + run.stderr).not.toContain(totpSecret);
+  }, 120_000);
 
   it('fails, exit 1, when the running release is not the expected one', async () => {
     const run = await verifyDeployment(['--url', stack.api.url, '--expect-commit', 'not-this-release']);
