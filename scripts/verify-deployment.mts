@@ -17,7 +17,8 @@
 //                    csrf_invalid; with the token: 204
 //   flag rollback    with an admin token: a disposable flag and SDK key, switch on, roll back, and the
 //                    time until OFREP answers the old value again (TTR, <= --ttr-max-ms); then the flag
-//                    is archived, the key revoked and the disposable account disabled
+//                    is archived and the key revoked
+//   clean-up         with the admin token: the disposable account disabled
 //   rate limit       --burst <n> anonymous GET /v1/auth/session: a 429 problem+json rate_limited with
 //                    Retry-After. Last, because it spends this address's anonymous budget for a window.
 //
