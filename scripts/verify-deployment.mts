@@ -309,7 +309,7 @@ class Skipped extends Error {}
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** RFC 6238 (SHA-1, 30 s, 6 digits) from a base32 secret, for a test account with TOTP on. */
-function totpCode(secret: string, at = Date.now()): string {
+export function totpCode(secret: string, at = Date.now()): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = '';
   for (const char of secret.replace(/[\s=-]/g, '').toUpperCase()) {
@@ -571,8 +571,8 @@ class Verifier {
   }
 
   private requireAccount(): Account {
-    if (!this.state.account) throw new Skipped('needs an account: --mailbox-url or --account/--password');
-    return this.state.account;
+    if (this.state.account) return this.state.account;
+    throw noAccount(this.results);
   }
 
   private async signInFlow(): Promise<string> {
@@ -594,8 +594,8 @@ class Verifier {
   }
 
   /** The browser-mode sign-in both cookie checks look at; null when there is no account. */
-  private async cookieLogin(): Promise<CookieSession | Error | null> {
-    if (!this.state.account) return null;
+  private async cookieLogin(): Promise<CookieSession | Error> {
+    if (!this.state.account) return noAccount(this.results);
     try {
       const answer = await this.logIn(this.state.account, { 'x-auth-mode': 'cookie' });
       const csrfToken = answer.body.csrfToken;
@@ -733,7 +733,7 @@ function maskEmail(email: string): string {
   return `${local.slice(0, 1)}***@${domain}`;
 }
 
-interface SetCookie {
+export interface SetCookie {
   name: string;
   value: string;
   httpOnly: boolean;
@@ -748,14 +748,21 @@ interface CookieSession {
   csrfToken: string;
 }
 
+/** Why a check that needs the account cannot run: the account check failed, or was not asked for. */
+function noAccount(results: CheckResult[]): Error {
+  return results.find((result) => result.name === 'account')?.status === 'FAIL'
+    ? new CheckFailure('no account: the account check failed')
+    : new Skipped('needs an account: --mailbox-url or --account/--password');
+}
+
 function sessionOrThrow(session: CookieSession | Error | null): CookieSession {
   if (session === null) throw new Skipped('needs an account: --mailbox-url or --account/--password');
-  if (session instanceof Error)
-    throw session instanceof CheckFailure ? session : new CheckFailure(session.message);
+  if (session instanceof CheckFailure || session instanceof Skipped) throw session;
+  if (session instanceof Error) throw new CheckFailure(session.message);
   return session;
 }
 
-function parseSetCookies(lines: string[]): SetCookie[] {
+export function parseSetCookies(lines: string[]): SetCookie[] {
   return lines.map((line) => {
     const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
     const at = pair.indexOf('=');
