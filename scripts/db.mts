@@ -8,7 +8,11 @@
 // wherever the native engine can be fetched.
 //
 //   node scripts/db.mts migrate            apply pending migrations (creates the database if absent)
-//   node scripts/db.mts create <name>      write a migration with the SQL that takes the migrations to the schema
+//   node scripts/db.mts create <name> [--contract <expand step>]
+//                                          write a migration with the SQL that takes the migrations to the schema;
+//                                          refused (exit 1, nothing written) when that SQL is destructive, unless
+//                                          --contract names the release or migration that shipped the expand step
+//                                          (see scripts/migration-policy.mts and docs/migrations.md)
 //   node scripts/db.mts drift              exit 1 and print the SQL when schema.prisma and the migrations differ
 //
 // DATABASE_URL selects the database (default: the development database of .env.example).
@@ -19,6 +23,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import { SchemaEngine, type MigrationList } from '@prisma/schema-engine-wasm';
+import { checkMigrations, contractMarker } from './migration-policy.mts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MIGRATIONS_DIR = path.join(ROOT, 'prisma', 'migrations');
@@ -234,18 +239,52 @@ function isEmptyDiff(sql: string): boolean {
   return sql === '' || sql === '-- This is an empty migration.';
 }
 
-async function createMigration(url: string, name: string): Promise<string | null> {
+async function createMigration(url: string, name: string, contract: string | null): Promise<string | null> {
   if (!/^[a-z0-9_]+$/.test(name)) {
     throw new Error(`migration name must be snake_case letters, digits and underscores, got "${name}"`);
   }
   const sql = await pendingSchemaSql(url);
   if (isEmptyDiff(sql)) return null;
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-  const dir = path.join(MIGRATIONS_DIR, `${stamp}_${name}`);
+  const dirName = `${stamp}_${name}`;
+  const content = contract === null ? `${sql}\n` : `${contractMarker(contract)}\n${sql}\n`;
+  // Judged against the schema the existing migrations build, so a type change is compared with the type it replaces.
+  const existing = (await loadMigrations()).migrationDirectories.map((dir) => ({
+    name: dir.path,
+    sql: dir.migrationFile.content.tag === 'ok' ? dir.migrationFile.content.value : '',
+  }));
+  const verdict = checkMigrations([...existing, { name: dirName, sql: content }]).at(-1);
+  if (verdict && verdict.violations.length > 0) {
+    throw new Error(
+      `refused: the migration would be destructive, so the release before it could not run on the new schema ` +
+        `(docs/migrations.md):\n  ${verdict.violations.join('\n  ')}\n` +
+        'Split the change: expand now (add, backfill, write both), contract one release later with ' +
+        `npm run db:migration:create -- ${name} --contract <release or migration that shipped the expand step>`,
+    );
+  }
+  const dir = path.join(MIGRATIONS_DIR, dirName);
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'migration.sql'), `${sql}\n`);
+  await writeFile(path.join(dir, 'migration.sql'), content);
   await writeFile(path.join(MIGRATIONS_DIR, LOCKFILE), LOCKFILE_CONTENT);
   return path.relative(ROOT, dir);
+}
+
+/** `<name> [--contract <ref> | --contract=<ref>]`, in any order. */
+function createArguments(args: string[]): { name: string | undefined; contract: string | null } {
+  let name: string | undefined;
+  let contract: string | null = null;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    if (arg === '--contract') {
+      contract = args[i + 1] ?? '';
+      i += 1;
+    } else if (arg.startsWith('--contract=')) contract = arg.slice('--contract='.length);
+    else name ??= arg;
+  }
+  if (contract !== null && !/^[\w.+-]+$/.test(contract)) {
+    throw new Error('--contract needs the release (e.g. 0.4.0) or migration that shipped the expand step');
+  }
+  return { name, contract };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -262,9 +301,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'create': {
-      const name = rest[0];
-      if (!name) throw new Error('usage: npm run db:migration:create -- <name>');
-      const created = await createMigration(url, name);
+      const { name, contract } = createArguments(rest);
+      if (!name) throw new Error('usage: npm run db:migration:create -- <name> [--contract <expand step>]');
+      const created = await createMigration(url, name, contract);
       console.log(
         created
           ? `db: wrote ${created}/migration.sql`
@@ -282,7 +321,9 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     default:
-      throw new Error('usage: node scripts/db.mts migrate | create <name> | drift');
+      throw new Error(
+        'usage: node scripts/db.mts migrate | create <name> [--contract <expand step>] | drift',
+      );
   }
 }
 

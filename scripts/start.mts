@@ -16,6 +16,8 @@ const API_PORT = process.env.API_PORT ?? '3000';
 const WORKER_PORT = process.env.WORKER_PORT ?? '3001';
 const MAIL_SINK_PORT = Number(process.env.SMTP_PORT ?? 1025);
 const MAIL_DIRECTORY = path.join(ROOT, '.data', 'mail');
+// The sink's mailbox (GET /mails, JSON): what `npm run verify:deployment -- --mailbox-url` reads.
+const MAILBOX_PORT = Number(process.env.MAIL_SINK_MAILBOX_PORT ?? 1080);
 
 function fail(message: string): never {
   console.error(`start: ${message}`);
@@ -87,11 +89,11 @@ async function main(): Promise<void> {
   let sink: MailSink | undefined;
   if (!process.env.SMTP_HOST) {
     try {
-      sink = await startMailSink(MAIL_SINK_PORT, MAIL_DIRECTORY);
+      sink = await startMailSink(MAIL_SINK_PORT, MAIL_DIRECTORY, { mailboxPort: MAILBOX_PORT });
     } catch (error) {
       fail(
-        `cannot start the development mail sink on 127.0.0.1:${MAIL_SINK_PORT} (${error instanceof Error ? error.message : String(error)}); ` +
-          'free the port, set SMTP_PORT to another, or set SMTP_HOST to use a real relay',
+        `cannot start the development mail sink on 127.0.0.1:${MAIL_SINK_PORT} (mailbox ${MAILBOX_PORT}) (${error instanceof Error ? error.message : String(error)}); ` +
+          'free the ports, set SMTP_PORT or MAIL_SINK_MAILBOX_PORT to others, or set SMTP_HOST to use a real relay',
       );
     }
   }
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
         `  database   ${DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`,
         `  redis      ${REDIS_URL}`,
         sink
-          ? `  mail       smtp://127.0.0.1:${sink.port} -> ${path.relative(ROOT, sink.directory)}/*.eml`
+          ? `  mail       smtp://127.0.0.1:${sink.port} -> ${path.relative(ROOT, sink.directory)}/*.eml, mailbox ${sink.mailboxUrl}`
           : `  mail       ${process.env.SMTP_HOST}`,
         'Press Ctrl-C to stop.',
         '',

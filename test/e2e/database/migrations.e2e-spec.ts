@@ -87,4 +87,24 @@ describe('migrations', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('CREATE TABLE "drift_probe"');
   });
+
+  it('refuses to write a destructive migration unless it is marked as a contract step', async () => {
+    const schema = await readFile(path.join(ROOT, 'prisma/schema.prisma'), 'utf8');
+    const edited = schema.replace(/^\s*lastCharge\s.*$/m, '');
+    expect(edited).not.toBe(schema);
+    const dir = await mkdtemp(path.join(tmpdir(), 'rampart-contract-'));
+    const editedPath = path.join(dir, 'schema.prisma');
+    await writeFile(editedPath, edited);
+    const before = await readdir(path.join(ROOT, 'prisma/migrations'));
+
+    const result = await db(['create', 'drop_last_charge'], {
+      DATABASE_URL: databaseUrl,
+      PRISMA_SCHEMA_PATH: editedPath,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('refused: the migration would be destructive');
+    expect(result.stdout).toMatch(/_drop_last_charge\/migration\.sql:\d+: DROP COLUMN last_charge/);
+    expect(result.stdout).toContain('--contract <release or migration that shipped the expand step>');
+    expect(await readdir(path.join(ROOT, 'prisma/migrations'))).toEqual(before);
+  });
 });
