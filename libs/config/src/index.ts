@@ -5,6 +5,7 @@ export type { ApiConfigShape, RuntimeConfigShape, WorkerConfigShape } from './ru
 export {
   ENVIRONMENTS,
   EXAMPLE_SECRET_VALUES,
+  PREVIOUS_SECRET_VARIABLES,
   SECRET_VARIABLES,
   apiEnvSchema,
   workerEnvSchema,
