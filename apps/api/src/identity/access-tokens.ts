@@ -92,9 +92,9 @@ export class AccessTokens {
   }
 
   /**
-   * Checks signature (with the key its `kid` names), algorithm, `iss`, `aud`, `exp` and `iat` (30 s skew: not issued in the future,
-   * not older than the configured lifetime), that the token claims no longer a lifetime than
-   * Rampart issues, and the claims' shape. Not the revocation state.
+   * Checks signature (with the key its `kid` names), algorithm, `iss`, `aud`, `exp` and `iat` (30 s
+   * skew: not issued in the future, not older than the configured lifetime), that the token claims
+   * no longer a lifetime than Rampart issues, and the claims' shape. Not the revocation state.
    */
   async verify(token: string): Promise<AccessClaims> {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
