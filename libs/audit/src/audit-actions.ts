@@ -15,6 +15,10 @@ export const AUDIT_ACTIONS = {
   'auth.mfa_enabled': 'user',
   'auth.mfa_disabled': 'user',
   'auth.mfa_recovery_codes_regenerated': 'user',
+  /** The breach response (npm run secrets:revoke-all): every session of every user ended at once. */
+  'auth.all_sessions_revoked': null,
+  /** npm run secrets:reseal-mfa: TOTP secrets sealed again under the current MFA_ENCRYPTION_KEY. */
+  'auth.mfa_secrets_resealed': null,
   'user.registered': 'user',
   'user.registration_replaced': 'user',
   'user.admin_created': 'user',
@@ -51,7 +55,10 @@ export type AuditTargetType = 'user' | 'session' | 'flag_set_version' | 'sdk_key
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 
-/** The target an action takes: its listed type and an id. */
-export type AuditTargetOf<A extends AuditAction> = (typeof AUDIT_ACTIONS)[A] extends AuditTargetType
-  ? { type: (typeof AUDIT_ACTIONS)[A]; id: string }
-  : never;
+/**
+ * The target an action takes: its listed type and an id; none (never) for an action listed with null.
+ * NonNullable, so that code handling a union of actions (some without a target) may still pass one.
+ */
+export type AuditTargetOf<A extends AuditAction> = [NonNullable<(typeof AUDIT_ACTIONS)[A]>] extends [never]
+  ? never
+  : { type: NonNullable<(typeof AUDIT_ACTIONS)[A]>; id: string };

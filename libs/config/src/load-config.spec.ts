@@ -48,7 +48,9 @@ describe('loadApiConfig', () => {
 
   it('accepts a strong production configuration with secure defaults', () => {
     const config = loadApiConfig(production({ CORS_ORIGINS: 'https://a.example, https://b.example' }));
-    expect(config.cookies).toEqual({ secure: true, secret: STRONG_COOKIE });
+    expect(config.cookies).toEqual({ secure: true, secret: STRONG_COOKIE, previousSecrets: [] });
+    expect(config.jwt.previousSecrets).toEqual([]);
+    expect(config.mfa.previousEncryptionKeys).toEqual([]);
     expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.docsEnabled).toBe(false);
     expect(config.log.pretty).toBe(false);
@@ -77,6 +79,39 @@ describe('loadApiConfig', () => {
       }
     }
   });
+
+  it('reads the retired keys of a rotation as lists, without the current key or repeats', () => {
+    const old = 'old-jwt-secret-0123456789-0123456789-0123';
+    const older = 'older-jwt-secret-0123456789-0123456789-01';
+    const config = loadApiConfig(
+      production({
+        JWT_PREVIOUS_SECRETS: ` ${old}, ${older},${old},${STRONG_JWT}`,
+        COOKIE_PREVIOUS_SECRETS: old,
+        MFA_PREVIOUS_ENCRYPTION_KEYS: older,
+      }),
+    );
+    expect(config.jwt).toMatchObject({ secret: STRONG_JWT, previousSecrets: [old, older] });
+    expect(config.cookies.previousSecrets).toEqual([old]);
+    expect(config.mfa.previousEncryptionKeys).toEqual([older]);
+  });
+
+  it.each(['JWT_PREVIOUS_SECRETS', 'COOKIE_PREVIOUS_SECRETS', 'MFA_PREVIOUS_ENCRYPTION_KEYS'])(
+    'holds every key in %s to the rules of the current one in production',
+    (name) => {
+      const strongOld = 'old-secret-0123456789-0123456789-0123456';
+      expect(() => loadApiConfig(production({ [name]: `${strongOld},${'y'.repeat(31)}` }))).toThrow(
+        new RegExp(`^config: ${name} must be at least 32 bytes`),
+      );
+      expect(() => loadApiConfig(production({ [name]: EXAMPLE_SECRET_VALUES[0] }))).toThrow(
+        new RegExp(`^config: ${name} is a documented example`),
+      );
+      try {
+        loadApiConfig(production({ [name]: 'y'.repeat(31) }));
+      } catch (error) {
+        expect((error as Error).message).not.toContain('y'.repeat(31));
+      }
+    },
+  );
 
   it('counts a secret in bytes, not characters', () => {
     // 16 characters of 2 bytes each: 32 bytes, accepted.

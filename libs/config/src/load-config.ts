@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import {
   EXAMPLE_SECRET_VALUES,
+  PREVIOUS_SECRET_VARIABLES,
   SECRET_VARIABLES,
   apiEnvSchema,
   workerEnvSchema,
@@ -80,6 +81,11 @@ function secret(env: ApiEnv, name: (typeof SECRET_VARIABLES)[number]): string {
       : randomBytes(MIN_SECRET_BYTES).toString('base64url');
   }
   if (value === undefined) throw new ConfigError(`config: ${name} is required in ${env.NODE_ENV}`);
+  return strong(env, name, value);
+}
+
+function strong(env: ApiEnv, name: string, value: string): string {
+  if (!isStrict(env.NODE_ENV)) return value;
   if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
     throw new ConfigError(`config: ${name} must be at least ${MIN_SECRET_BYTES} bytes in ${env.NODE_ENV}`);
   }
@@ -89,10 +95,27 @@ function secret(env: ApiEnv, name: (typeof SECRET_VARIABLES)[number]): string {
   return value;
 }
 
+/**
+ * The current secret and the retired ones still accepted (verify or open only, never sign or seal),
+ * each held to the current one's rules. The current one listed again, or one twice, is dropped: harmless,
+ * and a rotation half done by hand should not stop the process.
+ */
+function keyring(
+  env: ApiEnv,
+  name: keyof typeof PREVIOUS_SECRET_VARIABLES,
+): { current: string; previous: string[] } {
+  const current = secret(env, PREVIOUS_SECRET_VARIABLES[name]);
+  const previous = env[name].map((value) => strong(env, name, value));
+  return { current, previous: [...new Set(previous)].filter((value) => value !== current) };
+}
+
 export function loadApiConfig(source: Env = process.env): ApiConfigShape {
   const env = parse(apiEnvSchema, source);
   const strict = isStrict(env.NODE_ENV);
   const cookieSecure = env.COOKIE_SECURE ?? env.NODE_ENV !== 'development';
+  const jwtKeys = keyring(env, 'JWT_PREVIOUS_SECRETS');
+  const cookieKeys = keyring(env, 'COOKIE_PREVIOUS_SECRETS');
+  const mfaKeys = keyring(env, 'MFA_PREVIOUS_ENCRYPTION_KEYS');
   if (strict && env.CORS_ORIGINS.includes('*')) {
     throw new ConfigError(`config: CORS_ORIGINS must list origins, not "*", in ${env.NODE_ENV}`);
   }
@@ -115,9 +138,10 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
       trustProxy: env.TRUST_PROXY,
     },
     docsEnabled: env.DOCS_ENABLED ?? env.NODE_ENV === 'development',
-    cookies: { secure: cookieSecure, secret: secret(env, 'COOKIE_SECRET') },
+    cookies: { secure: cookieSecure, secret: cookieKeys.current, previousSecrets: cookieKeys.previous },
     jwt: {
-      secret: secret(env, 'JWT_SECRET'),
+      secret: jwtKeys.current,
+      previousSecrets: jwtKeys.previous,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
@@ -128,7 +152,11 @@ export function loadApiConfig(source: Env = process.env): ApiConfigShape {
       adminMs: env.ADMIN_SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
     },
     lockout: { maxFailures: env.LOGIN_MAX_FAILURES, durationMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 },
-    mfa: { encryptionKey: secret(env, 'MFA_ENCRYPTION_KEY'), issuer: env.MFA_ISSUER },
+    mfa: {
+      encryptionKey: mfaKeys.current,
+      previousEncryptionKeys: mfaKeys.previous,
+      issuer: env.MFA_ISSUER,
+    },
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED,
       tiers: {

@@ -31,17 +31,30 @@ export interface ApiConfigShape extends RuntimeConfigShape {
     trustProxy: string[];
   };
   docsEnabled: boolean;
-  cookies: { secure: boolean; secret: string };
-  /** Access tokens: HS256 JWTs (the algorithm is pinned in code, not configurable). */
-  jwt: { secret: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
+  /** `secret` computes CSRF tokens; `previousSecrets` (retired by a rotation) are still accepted. */
+  cookies: { secure: boolean; secret: string; previousSecrets: string[] };
+  /**
+   * Access tokens: HS256 JWTs (the algorithm is pinned in code, not configurable), signed with `secret`;
+   * `previousSecrets` (retired by a rotation) still verify the tokens they signed, by key id.
+   */
+  jwt: {
+    secret: string;
+    previousSecrets: string[];
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+  };
   /** A sign-in's absolute lifetime: refreshing never extends it. */
   sessionTtlDays: number;
   /** A session unused this long ends; every authenticated request slides the window. */
   sessionIdleTimeout: { userMs: number; adminMs: number };
   /** Consecutive failed sign-ins that lock an address, and for how long. */
   lockout: { maxFailures: number; durationMs: number };
-  /** TOTP secrets are sealed at rest with a key derived from this secret; the issuer shown in authenticator apps. */
-  mfa: { encryptionKey: string; issuer: string };
+  /**
+   * TOTP secrets are sealed at rest with a key derived from `encryptionKey` (the previous keys still open
+   * what they sealed, until `npm run secrets:reseal-mfa` re-seals it); the issuer shown in authenticator apps.
+   */
+  mfa: { encryptionKey: string; previousEncryptionKeys: string[]; issuer: string };
   /** Requests per window per tier, counted in Redis across API processes. */
   rateLimit: RateLimitSettings;
   /** CAPTCHA on sign-up, and on sign-in once an address has `loginAfterFailures` consecutive failures. */

@@ -25,6 +25,18 @@ export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 /** The variables that hold secrets: required, 32+ bytes and not an example value outside dev/test. */
 export const SECRET_VARIABLES = ['JWT_SECRET', 'COOKIE_SECRET', 'MFA_ENCRYPTION_KEY'] as const;
 
+/**
+ * Retired keys still accepted during a rotation, each validated like the secret it follows. A separate
+ * list (rather than one `JWT_KEYS=current,old` list) keeps the variable that signs unchanged and
+ * unambiguous: the current key is always the one named above, never "whichever comes first", so
+ * moving a key to the list can only make it verify-only, never make it sign again by reordering.
+ */
+export const PREVIOUS_SECRET_VARIABLES = {
+  JWT_PREVIOUS_SECRETS: 'JWT_SECRET',
+  COOKIE_PREVIOUS_SECRETS: 'COOKIE_SECRET',
+  MFA_PREVIOUS_ENCRYPTION_KEYS: 'MFA_ENCRYPTION_KEY',
+} as const satisfies Record<string, (typeof SECRET_VARIABLES)[number]>;
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
@@ -88,6 +100,10 @@ export const apiEnvSchema = commonEnvSchema.extend({
   JWT_SECRET: z.string().optional(),
   COOKIE_SECRET: z.string().optional(),
   MFA_ENCRYPTION_KEY: z.string().optional(),
+  // Comma-separated: generated secrets (`openssl rand -base64 48`, hex) never contain a comma.
+  JWT_PREVIOUS_SECRETS: list.default([]),
+  COOKIE_PREVIOUS_SECRETS: list.default([]),
+  MFA_PREVIOUS_ENCRYPTION_KEYS: list.default([]),
   WORKER_HEARTBEAT_MAX_AGE_MS: positiveInt.default(90_000),
   QUEUE_DASHBOARD_ENABLED: bool.default(false),
   ADMIN_DASHBOARD_ENABLED: bool.default(true),

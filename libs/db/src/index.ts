@@ -13,7 +13,12 @@ export {
   type LockoutPolicy,
   type LoginCharge,
 } from './auth/login-throttle.repository';
-export { MfaRepository, type MfaState } from './auth/mfa.repository';
+export {
+  MfaRepository,
+  type MfaState,
+  type SealedTotpColumn,
+  type SealedTotpSecrets,
+} from './auth/mfa.repository';
 export {
   RegistrationRequestRepository,
   type RegistrationRequest,

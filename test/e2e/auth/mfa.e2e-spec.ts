@@ -87,7 +87,7 @@ describe('TOTP multi-factor authentication', () => {
       'SELECT totp_pending_secret FROM users WHERE id = $1',
       [user.id],
     );
-    expect(stored.rows[0]?.totp_pending_secret).toMatch(/^v1\./);
+    expect(stored.rows[0]?.totp_pending_secret).toMatch(/^v2\.[0-9a-f]{16}\./);
     expect(stored.rows[0]?.totp_pending_secret).not.toContain(secret);
 
     expect((await post('mfa/totp/enable', { password: user.password, code: '000000' }, token)).status).toBe(

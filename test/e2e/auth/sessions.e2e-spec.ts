@@ -73,7 +73,9 @@ describe('sessions: login, refresh rotation, logout and token verification', () 
     const pair = await login(user.email);
     expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
     const { header, claims } = decodeJwt(pair.accessToken);
-    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    // kid: the signing key's id (derived from JWT_SECRET), so a rotated key can still verify it.
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT', kid: header.kid });
+    expect(header.kid).toMatch(/^[0-9a-f]{16}$/);
     expect(claims).toMatchObject({
       iss: 'rampart',
       aud: 'rampart-api',

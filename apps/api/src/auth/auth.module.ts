@@ -31,7 +31,9 @@ import { RegenerateRecoveryCodes } from './use-cases/regenerate-recovery-codes';
 import { RegisterAccount } from './use-cases/register-account';
 import { RequestPasswordReset } from './use-cases/request-password-reset';
 import { ResendVerification } from './use-cases/resend-verification';
+import { ResealMfaSecrets } from './use-cases/reseal-mfa-secrets';
 import { ResetPassword } from './use-cases/reset-password';
+import { RevokeAllSessions } from './use-cases/revoke-all-sessions';
 import { SetUpTotp } from './use-cases/set-up-totp';
 import { VerifyEmail } from './use-cases/verify-email';
 
@@ -75,6 +77,9 @@ import { VerifyEmail } from './use-cases/verify-email';
     EnableTotp,
     DisableTotp,
     RegenerateRecoveryCodes,
+    // Operator commands (apps/api/src/cli): key rotation and the breach response
+    ResealMfaSecrets,
+    RevokeAllSessions,
   ],
 })
 export class AuthModule {}

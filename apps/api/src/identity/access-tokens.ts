@@ -4,11 +4,13 @@ import { SignJWT, errors, jwtVerify } from 'jose';
 import { ApiConfig } from '@rampart/config';
 import { ROLES, type Role } from '@rampart/db';
 import { DomainError } from '@rampart/http';
+import { JwtKeyring } from './jwt-keys';
 import type { AccessClaims } from './principal';
 
 /**
- * The one algorithm, pinned on both sides: HS256 with the 32+ byte JWT_SECRET. Verification
- * accepts nothing else, so `alg: none`, RS/ES tokens and algorithm-confusion tricks all fail.
+ * The one algorithm, pinned on both sides: HS256 with the 32+ byte JWT_SECRET (or a retired one, by
+ * key id: jwt-keys.ts). Verification accepts nothing else, so `alg: none`, RS/ES tokens and
+ * algorithm-confusion tricks all fail.
  */
 const ALGORITHM = 'HS256';
 /** Allowed clock difference between issuer and verifier when checking `exp`/`iat`, in seconds. */
@@ -50,10 +52,10 @@ function isClaims(value: unknown): value is AccessClaims {
  */
 @Injectable()
 export class AccessTokens {
-  private readonly key: Uint8Array;
+  private readonly keys: JwtKeyring;
 
   constructor(private readonly config: ApiConfig) {
-    this.key = new TextEncoder().encode(config.jwt.secret);
+    this.keys = new JwtKeyring(config.jwt.secret, config.jwt.previousSecrets);
   }
 
   async sign(input: {
@@ -65,6 +67,7 @@ export class AccessTokens {
   }): Promise<IssuedAccessToken> {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     const jti = randomUUID();
+    const { kid, key } = this.keys.signing;
     const issuedAt = Math.floor(Date.now() / 1_000);
     const token = await new SignJWT({
       sid: input.sessionId,
@@ -72,14 +75,14 @@ export class AccessTokens {
       amr: input.amr,
       ver: input.tokenVersion,
     })
-      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid })
       .setIssuer(issuer)
       .setAudience(audience)
       .setSubject(input.userId)
       .setJti(jti)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + accessTokenTtlSeconds)
-      .sign(this.key);
+      .sign(key);
     return {
       token,
       jti,
@@ -89,15 +92,17 @@ export class AccessTokens {
   }
 
   /**
-   * Checks signature, algorithm, `iss`, `aud`, `exp` and `iat` (30 s skew: not issued in the future,
-   * not older than the configured lifetime), that the token claims no longer a lifetime than
-   * Rampart issues, and the claims' shape. Not the revocation state.
+   * Checks signature (with the key its `kid` names), algorithm, `iss`, `aud`, `exp` and `iat` (30 s
+   * skew: not issued in the future, not older than the configured lifetime), that the token claims
+   * no longer a lifetime than Rampart issues, and the claims' shape. Not the revocation state.
    */
   async verify(token: string): Promise<AccessClaims> {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
+      // An unknown kid throws here and ends as the same invalid_token as a bad signature: no answer
+      // tells a caller which key ids exist.
+      ({ payload } = await jwtVerify(token, ({ kid }) => this.keyFor(kid), {
         algorithms: [ALGORITHM],
         issuer,
         audience,
@@ -114,5 +119,11 @@ export class AccessTokens {
     // Only the signing key can mint a longer-lived token; still, Rampart never issues one.
     if (!isClaims(payload) || payload.exp - payload.iat > accessTokenTtlSeconds) throw invalid();
     return payload;
+  }
+
+  private keyFor(kid: unknown): Uint8Array {
+    const verifying = this.keys.verifying(kid);
+    if (!verifying) throw invalid();
+    return verifying.key;
   }
 }

@@ -10,11 +10,16 @@ import type { TokenState } from './token-state';
 const config = {
   jwt: {
     secret: 'unit-test-jwt-secret-of-at-least-32-bytes',
+    previousSecrets: [] as string[],
     issuer: 'rampart',
     audience: 'rampart-api',
     accessTokenTtlSeconds: 900,
   },
-  cookies: { secure: false, secret: 'unit-test-cookie-secret-of-at-least-32-bytes' },
+  cookies: {
+    secure: false,
+    secret: 'unit-test-cookie-secret-of-at-least-32-bytes',
+    previousSecrets: [] as string[],
+  },
 } as ApiConfig;
 
 const tokens = new AccessTokens(config);

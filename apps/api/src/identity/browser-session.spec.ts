@@ -67,3 +67,36 @@ describe('BrowserSession.fromSameOrigin', () => {
     expect(await sameOrigin(direct, forwarded)).toBe(false);
   });
 });
+
+describe('BrowserSession CSRF tokens across a COOKIE_SECRET rotation', () => {
+  const OLD = 'old-cookie-secret-0123456789-0123456789-01';
+  const NEW = 'new-cookie-secret-0123456789-0123456789-01';
+  const before = new BrowserSession({
+    cookies: { secure: true, secret: OLD, previousSecrets: [] as string[] },
+  } as ApiConfig);
+  const rotated = new BrowserSession({
+    cookies: { secure: true, secret: NEW, previousSecrets: [OLD] },
+  } as ApiConfig);
+  const dropped = new BrowserSession({
+    cookies: { secure: true, secret: NEW, previousSecrets: [] as string[] },
+  } as ApiConfig);
+
+  const request = (token: string | undefined): Parameters<BrowserSession['csrfValid']>[0] =>
+    ({ headers: token === undefined ? {} : { 'x-csrf-token': token } }) as Parameters<
+      BrowserSession['csrfValid']
+    >[0];
+
+  it('issues tokens under the current secret and accepts those of a retired one while it is listed', () => {
+    const oldToken = before.csrfToken('session-1');
+    expect(rotated.csrfToken('session-1')).not.toBe(oldToken);
+    expect(rotated.csrfValid(request(rotated.csrfToken('session-1')), 'session-1')).toBe(true);
+    expect(rotated.csrfValid(request(oldToken), 'session-1')).toBe(true);
+    expect(dropped.csrfValid(request(oldToken), 'session-1')).toBe(false);
+  });
+
+  it('refuses a token of another session, a truncated one and none, under every secret', () => {
+    expect(rotated.csrfValid(request(before.csrfToken('session-2')), 'session-1')).toBe(false);
+    expect(rotated.csrfValid(request(before.csrfToken('session-1').slice(1)), 'session-1')).toBe(false);
+    expect(rotated.csrfValid(request(undefined), 'session-1')).toBe(false);
+  });
+});

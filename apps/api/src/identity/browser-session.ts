@@ -23,8 +23,10 @@ export interface CookieSessionBody {
  * - Cookies are `HttpOnly; SameSite=Lax; Path=/`, `Secure` (and named with the `__Host-` prefix,
  *   which pins them to this host) unless COOKIE_SECURE is off (development only).
  * - The CSRF token is an HMAC of the session id under COOKIE_SECRET (OWASP's signed double-submit):
- *   it cannot be forged without the secret, works for the whole session, and is also set as a
- *   readable cookie so a single-page app can echo it in `X-CSRF-Token`.
+ *   it cannot be forged without the secret, works for the whole session (across a rotation of the
+ *   secret too: COOKIE_PREVIOUS_SECRETS), and is also set as a readable cookie so a single-page app
+ *   can echo it in `X-CSRF-Token`. The cookies themselves are not signed: the access cookie is a JWT,
+ *   the refresh cookie an opaque token checked in PostgreSQL.
  */
 @Injectable()
 export class BrowserSession {
@@ -43,17 +45,26 @@ export class BrowserSession {
     return request.headers[AUTH_MODE_HEADER] === 'cookie';
   }
 
-  csrfToken(sessionId: string): string {
-    return createHmac('sha256', this.config.cookies.secret).update(`csrf:${sessionId}`).digest('base64url');
+  csrfToken(sessionId: string, secret = this.config.cookies.secret): string {
+    return createHmac('sha256', secret).update(`csrf:${sessionId}`).digest('base64url');
   }
 
-  /** The request's X-CSRF-Token is the one of this session. */
+  /**
+   * The request's X-CSRF-Token is the one of this session, under COOKIE_SECRET or a retired secret of
+   * COOKIE_PREVIOUS_SECRETS: a page keeps the token it was given at sign-in, so a rotation must not
+   * refuse it (the next refresh hands out one under the current secret). Every candidate is compared,
+   * in constant time, whichever matches.
+   */
   csrfValid(request: FastifyRequest, sessionId: string): boolean {
     const header = request.headers[CSRF_HEADER];
     if (typeof header !== 'string') return false;
-    const expected = Buffer.from(this.csrfToken(sessionId));
     const given = Buffer.from(header);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    let valid = false;
+    for (const secret of [this.config.cookies.secret, ...this.config.cookies.previousSecrets]) {
+      const expected = Buffer.from(this.csrfToken(sessionId, secret));
+      valid = (given.length === expected.length && timingSafeEqual(given, expected)) || valid;
+    }
+    return valid;
   }
 
   /** X-CSRF-Token equals the CSRF cookie (plain double-submit), for the refresh, where the session is not known yet. */

@@ -30,11 +30,16 @@ const config = {
   redis: { url: 'redis://127.0.0.1:1', keyPrefix: 'unit' },
   jwt: {
     secret: 'unit-test-jwt-secret-of-at-least-32-bytes',
+    previousSecrets: [] as string[],
     issuer: 'rampart',
     audience: 'rampart-api',
     accessTokenTtlSeconds: 900,
   },
-  cookies: { secure: false, secret: 'unit-test-cookie-secret-of-at-least-32-bytes' },
+  cookies: {
+    secure: false,
+    secret: 'unit-test-cookie-secret-of-at-least-32-bytes',
+    previousSecrets: [] as string[],
+  },
 } as ApiConfigShape;
 
 const SETTINGS: RateLimitSettings = {

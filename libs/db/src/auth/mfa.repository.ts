@@ -10,6 +10,16 @@ export interface MfaState {
   enabledAt: Date | null;
 }
 
+/** A user's sealed TOTP secrets, for re-sealing them under a new key. */
+export interface SealedTotpSecrets {
+  userId: string;
+  sealedSecret: string | null;
+  sealedPendingSecret: string | null;
+}
+
+/** The two columns that hold sealed TOTP secrets. */
+export type SealedTotpColumn = 'secret' | 'pendingSecret';
+
 @Injectable()
 export class MfaRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -94,5 +104,53 @@ export class MfaRepository {
 
   async unusedRecoveryCodes(userId: string): Promise<number> {
     return this.prisma.mfaRecoveryCode.count({ where: { userId, usedAt: null } });
+  }
+
+  /**
+   * The next users, by id after `afterUserId`, with a sealed secret (enabled or pending) that does not
+   * start with `currentPrefix`: those still sealed under an old key or format. Keyset paging, so a value
+   * that cannot be re-sealed is passed over instead of being found again.
+   */
+  async sealedNotUnder(
+    currentPrefix: string,
+    afterUserId: string | null,
+    limit: number,
+  ): Promise<SealedTotpSecrets[]> {
+    const stale = (column: 'totpSecret' | 'totpPendingSecret') => ({
+      AND: [{ [column]: { not: null } }, { NOT: { [column]: { startsWith: currentPrefix } } }],
+    });
+    const rows = await this.prisma.user.findMany({
+      where: {
+        ...(afterUserId ? { id: { gt: afterUserId } } : {}),
+        OR: [stale('totpSecret'), stale('totpPendingSecret')],
+      },
+      select: { id: true, totpSecret: true, totpPendingSecret: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
+    return rows.map((row) => ({
+      userId: row.id,
+      sealedSecret: row.totpSecret,
+      sealedPendingSecret: row.totpPendingSecret,
+    }));
+  }
+
+  /**
+   * Replaces one sealed value with another sealing of the same secret, only if it is still the value
+   * read: false when the user enrolled, disabled or was re-sealed meanwhile (their new value stays).
+   */
+  async replaceSealed(
+    userId: string,
+    column: SealedTotpColumn,
+    from: string,
+    to: string,
+    tx: DbTransaction,
+  ): Promise<boolean> {
+    const field = column === 'secret' ? 'totpSecret' : 'totpPendingSecret';
+    const { count } = await clientOf(this.prisma, tx).user.updateMany({
+      where: { id: userId, [field]: from },
+      data: { [field]: to },
+    });
+    return count === 1;
   }
 }

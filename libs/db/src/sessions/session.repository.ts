@@ -130,6 +130,23 @@ export class SessionRepository {
     return rows.map((row) => row.id);
   }
 
+  /** Ends every open session of every user (the breach response); returns how many. */
+  async revokeAll(reason: string, tx?: DbTransaction): Promise<number> {
+    return clientOf(this.prisma, tx).$executeRaw`
+      UPDATE sessions SET revoked_at = clock_timestamp(), revoked_reason = ${reason}
+       WHERE revoked_at IS NULL AND expires_at > clock_timestamp()`;
+  }
+
+  /** The ids of sessions ended for `reason` since `since`, oldest first. */
+  async revokedSince(reason: string, since: Date): Promise<string[]> {
+    const rows = await this.prisma.session.findMany({
+      where: { revokedReason: reason, revokedAt: { gt: since } },
+      select: { id: true },
+      orderBy: [{ revokedAt: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map((row) => row.id);
+  }
+
   /** Ends every active session of a user but one (the one that asked); returns the ended ids. */
   async revokeAllOfUserExcept(
     userId: string,

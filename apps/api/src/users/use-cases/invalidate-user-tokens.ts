@@ -6,11 +6,16 @@ import { TokenState } from '../../identity/token-state';
 import { UserLookup } from '../user-lookup';
 
 export interface InvalidateUserTokensInput {
-  actor: Principal;
+  /** An administrator (POST /v1/admin/users/:id/invalidate-tokens), or the operator's CLI (`system:cli`). */
+  actor: Principal | `system:${string}`;
   userId: string;
 }
 
-/** The seeds' incident response: every session and every access token of the user ends, now. */
+/**
+ * The seeds' incident response: every session and every access token of the user ends, now. Also
+ * `npm run secrets:revoke-all -- --user <email>`, for a compromised account when no administrator
+ * can sign in.
+ */
 @Injectable()
 export class InvalidateUserTokens {
   constructor(
@@ -23,13 +28,14 @@ export class InvalidateUserTokens {
   ) {}
 
   async execute({ actor, userId }: InvalidateUserTokensInput): Promise<void> {
-    await this.lookup.changeableBy(actor, userId);
+    if (typeof actor === 'string') await this.lookup.byId(userId);
+    else await this.lookup.changeableBy(actor, userId);
     await this.database.unitOfWork(async ({ tx, afterCommit }) => {
       await this.users.bumpTokenVersion(userId, tx);
       const revoked = await this.sessions.revokeAllOfUser(userId, 'invalidated_by_admin', tx);
       await this.audit.record(
         {
-          actor: actorOf(actor),
+          actor: typeof actor === 'string' ? actor : actorOf(actor),
           action: 'user.tokens_invalidated',
           target: { type: 'user', id: userId },
           changes: { after: { sessionsEnded: revoked.length } },
