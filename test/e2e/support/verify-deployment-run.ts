@@ -38,6 +38,25 @@ export function runVerifyDeployment(args: string[], env: Record<string, string> 
   });
 }
 
+/** Every check of the script, in the order of its table. */
+export const CHECKS = [
+  'release',
+  'security headers',
+  'hsts',
+  'https redirect',
+  'readiness',
+  'account',
+  'sign-in flow',
+  'cookie flags',
+  'csrf refusal',
+  'flag rollback',
+  'clean-up',
+  'rate limit',
+] as const;
+
+/** What plain http cannot show: no HSTS to send, no redirect to follow. */
+export const HTTPS_ONLY_CHECKS: readonly string[] = ['hsts', 'https redirect'];
+
 /** The row of a check in the script's table: `STATUS  name  detail (n ms)`. */
 export function row(run: ScriptRun, name: string): string {
   const line = run.stdout.split('\n').find((each) => each.slice(6).startsWith(`${name}  `));
