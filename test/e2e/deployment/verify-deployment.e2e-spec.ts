@@ -68,6 +68,7 @@ describe('npm run verify:deployment', () => {
   });
 
   it('passes every check against a healthy deployment, and prints no secret', async () => {
+    const startedAt = Date.now();
     const run = await verifyDeployment([
       '--url',
       stack.api.url,
@@ -98,18 +99,22 @@ describe('npm run verify:deployment', () => {
     expect(run.stdout + run.stderr).not.toContain(adminToken);
 
     // Nothing left behind: the round trip's flag archived and SDK key revoked, the account disabled.
+    // Other suites of the e2e run (the one through nginx) share the database and make their own
+    // `verify-deploy-<ms>-…` flags; suites run one at a time, so this run's are those from its start on.
+    const ofThisRun = (name: string): boolean =>
+      Number(/verify-deploy-(\d+)-/.exec(name)?.[1] ?? 0) >= startedAt;
     const admin = { authorization: `Bearer ${adminToken}` };
     const flags = (await (await fetch(`${stack.api.url}/v1/admin/flags`, { headers: admin })).json()) as {
       flags: { key: string; archived?: boolean }[];
     };
-    const made = flags.flags.filter((flag) => flag.key.startsWith('verify-deploy-'));
+    const made = flags.flags.filter((flag) => ofThisRun(flag.key));
     expect(made).toHaveLength(1);
     expect(made.every((flag) => flag.archived === true)).toBe(true);
     const keys = (await (await fetch(`${stack.api.url}/v1/admin/sdk-keys`, { headers: admin })).json()) as {
       name: string;
       revokedAt: string | null;
     }[];
-    const issued = keys.filter((key) => key.name.startsWith('verify:deployment'));
+    const issued = keys.filter((key) => key.name.startsWith('verify:deployment') && ofThisRun(key.name));
     expect(issued.map((key) => key.revokedAt !== null)).toEqual([true]);
     const verified = stack.sink.mails.filter((mail) => mail.to.startsWith('verify-deploy-'));
     expect(verified).toHaveLength(1);
