@@ -3,8 +3,11 @@ import { AppProcess } from './app-process';
 import { type RunningApi, startApiInProcess } from '../../support/in-process-api';
 import { SmtpSink } from '../../support/smtp-sink';
 
-/** The SMTP sink and a worker process delivering to it: what every mail stack starts with. */
-async function startSinkAndWorker(
+/**
+ * The SMTP sink and a worker process delivering to it: what every mail stack starts with. Its `env`
+ * is also the one for API processes that should share the worker's queues.
+ */
+export async function startSinkAndWorker(
   overrides: EnvOverrides,
 ): Promise<{ sink: SmtpSink; worker: AppProcess; env: Record<string, string> }> {
   const sink = new SmtpSink();
@@ -18,7 +21,7 @@ async function startSinkAndWorker(
   return { sink, worker: await AppProcess.start('worker', env), env };
 }
 
-type SinkAndWorker = Awaited<ReturnType<typeof startSinkAndWorker>>;
+export type SinkAndWorker = Awaited<ReturnType<typeof startSinkAndWorker>>;
 
 /** The stack around an API, stopped API first (it enqueues), then the worker, then the sink. */
 function withApi<A>(
