@@ -1,4 +1,4 @@
-import type { FastifyHelmetOptions } from '@fastify/helmet';
+import type { HelmetOptions } from 'helmet';
 import type { ApiConfigShape } from '@rampart/config';
 
 /** The release headers every answer carries, errors and socket-level errors included. */
@@ -13,8 +13,8 @@ export function releaseHeaders(config: ApiConfigShape): Record<string, string> {
 
 const HSTS = 'max-age=31536000; includeSubDomains';
 
-/** @fastify/helmet's settings for a JSON API; HSTS only where the API is served over TLS. */
-export function helmetOptions(strict: boolean): FastifyHelmetOptions {
+/** helmet's settings for a JSON API; HSTS only where the API is served over TLS. */
+export function helmetOptions(strict: boolean): HelmetOptions {
   return {
     contentSecurityPolicy: {
       useDefaults: false,
