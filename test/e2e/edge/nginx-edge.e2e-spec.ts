@@ -8,13 +8,12 @@ import tls from 'node:tls';
 import { appEnv } from '../../support/app-env';
 import { freePort } from '../../support/free-port.mts';
 import { parseExposition } from '../../support/prometheus-text';
-import { startApiInProcess } from '../../support/in-process-api';
-import { type TestUser, createActiveUser, uniqueEmail } from '../../factories';
-import { startApiReplica } from '../support/api-replica';
+import { type TestUser, uniqueEmail } from '../../factories';
+import { type EdgeStack, startEdgeStack } from '../support/api-replica';
 import type { AppProcess } from '../support/app-process';
 import { type EdgeResponse, edgeRequest, headerValues } from '../support/edge-client';
 import { NginxServer } from '../support/nginx-server';
-import { type TestCertificates, generateTestCertificates } from '../support/tls-certs';
+import type { TestCertificates } from '../support/tls-certs';
 
 const HSTS = 'max-age=31536000; includeSubDomains';
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
@@ -81,6 +80,7 @@ function expectRateLimitedProblem(response: EdgeResponse): void {
 }
 
 describe('nginx in front of two API processes', () => {
+  let stack: EdgeStack | undefined;
   let replicas: AppProcess[] = [];
   let nginx: NginxServer;
   let user: TestUser;
@@ -116,23 +116,12 @@ describe('nginx in front of two API processes', () => {
   }
 
   beforeAll(async () => {
-    certificates = await generateTestCertificates();
-    const factory = await startApiInProcess(env);
-    try {
-      user = await createActiveUser(factory.app);
-    } finally {
-      await factory.close();
-    }
-    replicas = await Promise.all([startApiReplica(env), startApiReplica(env)]);
-    nginx = await NginxServer.start({
-      upstreams: replicas.map((replica) => `127.0.0.1:${replica.port}`),
-      certificates,
-    });
+    stack = await startEdgeStack(env);
+    ({ certificates, user, replicas, nginx } = stack);
   });
 
   afterAll(async () => {
-    await nginx?.stop();
-    await Promise.all(replicas.map((replica) => replica.stop()));
+    await stack?.stop();
   });
 
   describe('TLS', () => {

@@ -6,14 +6,13 @@
 import https from 'node:https';
 import { appEnv } from '../../support/app-env';
 import { parseExposition } from '../../support/prometheus-text';
-import { startApiInProcess } from '../../support/in-process-api';
 import { eventually } from '../../support/eventually';
-import { type TestUser, createActiveUser } from '../../factories';
-import { startApiReplica } from '../support/api-replica';
+import type { TestUser } from '../../factories';
+import { type EdgeStack, startApiReplica, startEdgeStack } from '../support/api-replica';
 import type { AppProcess } from '../support/app-process';
 import { edgeRequest } from '../support/edge-client';
-import { NginxServer } from '../support/nginx-server';
-import { type TestCertificates, generateTestCertificates } from '../support/tls-certs';
+import type { NginxServer } from '../support/nginx-server';
+import type { TestCertificates } from '../support/tls-certs';
 
 /** 5 clients x 8 r/s = 40 r/s in all, each client under nginx's 10 r/s per address. */
 const CLIENTS = 5;
@@ -94,6 +93,7 @@ async function proxiedCount(replica: AppProcess): Promise<number> {
 
 describe('a rolling update behind nginx', () => {
   let certificates: TestCertificates;
+  let stack: EdgeStack | undefined;
   let replicas: AppProcess[] = [];
   let nginx: NginxServer;
   let user: TestUser;
@@ -103,23 +103,12 @@ describe('a rolling update behind nginx', () => {
   });
 
   beforeAll(async () => {
-    certificates = await generateTestCertificates();
-    const factory = await startApiInProcess(env);
-    try {
-      user = await createActiveUser(factory.app);
-    } finally {
-      await factory.close();
-    }
-    replicas = await Promise.all([startApiReplica(env), startApiReplica(env)]);
-    nginx = await NginxServer.start({
-      upstreams: replicas.map((replica) => `127.0.0.1:${replica.port}`),
-      certificates,
-    });
+    stack = await startEdgeStack(env);
+    ({ certificates, user, replicas, nginx } = stack);
   });
 
   afterAll(async () => {
-    await nginx?.stop();
-    await Promise.all(replicas.map((replica) => replica.stop()));
+    await stack?.stop();
   });
 
   it('replaces both API processes, one at a time, without a failed request', async () => {

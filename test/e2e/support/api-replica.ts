@@ -1,6 +1,10 @@
 import path from 'node:path';
+import { type TestUser, createActiveUser } from '../../factories';
+import { startApiInProcess } from '../../support/in-process-api';
 import { ServerProcess } from '../../support/server-process.mts';
 import { AppProcess } from './app-process';
+import { NginxServer } from './nginx-server';
+import { type TestCertificates, generateTestCertificates } from './tls-certs';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -25,4 +29,44 @@ export async function startApiReplica(env: Record<string, string>, port?: number
     throw error;
   }
   return replica;
+}
+
+/** Two API replicas behind nginx (the production config, the test's certificates) and a user to sign in. */
+export interface EdgeStack {
+  certificates: TestCertificates;
+  user: TestUser;
+  /** The replicas nginx proxies to, in upstream order; a rolling update replaces entries in place. */
+  replicas: AppProcess[];
+  nginx: NginxServer;
+  /** nginx first, then whatever replicas the array holds by then. */
+  stop(): Promise<void>;
+}
+
+export async function startEdgeStack(env: Record<string, string>): Promise<EdgeStack> {
+  const certificates = await generateTestCertificates();
+  const factory = await startApiInProcess(env);
+  let user: TestUser;
+  try {
+    user = await createActiveUser(factory.app);
+  } finally {
+    await factory.close();
+  }
+  const replicas = await Promise.all([startApiReplica(env), startApiReplica(env)]);
+  const nginx = await NginxServer.start({
+    upstreams: replicas.map((replica) => `127.0.0.1:${replica.port}`),
+    certificates,
+  }).catch(async (error: unknown) => {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    throw error;
+  });
+  return {
+    certificates,
+    user,
+    replicas,
+    nginx,
+    async stop() {
+      await nginx.stop();
+      await Promise.all(replicas.map((replica) => replica.stop()));
+    },
+  };
 }

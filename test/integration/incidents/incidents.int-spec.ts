@@ -3,7 +3,6 @@ import { Database, RolloutRepository } from '@rampart/db';
 import { FlagSets } from '@rampart/flag-store';
 import { DomainError } from '@rampart/http';
 import { IncidentLog } from '@rampart/incidents';
-import type { UserPrincipal } from '../../../apps/api/src/identity/principal';
 import { AddIncidentNote } from '../../../apps/api/src/incidents/use-cases/add-incident-note';
 import { GetIncident } from '../../../apps/api/src/incidents/use-cases/get-incident';
 import { ListIncidents } from '../../../apps/api/src/incidents/use-cases/list-incidents';
@@ -18,6 +17,7 @@ import {
 import { booleanFlag, uniqueFlagKey } from '../../factories';
 import { useApi } from '../support/apps';
 import { useDatabase } from '../support/data-stores';
+import { aUserPrincipal } from '../support/principals';
 
 /**
  * The incident use cases against the real PostgreSQL: links that must exist, a status that only
@@ -28,15 +28,7 @@ describe('incidents: opened with evidence, moved forward, never a lost edit', ()
   const api = useApi();
   const db = useDatabase();
 
-  const operator: UserPrincipal = {
-    kind: 'user',
-    userId: randomUUID(),
-    sessionId: randomUUID(),
-    role: 'operator',
-    amr: ['pwd'],
-    jti: randomUUID(),
-    expiresAt: new Date(Date.now() + 600_000),
-  };
+  const operator = aUserPrincipal('operator');
 
   const open = (input: Partial<OpenIncidentInput> = {}) =>
     api.get(OpenIncident).execute({ actor: operator, title: 'Checkout errors', severity: 'sev2', ...input });

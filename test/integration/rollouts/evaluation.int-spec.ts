@@ -4,7 +4,6 @@ import { FlagSets } from '@rampart/flag-store';
 import { BUCKET_MS, TelemetryStore, bucketStart } from '@rampart/guardrail-telemetry';
 import { Metrics } from '@rampart/observability';
 import { LATENCY_BUCKET_COUNT, type Guardrail } from '@rampart/rollout-guardrails';
-import type { UserPrincipal } from '../../../apps/api/src/identity/principal';
 import { CreateRollout } from '../../../apps/api/src/rollouts/use-cases/create-rollout';
 import { StartRollout } from '../../../apps/api/src/rollouts/use-cases/start-rollout';
 import { EvaluateRollouts } from '../../../apps/worker/src/rollouts/evaluate-rollouts';
@@ -12,6 +11,7 @@ import { booleanFlag, createActiveUser } from '../../factories';
 import { useApi, useWorker } from '../support/apps';
 import { useDatabase } from '../support/data-stores';
 import { parseExposition } from '../../support/prometheus-text';
+import { aUserPrincipal } from '../support/principals';
 
 /**
  * The worker's rollout evaluation against the real PostgreSQL and Redis: a rollout started through the
@@ -23,15 +23,7 @@ describe('rollouts: the worker evaluates guardrails and applies the decision', (
   const worker = useWorker();
   const db = useDatabase();
 
-  const operator: UserPrincipal = {
-    kind: 'user',
-    userId: randomUUID(),
-    sessionId: randomUUID(),
-    role: 'operator',
-    amr: ['pwd'],
-    jti: randomUUID(),
-    expiresAt: new Date(Date.now() + 600_000),
-  };
+  const operator = aUserPrincipal('operator');
   const guardrails: Guardrail[] = [
     {
       id: 'error-rate',

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
@@ -7,7 +6,6 @@ import { FlagSets } from '@rampart/flag-store';
 import { DomainError } from '@rampart/http';
 import { Metrics } from '@rampart/observability';
 import type { GuardrailEvidence, PrometheusGuardrail, RolloutEvaluation } from '@rampart/rollout-guardrails';
-import type { UserPrincipal } from '../../../apps/api/src/identity/principal';
 import { CreateRollout } from '../../../apps/api/src/rollouts/use-cases/create-rollout';
 import { StartRollout } from '../../../apps/api/src/rollouts/use-cases/start-rollout';
 import { EvaluateRollouts } from '../../../apps/worker/src/rollouts/evaluate-rollouts';
@@ -16,6 +14,7 @@ import { PrometheusServer } from '../../support/prometheus-server';
 import { parseExposition } from '../../support/prometheus-text';
 import { useApi, useWorker } from '../support/apps';
 import { useDatabase } from '../support/data-stores';
+import { aUserPrincipal } from '../support/principals';
 
 /**
  * Prometheus guardrails against the real Prometheus binary: a tiny service exposes
@@ -71,15 +70,7 @@ describe('rollouts: prometheus guardrails judged through a real Prometheus', () 
   }));
   const db = useDatabase();
 
-  const operator: UserPrincipal = {
-    kind: 'user',
-    userId: randomUUID(),
-    sessionId: randomUUID(),
-    role: 'operator',
-    amr: ['pwd'],
-    jti: randomUUID(),
-    expiresAt: new Date(Date.now() + 600_000),
-  };
+  const operator = aUserPrincipal('operator');
 
   /** The variant's error share over the window, as Argo Rollouts' and Flagger's success-rate examples. */
   const errorShare: PrometheusGuardrail = {

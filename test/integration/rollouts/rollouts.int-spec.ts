@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { evaluate, type Flag } from '@rampart/flag-evaluation';
 import { FlagSets } from '@rampart/flag-store';
 import { DomainError } from '@rampart/http';
@@ -14,6 +13,7 @@ import { StartRollout } from '../../../apps/api/src/rollouts/use-cases/start-rol
 import { booleanFlag, uniqueFlagKey } from '../../factories';
 import { useApi } from '../support/apps';
 import { useDatabase } from '../support/data-stores';
+import { aUserPrincipal } from '../support/principals';
 
 /**
  * Rollouts against the real PostgreSQL: every stage change is one flag-set version with the rollout's
@@ -24,15 +24,7 @@ describe('rollouts: stages as flag-set versions, all or nothing', () => {
   const api = useApi();
   const db = useDatabase();
 
-  const operator: UserPrincipal = {
-    kind: 'user',
-    userId: randomUUID(),
-    sessionId: randomUUID(),
-    role: 'operator',
-    amr: ['pwd'],
-    jti: randomUUID(),
-    expiresAt: new Date(Date.now() + 600_000),
-  };
+  const operator = aUserPrincipal('operator');
   const report = {
     title: 'Checkout errors at 25 %',
     severity: 'sev2' as const,
