@@ -1,8 +1,10 @@
 import path from 'node:path';
+import pg from 'pg';
 import { booleanFlag, uniqueFlagKey } from '../../factories';
 import { appEnv } from '../../support/app-env';
 import { eventually } from '../../support/eventually';
 import { freePort } from '../../support/free-port.mts';
+import { runDatabaseUrl } from '../../support/run-settings';
 import { ServerProcess } from '../../support/server-process.mts';
 import { SmtpSink } from '../../support/smtp-sink';
 import { type ApiAnswer, callApi } from '../support/api-call';
@@ -280,12 +282,26 @@ describe('canary rollouts judged by their guardrails, end to end', () => {
         admin,
       );
       expect(audit.body.items).toEqual([expect.objectContaining({ actor: 'system:rollouts' })]);
+      // Staged in the rollback's own transaction, to every active operator and admin: in this run's
+      // shared database that is every suite's accounts, a few hundred mails per rollback, which
+      // the workers (killed every 4 s) deliver in their own time.
+      const db = new pg.Client({ connectionString: runDatabaseUrl() });
+      await db.connect();
+      try {
+        const staged = await db.query(
+          `SELECT 1 FROM email_outbox WHERE recipient = $1 AND template = 'rollout-rolled-back'`,
+          [accounts.operator.email],
+        );
+        expect(staged.rowCount).toBeGreaterThan(0);
+      } finally {
+        await db.end();
+      }
       await sink.waitFor(
         () =>
           sink.mails.some(
             (mail) => mail.to.includes(accounts.operator.email) && mail.text.includes(incidentId),
           ),
-        20_000,
+        100_000,
         'the rollback mail to the operator',
       );
     },
