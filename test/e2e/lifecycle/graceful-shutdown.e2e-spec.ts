@@ -67,6 +67,9 @@ describe('SIGTERM', () => {
     const env = appEnv({
       DATABASE_URL: databaseProxy.rewrite(runDatabaseUrl()),
       WORKER_HEARTBEAT_INTERVAL_MS: '600000',
+      // The start-up sweep must find nothing to re-enqueue in the run's shared database (other
+      // suites' pending rows), so the slow job below is the only one running.
+      OUTBOX_SWEEP_AFTER_MS: '86400000',
     });
     const prefix = queuePrefix(env.REDIS_KEY_PREFIX ?? '');
     const queue = new Queue(QueueName.Maintenance, { connection: { url: REDIS_URL }, prefix });
