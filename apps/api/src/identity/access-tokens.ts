@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type webcrypto } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { ApiConfig } from '@rampart/config';
@@ -67,7 +67,7 @@ export class AccessTokens {
   }): Promise<IssuedAccessToken> {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     const jti = randomUUID();
-    const { kid, key } = this.keys.signing;
+    const { kid, cryptoKey } = this.keys.signing;
     const issuedAt = Math.floor(Date.now() / 1_000);
     const token = await new SignJWT({
       sid: input.sessionId,
@@ -82,7 +82,7 @@ export class AccessTokens {
       .setJti(jti)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + accessTokenTtlSeconds)
-      .sign(key);
+      .sign(await cryptoKey);
     return {
       token,
       jti,
@@ -121,9 +121,9 @@ export class AccessTokens {
     return payload;
   }
 
-  private keyFor(kid: unknown): Uint8Array {
+  private keyFor(kid: unknown): Promise<webcrypto.CryptoKey> {
     const verifying = this.keys.verifying(kid);
     if (!verifying) throw invalid();
-    return verifying.key;
+    return verifying.cryptoKey;
   }
 }

@@ -2,12 +2,29 @@
 // ones (JWT_PREVIOUS_SECRETS) verify, each chosen by the `kid` header the signer wrote. This is what lets
 // JWT_SECRET rotate without signing anyone out: tokens signed before the restart name their old key and
 // keep verifying until it is dropped from the list.
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 
 /** An HS256 key and its id. */
 export interface JwtKey {
   kid: string;
   key: Uint8Array;
+  /**
+   * The same key imported once for WebCrypto. jose takes raw bytes too, but imports them again on
+   * every sign and verify (an importKey per request: several % of an authenticated request's CPU);
+   * a CryptoKey it uses as it is.
+   */
+  cryptoKey: Promise<webcrypto.CryptoKey>;
+}
+
+function hs256Key(secret: string, kid: string): JwtKey {
+  const key = new TextEncoder().encode(secret);
+  const cryptoKey = webcrypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+  // Awaited wherever the key is used; an import that failed fails those (never unhandled here).
+  cryptoKey.catch(() => undefined);
+  return { kid, key, cryptoKey };
 }
 
 // Domain separation: the id is a hash of the secret under this label, so it equals no other digest of
@@ -29,11 +46,8 @@ export class JwtKeyring {
   private readonly byKid: ReadonlyMap<string, JwtKey>;
 
   constructor(current: string, previous: readonly string[]) {
-    this.signing = { kid: jwtKeyId(current), key: new TextEncoder().encode(current) };
-    const keys = [
-      this.signing,
-      ...previous.map((secret) => ({ kid: jwtKeyId(secret), key: new TextEncoder().encode(secret) })),
-    ];
+    this.signing = hs256Key(current, jwtKeyId(current));
+    const keys = [this.signing, ...previous.map((secret) => hs256Key(secret, jwtKeyId(secret)))];
     // The current key first: should two secrets ever share an id, the one that signs wins.
     const byKid = new Map<string, JwtKey>();
     for (const key of keys) if (!byKid.has(key.kid)) byKid.set(key.kid, key);
