@@ -12,6 +12,7 @@ import { useApi, useWorker } from '../support/apps';
 import { useDatabase } from '../support/data-stores';
 import { parseExposition } from '../../support/prometheus-text';
 import { aUserPrincipal } from '../support/principals';
+import { addFlag } from '../support/flag-setup';
 
 /**
  * The worker's rollout evaluation against the real PostgreSQL and Redis: a rollout started through the
@@ -68,14 +69,7 @@ describe('rollouts: the worker evaluates guardrails and applies the decision', (
   const running = async () => {
     const flag = booleanFlag({ defaultVariant: 'off' });
     const sets = api.get(FlagSets);
-    const current = await sets.current();
-    await sets.commit({
-      expectedVersion: current.version,
-      precondition: 'body',
-      actor: 'system:tests',
-      reason: 'test setup',
-      apply: (content) => ({ ...content, flags: { ...content.flags, [flag.key]: flag as never } }),
-    });
+    await addFlag(sets, flag);
     const draft = await api.get(CreateRollout).execute({
       actor: operator,
       flagKey: flag.key,

@@ -15,6 +15,7 @@ import { parseExposition } from '../../support/prometheus-text';
 import { useApi, useWorker } from '../support/apps';
 import { useDatabase } from '../support/data-stores';
 import { aUserPrincipal } from '../support/principals';
+import { addFlag } from '../support/flag-setup';
 
 /**
  * Prometheus guardrails against the real Prometheus binary: a tiny service exposes
@@ -97,14 +98,7 @@ describe('rollouts: prometheus guardrails judged through a real Prometheus', () 
       for (const outcome of ['ok', 'error']) requests.inc({ flag: flag.key, variant, outcome }, 0);
     traffic.set(flag.key, shape);
     const sets = api.get(FlagSets);
-    const current = await sets.current();
-    await sets.commit({
-      expectedVersion: current.version,
-      precondition: 'body',
-      actor: 'system:tests',
-      reason: 'test setup',
-      apply: (content) => ({ ...content, flags: { ...content.flags, [flag.key]: flag as never } }),
-    });
+    await addFlag(sets, flag);
     const stage = (percentage: number) => ({
       percentage,
       segments: [],
@@ -225,14 +219,7 @@ describe('rollouts: prometheus guardrails judged through a real Prometheus', () 
   it('refuses a plan whose query has no {{variant}} or an unknown variable, naming the field', async () => {
     const flag = booleanFlag({ defaultVariant: 'off' });
     const sets = api.get(FlagSets);
-    const setup = await sets.current();
-    await sets.commit({
-      expectedVersion: setup.version,
-      precondition: 'body',
-      actor: 'system:tests',
-      reason: 'test setup',
-      apply: (content) => ({ ...content, flags: { ...content.flags, [flag.key]: flag as never } }),
-    });
+    await addFlag(sets, flag);
     const guardrails = [{ ...errorShare, query: 'sum(rate(x{ns="{{namespace}}"}[{{window}}]))' }];
     const stage = {
       percentage: 100,
