@@ -355,27 +355,33 @@ describe('sessions: login, refresh rotation, logout and token verification', () 
     const db = new pg.Client({ connectionString: runDatabaseUrl() });
     await db.connect();
     try {
-      const idleKey = (token: string): string =>
-        `${env.REDIS_KEY_PREFIX}:auth:idle:${String(decodeJwt(token).claims.sid)}`;
+      // The session's Redis entry holds its inactivity deadline (ms since the epoch).
+      const activeKey = (token: string): string =>
+        `${env.REDIS_KEY_PREFIX}:auth:active:${String(decodeJwt(token).claims.sid)}`;
+      const idleLeft = async (token: string): Promise<number> =>
+        Number(await redis.get(activeKey(token))) - Date.now();
+      const setIdleLeft = async (token: string, ms: number): Promise<void> => {
+        expect(await redis.set(activeKey(token), Date.now() + ms, 'KEEPTTL', 'XX')).toBe('OK');
+      };
       const viewer = await createActiveUser(api.app);
       const admin = await createActiveUser(api.app);
       await db.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.id]);
 
       const viewerPair = await login(viewer.email);
       const adminPair = await login(admin.email);
-      expect(await redis.pttl(idleKey(viewerPair.accessToken))).toBeGreaterThan(7 * 24 * 3_600_000 - 60_000);
-      const adminIdle = await redis.pttl(idleKey(adminPair.accessToken));
+      expect(await idleLeft(viewerPair.accessToken)).toBeGreaterThan(7 * 24 * 3_600_000 - 60_000);
+      const adminIdle = await idleLeft(adminPair.accessToken);
       expect(adminIdle).toBeGreaterThan(14 * 60_000);
       expect(adminIdle).toBeLessThanOrEqual(15 * 60_000);
 
       // A request slides the window back to the full 15 minutes.
-      await redis.pexpire(idleKey(adminPair.accessToken), 60_000);
+      await setIdleLeft(adminPair.accessToken, 60_000);
       expect((await call(api, 'GET', 'me', { token: adminPair.accessToken })).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(await redis.pttl(idleKey(adminPair.accessToken))).toBeGreaterThan(14 * 60_000);
+      expect(await idleLeft(adminPair.accessToken)).toBeGreaterThan(14 * 60_000);
 
       // The window runs out (simulated): the next request, and any refresh, find the session over.
-      await redis.del(idleKey(adminPair.accessToken));
+      await setIdleLeft(adminPair.accessToken, -1);
       const idle = await call(api, 'GET', 'me', { token: adminPair.accessToken });
       expect(idle.status).toBe(401);
       expect((await problem(idle)).code).toBe('session_expired');
@@ -389,13 +395,65 @@ describe('sessions: login, refresh rotation, logout and token verification', () 
       expect(row.rows[0]?.revoked_reason).toBe('idle_timeout');
 
       // Refresh checks the window too.
-      await redis.del(idleKey(viewerPair.accessToken));
+      await setIdleLeft(viewerPair.accessToken, -1);
       const refresh = await call(api, 'POST', 'refresh', { body: { refreshToken: viewerPair.refreshToken } });
       expect(refresh.status).toBe(401);
       expect((await problem(refresh)).code).toBe('session_expired');
     } finally {
       redis.disconnect();
       await db.end();
+    }
+  });
+
+  it('keeps a live session live and an ended one refused whatever part of their Redis state is lost', async () => {
+    // A flush midway, an eviction: Redis can lose any subset of the keys behind a token, one at a
+    // time. No such loss may end a live session (as if it were idle) or revive an ended one.
+    const redis = new Redis(REDIS_URL);
+    const authKeysOf = async (token: string): Promise<string[]> => {
+      const { claims } = decodeJwt(token);
+      const ids = [claims.sid, claims.sub, claims.jti].map(String);
+      const keys = await redis.keys(`${env.REDIS_KEY_PREFIX}:auth:*`);
+      return keys.filter((key) => ids.some((id) => key.endsWith(`:${id}`))).sort();
+    };
+    const subsets = <T>(items: T[]): T[][] =>
+      items.reduce<T[][]>((all, item) => [...all, ...all.map((some) => [...some, item])], [[]]).slice(1);
+    try {
+      const live = await login((await createActiveUser(api.app)).email);
+      expect((await call(api, 'GET', 'me', { token: live.accessToken })).status).toBe(200);
+      const liveKeys = await authKeysOf(live.accessToken);
+      expect(liveKeys.length).toBeGreaterThanOrEqual(2);
+      const ended = await login((await createActiveUser(api.app)).email);
+      expect((await call(api, 'POST', 'logout', { token: ended.accessToken })).status).toBe(204);
+      const endedKeys = await authKeysOf(ended.accessToken);
+      expect(endedKeys.length).toBeGreaterThanOrEqual(2);
+
+      // Each loss starts from the full state: the keys are put back as they were (value and TTL).
+      const loseEach = async (keys: string[], token: string, name: string): Promise<string[]> => {
+        const saved = await Promise.all(
+          keys.map(async (key) => ({ key, dump: await redis.dumpBuffer(key), ttl: await redis.pttl(key) })),
+        );
+        const seen: string[] = [];
+        for (const lost of subsets(keys)) {
+          await redis.del(...lost);
+          const answer = await call(api, 'GET', 'me', { token });
+          const code = answer.status === 401 ? (await problem(answer)).code : '';
+          seen.push(`${name}, lost ${lost.join(' ')}: ${answer.status} ${code}`.trim());
+          for (const { key, dump, ttl } of saved) {
+            if (dump) await redis.restore(key, Math.max(ttl, 0), dump, 'REPLACE');
+          }
+        }
+        return seen;
+      };
+      const outcomes = [
+        ...(await loseEach(liveKeys, live.accessToken, 'live')),
+        ...(await loseEach(endedKeys, ended.accessToken, 'ended')),
+      ];
+      expect(outcomes).toEqual([
+        ...subsets(liveKeys).map((lost) => `live, lost ${lost.join(' ')}: 200`),
+        ...subsets(endedKeys).map((lost) => `ended, lost ${lost.join(' ')}: 401 token_revoked`),
+      ]);
+    } finally {
+      redis.disconnect();
     }
   });
 

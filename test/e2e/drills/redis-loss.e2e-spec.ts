@@ -60,7 +60,7 @@ function startLoad(
   };
 }
 
-/** The keys under `prefix`, counted by what they are for (`bull:email`, `auth:session`, ...). */
+/** The keys under `prefix`, counted by what they are for (`bull:email`, `auth:active`, ...). */
 async function keyInventory(prefix: string): Promise<Record<string, number>> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const inventory: Record<string, number> = {};

@@ -5,7 +5,7 @@ import { type TestUser, createActiveUser } from '../../factories';
 import { useApi } from '../support/apps';
 import { useDatabase, useRedis } from '../support/data-stores';
 import { auditEntriesAbout } from '../support/records';
-import { sessionKeys, sessionState } from '../support/session-state';
+import { runOutInactivity, sessionState } from '../support/session-state';
 
 /**
  * Refresh-token rotation (apps/api/src/auth/use-cases/refresh-session.ts): each refresh token works
@@ -106,8 +106,8 @@ describe('RefreshSession', () => {
   it('ends a session that sat idle past its timeout instead of refreshing it', async () => {
     const pair = await signIn(await createActiveUser(api.app));
     expect(await sessionState(redis, api, pair.sessionId)).toMatchObject({ idle: true });
-    // The inactivity window closes, as its TTL would.
-    await redis.del(sessionKeys(api, pair.sessionId).idle);
+    // The inactivity deadline passes.
+    await runOutInactivity(redis, api, pair.sessionId);
 
     await expect(api.get(RefreshSession).execute({ refreshToken: pair.refreshToken })).rejects.toMatchObject({
       code: 'session_expired',

@@ -15,18 +15,17 @@ const USER_EPOCH_TTL_S = 86_400;
 const ENDED_MARGIN_MS = 120_000;
 
 /**
- * KEYS: session, idle, ended marker. ARGV: session TTL ms, idle TTL ms, 'nx' to keep an existing
- * inactivity window. Marks a session active unless it has ended: checked and written in one step, so
- * a sign-in or refresh that finishes after the session was ended (by an admin, logout, reuse
- * detection) cannot bring it back, whatever order the API processes run in.
+ * KEYS: session, ended marker. ARGV: session TTL ms, the inactivity deadline (ms since the epoch),
+ * 'nx' to keep an existing entry. Marks a session active unless it has ended: checked and written in
+ * one step, so a sign-in or refresh that finishes after the session was ended (by an admin, logout,
+ * reuse detection) cannot bring it back, whatever order the API processes run in.
  */
 const ACTIVATE_SESSION_SCRIPT = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[3] == 'nx' then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX')
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1], 'NX')
 else
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
 end
 return 1`;
 
@@ -76,6 +75,11 @@ function userFrom(json: string): User | null {
   };
 }
 
+/** Whether a session's inactivity deadline (its Redis value, ms since the epoch) has passed. */
+function idlePast(deadline: string): boolean {
+  return !(Number(deadline) > Date.now());
+}
+
 function authUnavailable(): DomainError {
   return new DomainError(
     'auth_unavailable',
@@ -86,8 +90,8 @@ function authUnavailable(): DomainError {
 
 /**
  * The revocation state behind access tokens, in Redis so that every API process sees a logout at
- * once: denied token ids (until they would expire anyway), active sessions, and each user's token
- * version, status and role. PostgreSQL stays the source of truth: a key missing from Redis (a
+ * once: denied token ids (until they would expire anyway), active sessions with their inactivity
+ * deadlines, and each user's token version, status and role. PostgreSQL stays the source of truth: a key missing from Redis (a
  * flush, a restart without persistence) is rebuilt from it. If Redis cannot be reached, checks
  * fail closed with 503 `auth_unavailable`, never open.
  */
@@ -116,8 +120,14 @@ export class TokenState implements OnModuleDestroy {
     return `${this.prefix}:deny:${jti}`;
   }
 
+  /**
+   * Present while the session is active (until its absolute end); its value is the inactivity
+   * deadline, which every request slides. One key, not an activity key beside it: a Redis that lost
+   * part of its keyspace (a flush midway, an eviction) must never look like an idle session, and
+   * two keys can be lost one at a time. A missing key is rebuilt from PostgreSQL.
+   */
   private sessionKey(sessionId: string): string {
-    return `${this.prefix}:session:${sessionId}`;
+    return `${this.prefix}:active:${sessionId}`;
   }
 
   private userKey(userId: string): string {
@@ -132,11 +142,6 @@ export class TokenState implements OnModuleDestroy {
   /** Present for a while after a session ended, so nothing can mark it active again. */
   private endedKey(sessionId: string): string {
     return `${this.prefix}:ended:${sessionId}`;
-  }
-
-  /** Present while the session has been used recently; every request slides it. */
-  private idleKey(sessionId: string): string {
-    return `${this.prefix}:idle:${sessionId}`;
   }
 
   private idleMs(role: Role): number {
@@ -159,26 +164,25 @@ export class TokenState implements OnModuleDestroy {
    */
   activateSession(sessionId: string, expiresAt: Date, role: Role): Promise<boolean> {
     return this.guarded(async () => {
-      const ttlMs = Math.max(1, expiresAt.getTime() - Date.now());
-      return this.markActive(sessionId, ttlMs, Math.min(ttlMs, this.idleMs(role)), false);
+      return this.markActive(sessionId, expiresAt, this.idleMs(role), false);
     });
   }
 
   private async markActive(
     sessionId: string,
-    ttlMs: number,
+    expiresAt: Date,
     idleMs: number,
-    keepIdle: boolean,
+    keepExisting: boolean,
   ): Promise<boolean> {
+    const now = Date.now();
     const activated = await this.redis.eval(
       ACTIVATE_SESSION_SCRIPT,
-      3,
+      2,
       this.sessionKey(sessionId),
-      this.idleKey(sessionId),
       this.endedKey(sessionId),
-      ttlMs,
-      idleMs,
-      keepIdle ? 'nx' : '',
+      Math.max(1, expiresAt.getTime() - now),
+      now + idleMs,
+      keepExisting ? 'nx' : '',
     );
     return activated === 1;
   }
@@ -186,8 +190,8 @@ export class TokenState implements OnModuleDestroy {
   /** True when the session exists but has been idle past its timeout (checked before a refresh). */
   sessionIdle(sessionId: string): Promise<boolean> {
     return this.guarded(async () => {
-      const [session, idle] = await this.redis.mget(this.sessionKey(sessionId), this.idleKey(sessionId));
-      return session !== null && idle === null;
+      const deadline = await this.redis.get(this.sessionKey(sessionId));
+      return deadline !== null && idlePast(deadline);
     });
   }
 
@@ -209,9 +213,7 @@ export class TokenState implements OnModuleDestroy {
     return this.guarded(async () => {
       const multi = this.redis.multi();
       for (const id of sessionIds) {
-        multi
-          .set(this.endedKey(id), '1', 'PX', this.endedMarkerMs)
-          .del(this.sessionKey(id), this.idleKey(id));
+        multi.set(this.endedKey(id), '1', 'PX', this.endedMarkerMs).del(this.sessionKey(id));
       }
       await multi.exec();
     });
@@ -235,11 +237,10 @@ export class TokenState implements OnModuleDestroy {
   /** Turns verified claims into a principal, or refuses them as revoked. */
   authorize(claims: AccessClaims): Promise<UserPrincipal> {
     return this.guarded(async () => {
-      const [denied, session, cachedUser, idle, userEpoch, ended] = await this.redis.mget(
+      const [denied, session, cachedUser, userEpoch, ended] = await this.redis.mget(
         this.denyKey(claims.jti),
         this.sessionKey(claims.sid),
         this.userKey(claims.sub),
-        this.idleKey(claims.sid),
         this.userEpochKey(claims.sub),
         this.endedKey(claims.sid),
       );
@@ -251,7 +252,7 @@ export class TokenState implements OnModuleDestroy {
       const user =
         (cachedUser ? userFrom(cachedUser) : null) ?? (await this.restoreUser(claims.sub, userEpoch ?? ''));
       if (!user || user.tokenVersion !== claims.ver || user.status !== 'active') throw revoked();
-      if (!idle && !restored) {
+      if (session && idlePast(session)) {
         await this.expireIdle(claims.sid);
         throw new DomainError(
           'session_expired',
@@ -259,8 +260,11 @@ export class TokenState implements OnModuleDestroy {
           'The session ended after a period of inactivity; sign in again.',
         );
       }
-      // Slide the inactivity window (15 minutes for admins). Not awaited: the answer does not depend on it.
-      this.redis.pexpire(this.idleKey(claims.sid), this.idleMs(user.role)).catch(() => undefined);
+      // Slide the inactivity deadline (15 minutes for admins); XX: never brings back a session that
+      // ended meanwhile. Not awaited: the answer does not depend on it.
+      this.redis
+        .set(this.sessionKey(claims.sid), Date.now() + this.idleMs(user.role), 'KEEPTTL', 'XX')
+        .catch(() => undefined);
       const principal: UserPrincipal = {
         kind: 'user',
         userId: claims.sub,
@@ -294,8 +298,7 @@ export class TokenState implements OnModuleDestroy {
   private async restoreSession(sessionId: string, userId: string): Promise<boolean> {
     const session = await this.sessions.findActive(sessionId);
     if (!session || session.userId !== userId) return false;
-    const ttlMs = Math.max(1, session.expiresAt.getTime() - Date.now());
-    return this.markActive(sessionId, ttlMs, Math.min(ttlMs, this.idle.userMs), true);
+    return this.markActive(sessionId, session.expiresAt, this.idle.userMs, true);
   }
 
   /** A cache miss: the user as PostgreSQL has it now, cached unless a change was acknowledged meanwhile. */
