@@ -558,6 +558,14 @@ export function passFail(pass: boolean): string {
   return pass ? 'PASS' : 'FAIL';
 }
 
+/** The issue's memory target for the API process under load (RSS after a measured run). */
+export const AIM_API_RSS_MIB = 200;
+
+/** `target check: <what> <value> (aim <aim>): PASS|FAIL`, the line the run's recap collects. */
+export function targetCheck(what: string, value: string, aim: string, pass: boolean): string {
+  return `target check: ${what} ${value} (aim ${aim}): ${passFail(pass)}`;
+}
+
 /** Rows of cells as an aligned table: first column left-aligned, the rest right-aligned. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((cell, column) =>

@@ -265,6 +265,17 @@ async function main(): Promise<number> {
     if (profileDir) console.log(`\n${(await profileLines(profileDir)).join('\n')}`);
   }
 
+  // Every target the scenarios checked, in one place: the lines of their summaries that carry a verdict.
+  const verdicts = reports.flatMap((report) =>
+    report.summary
+      .filter((line) => /\b(PASS|FAIL)\b/.test(line))
+      .map((line) => `${report.scenario}: ${line.replace(/^target check: /, '')}`),
+  );
+  if (verdicts.length > 0) {
+    const title = 'targets (PASS/FAIL of every scenario above)';
+    console.log(`\n${title}\n${'='.repeat(title.length)}\n${verdicts.join('\n')}`);
+  }
+
   if (process.env.BENCH_JSON === '1') {
     console.log(
       JSON.stringify({

@@ -33,6 +33,7 @@ import {
   percentile,
   positiveInteger,
   readCpuTicksByPid,
+  targetCheck,
   targetTable,
   type BenchSettings,
   type Scenario,
@@ -58,6 +59,8 @@ const ADMIN_PATH = '/v1/admin/users?page=1&page_size=20';
 /** The limiter stays on (its Redis round trip is measured) but never refuses at these rates. */
 const RATE_LIMIT_ENV = { RATE_LIMIT_API: '1000000/60', RATE_LIMIT_LOGIN: '1000/60' };
 const AUDIT_CONCURRENCY = [1, 8, 32];
+/** The issue's aim: the rate limiter costs under 10 % of /me's rate. */
+const AIM_LIMITER_ON_TO_OFF = 0.9;
 const AUDIT_WARMUP = 50;
 /** The in-process application's PostgreSQL pool (DATABASE_POOL_MAX; the API's default). */
 const AUDIT_POOL_MAX = 10;
@@ -374,6 +377,12 @@ export const accessScenario: Scenario = {
         `rate limiting: /me limiter on ÷ off = ${fixed(limiterRatio)} req/s ` +
           `(${fixed(meOn.load.requestsPerSec, 0)} ÷ ${fixed(meOff.load.requestsPerSec, 0)}); api CPU per ` +
           `request ${fixed(meCpu, 0)} vs ${fixed(meOffCpu, 0)} µs (x ${fixed(meOffCpu > 0 ? meCpu / meOffCpu : 0)})`,
+        targetCheck(
+          '/me limiter on ÷ off req/s',
+          fixed(limiterRatio),
+          `>= ${fixed(AIM_LIMITER_ON_TO_OFF, 2)}`,
+          limiterRatio >= AIM_LIMITER_ON_TO_OFF,
+        ),
         `audit: ${runs.map((run) => `${fixed(run.perSec, 0)} appends/s ${run.concurrency} at a time`).join(', ')}; ` +
           `verify(): ${verification.valid ? 'valid' : 'BROKEN'}, ${verification.checked} entries in ` +
           `${fixed(verifyMs, 0)} ms (${fixed(verifyMs > 0 ? (verification.checked / verifyMs) * 1000 : 0, 0)} entries/s)`,

@@ -2,10 +2,12 @@
 // everything the API puts around a trivial route (Nest routing and pipes, helmet, CORS, request ids,
 // its Fastify hooks, logging at warn, the extra response headers).
 import {
+  AIM_API_RSS_MIB,
   fixed,
   httpRequest,
   loadFailures,
   measureServer,
+  targetCheck,
   targetTable,
   type BenchSettings,
   type Scenario,
@@ -16,6 +18,8 @@ import {
 import { API_LOG_LEVEL, startApi, startBareFastify } from '../servers.mts';
 
 const PATH = '/__healthz';
+/** The issue's aim: the API's probe at half of bare Fastify's rate or better. */
+const AIM_RATIO_TO_BARE = 0.5;
 
 /** The body must be {status:'ok', env:'test', time:<ISO date>} on both servers, or the comparison is off. */
 async function checkShape(server: ServerProcess): Promise<string[]> {
@@ -91,7 +95,25 @@ export const healthzScenario: Scenario = {
       const p99Ratio = api.load.latency.p99 / bare.load.latency.p99;
       extra.ratioRequestsPerSec = rpsRatio;
       extra.ratioP99 = p99Ratio;
-      summary.push(`ratio api/bare: req/s ${fixed(rpsRatio)}, p99 latency ${fixed(p99Ratio)}`);
+      summary.push(
+        `ratio api/bare: req/s ${fixed(rpsRatio)}, p99 latency ${fixed(p99Ratio)}`,
+        targetCheck(
+          '/__healthz api ÷ bare req/s',
+          fixed(rpsRatio),
+          `>= ${fixed(AIM_RATIO_TO_BARE, 1)}`,
+          rpsRatio >= AIM_RATIO_TO_BARE,
+        ),
+      );
+    }
+    if (api) {
+      summary.push(
+        targetCheck(
+          'API RSS after the healthz run',
+          `${fixed(api.rssAfterRunMiB, 0)} MiB`,
+          `< ${AIM_API_RSS_MIB} MiB`,
+          api.rssAfterRunMiB < AIM_API_RSS_MIB,
+        ),
+      );
     }
     return {
       scenario: healthzScenario.name,
