@@ -81,3 +81,36 @@ describe('AccessTokens key rotation', () => {
     expect(await code(rotated.verify(forge({ alg: 'HS256' }, K2)))).toBe('accepted');
   });
 });
+
+describe('AccessTokens verified-token cache', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('answers a token it verified with the same claims, and refuses it once it expires as the first check would', async () => {
+    jest.useFakeTimers({ now: Date.parse('2026-11-30T12:00:00Z') });
+    const tokens = tokensWith(K1);
+    const token = await issue(tokens);
+    const first = await tokens.verify(token);
+    expect(await tokens.verify(token)).toEqual(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.amr)).toBe(true);
+    // 900 s lifetime plus the 30 s skew: accepted until then, expired after, from the cache too.
+    jest.setSystemTime(Date.parse('2026-11-30T12:15:29Z'));
+    expect(await code(tokens.verify(token))).toBe('accepted');
+    jest.setSystemTime(Date.parse('2026-11-30T12:15:31Z'));
+    expect(await code(tokens.verify(token))).toBe('token_expired');
+  });
+
+  it('never remembers a token that failed: an altered copy of a cached token is refused', async () => {
+    const tokens = tokensWith(K1);
+    const token = await issue(tokens);
+    await tokens.verify(token);
+    const [header, payload, signature = ''] = token.split('.');
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BA' : 'AA'}`;
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
+    const promoted = b64url({ ...claims, role: 'admin' });
+    for (const altered of [`${header}.${payload}.${flipped}`, `${header}.${promoted}.${signature}`]) {
+      expect(await code(tokens.verify(altered))).toBe('invalid_token');
+      expect(await code(tokens.verify(altered))).toBe('invalid_token');
+    }
+    expect(await code(tokens.verify(token))).toBe('accepted');
+  });
+});

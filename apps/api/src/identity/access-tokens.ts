@@ -1,6 +1,7 @@
 import { randomUUID, type webcrypto } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SignJWT, errors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ApiConfig } from '@rampart/config';
 import { ROLES, type Role } from '@rampart/db';
 import { DomainError } from '@rampart/http';
@@ -15,6 +16,11 @@ import type { AccessClaims } from './principal';
 const ALGORITHM = 'HS256';
 /** Allowed clock difference between issuer and verifier when checking `exp`/`iat`, in seconds. */
 const CLOCK_TOLERANCE_S = 30;
+/**
+ * Tokens this process verified, kept until they would no longer verify: at 15-minute tokens, the
+ * active sessions of a busy process fit, at about 1 KiB each (the token and its claims).
+ */
+const VERIFIED_TOKENS_MAX = 10_000;
 
 export interface IssuedAccessToken {
   token: string;
@@ -53,6 +59,19 @@ function isClaims(value: unknown): value is AccessClaims {
 @Injectable()
 export class AccessTokens {
   private readonly keys: JwtKeyring;
+  /**
+   * Every request of a session presents the same token, and checking its signature (WebCrypto,
+   * a thread-pool job per call) was a fifth of an authenticated request's CPU. A token that
+   * verified is remembered, by its exact text, until the earlier of `exp` and `iat` + lifetime
+   * (plus the skew) by the wall clock, as jose judges it: past that it goes through jose as the
+   * first time did, and gets its token_expired. (Not lru-cache's own TTL: that runs on a monotonic
+   * clock, which parts from the wall clock `exp` is written in when the system time is set.) A
+   * forged or altered token is never in here (only successes are), and the keys are fixed for the
+   * process's life. Revocation is not this cache's concern: TokenState checks it on every request.
+   */
+  private readonly verified = new LRUCache<string, { claims: AccessClaims; validUntilMs: number }>({
+    max: VERIFIED_TOKENS_MAX,
+  });
 
   constructor(private readonly config: ApiConfig) {
     this.keys = new JwtKeyring(config.jwt.secret, config.jwt.previousSecrets);
@@ -97,6 +116,8 @@ export class AccessTokens {
    * no longer a lifetime than Rampart issues, and the claims' shape. Not the revocation state.
    */
   async verify(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.validUntilMs) return known.claims;
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     let payload: unknown;
     try {
@@ -118,7 +139,10 @@ export class AccessTokens {
     }
     // Only the signing key can mint a longer-lived token; still, Rampart never issues one.
     if (!isClaims(payload) || payload.exp - payload.iat > accessTokenTtlSeconds) throw invalid();
-    return payload;
+    const claims = Object.freeze({ ...payload, amr: Object.freeze([...payload.amr]) }) as AccessClaims;
+    const validUntilS = Math.min(payload.exp, payload.iat + accessTokenTtlSeconds) + CLOCK_TOLERANCE_S;
+    this.verified.set(token, { claims, validUntilMs: validUntilS * 1_000 });
+    return claims;
   }
 
   private keyFor(kid: unknown): Promise<webcrypto.CryptoKey> {
