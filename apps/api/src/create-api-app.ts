@@ -1,4 +1,3 @@
-import helmet from 'helmet';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import { ValidationPipe, VersioningType } from '@nestjs/common';
@@ -13,7 +12,7 @@ import { databaseUnavailable } from '@rampart/db';
 import { ApiModule } from './api.module';
 import { compileTrust, requestIdGenerator } from './common/http/client-address';
 import { clientErrorHandler, frameworkErrorHandler } from './common/http/edge-errors';
-import { helmetOptions, releaseHeaders, securityHeaders } from './common/http/edge-headers';
+import { releaseHeaders, securityHeaders } from './common/http/edge-headers';
 import { installHttpPipeline } from './common/http/http-pipeline';
 import { ApiTraffic, installApiTraffic } from './dashboard/api-traffic';
 import { mountDashboardPage } from './dashboard/page/dashboard-page';
@@ -68,9 +67,10 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
   });
   app.useLogger(app.get(Logger));
 
-  // First, so its request hook runs before helmet's and CORS's (a preflight is answered in CORS's).
+  // First, so its request hook runs before CORS's (a preflight is answered in CORS's): every answer
+  // carries the release and security headers (helmet's, see securityHeaders).
   const fastify = app.getHttpAdapter().getInstance();
-  installHttpPipeline(fastify, config);
+  installHttpPipeline(fastify, edgeHeaders, config);
   installRequestTelemetry(fastify, {
     metrics: config.metrics.enabled ? app.get(Metrics) : null,
     requestFields: callerLogFields,
@@ -78,15 +78,6 @@ export async function createApiApp(config: ApiConfigShape): Promise<NestFastifyA
   // The dashboard's cross-process error rate and p95: a map increment per answer, flushed each second.
   installApiTraffic(fastify, app.get(ApiTraffic));
   if (config.metrics.enabled) installMetricsRoute(fastify, app.get(Metrics), config.metrics.token);
-  // helmet's middleware, built once. @fastify/helmet builds it again for every request (parsing the
-  // CSP each time, about 6 % of a health check's CPU) to support per-route options Rampart does not
-  // use: the pages with a CSP of their own set it after this hook.
-  const helmetHeaders = helmet(helmetOptions(strict));
-  fastify.addHook('onRequest', (request, reply, done) =>
-    helmetHeaders(request.raw, reply.raw, (error?: unknown) =>
-      done(error instanceof Error ? error : undefined),
-    ),
-  );
   await app.register(cors, {
     origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
     credentials: true,

@@ -8,7 +8,6 @@ import {
   validationProblem,
 } from '@rampart/http';
 import { AllowedMethods } from './allowed-methods';
-import { releaseHeaders, securityHeaders } from './edge-headers';
 import { installJsonBodyParser } from './json-body';
 import { openRequestContext } from '../../identity/request-context';
 
@@ -56,8 +55,9 @@ function problemBody(request: FastifyRequest, status: number, code: string, deta
  *
  * - parses only JSON (Fastify's text/plain parser goes, so other types get 415), with a nesting
  *   bound checked before parsing;
- * - stamps the release headers the seeds require and the request id on every answer, and the
- *   security headers on answers that ended before helmet's hook ran;
+ * - stamps `edgeHeaders` (the release headers the seeds require and helmet's security headers,
+ *   edge-headers.ts) and the request id on every answer: when the request arrives, and again when
+ *   it is sent if something in between replaced the headers;
  * - answers a known path with the wrong method 405 with `Allow`, not 404;
  * - refuses NUL and lone surrogates anywhere in the query, path parameters or body (400
  *   `validation_failed` by field) before any guard, pipe or query sees them: PostgreSQL rejects NUL
@@ -66,16 +66,18 @@ function problemBody(request: FastifyRequest, status: number, code: string, deta
  *   @fastify/cors's 400 text/plain) into one, keeping its status;
  * - opens the request context (id, client address) for the audit and request logs, and relaxes the CSP for the OpenAPI UI (the queue dashboard sets its own).
  */
-export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigShape): void {
+export function installHttpPipeline(
+  fastify: FastifyInstance,
+  edgeHeaders: Record<string, string>,
+  config: ApiConfigShape,
+): void {
   fastify.removeContentTypeParser(['text/plain']);
   installJsonBodyParser(fastify, config.http.bodyLimitBytes);
-  const release = releaseHeaders(config);
-  const security = securityHeaders(config.env === 'production' || config.env === 'staging');
   const allowedMethods = new AllowedMethods();
   allowedMethods.collectFrom(fastify);
 
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(release).header('x-request-id', request.id);
+    void reply.headers(edgeHeaders).header('x-request-id', request.id);
     if (request.is404) {
       const allow = allowedMethods.for(pathOf(request), request.method);
       if (allow.length) {
@@ -107,8 +109,9 @@ export function installHttpPipeline(fastify: FastifyInstance, config: ApiConfigS
   });
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    void reply.headers(release).header('x-request-id', request.id);
-    if (!reply.hasHeader('x-content-type-options')) void reply.headers(security);
+    if (!reply.hasHeader('x-request-id') || !reply.hasHeader('x-content-type-options')) {
+      void reply.headers(edgeHeaders).header('x-request-id', request.id);
+    }
     if (UI_PREFIXES.some((prefix) => request.url === prefix || request.url.startsWith(`${prefix}/`))) {
       void reply.header('content-security-policy', DOCS_CSP);
     }
