@@ -379,6 +379,16 @@ describe('sessions: login, refresh rotation, logout and token verification', () 
       expect((await call(api, 'GET', 'me', { token: adminPair.accessToken })).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await idleLeft(adminPair.accessToken)).toBeGreaterThan(14 * 60_000);
+      // Within the slack of a full window (at most a minute), requests do not write it again.
+      const slid = await redis.get(activeKey(adminPair.accessToken));
+      expect((await call(api, 'GET', 'me', { token: adminPair.accessToken })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await redis.get(activeKey(adminPair.accessToken))).toBe(slid);
+      // Rebuilt after a Redis loss, an admin's session still gets the admin's window, not a longer one.
+      await redis.del(activeKey(adminPair.accessToken));
+      expect((await call(api, 'GET', 'me', { token: adminPair.accessToken })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await idleLeft(adminPair.accessToken)).toBeLessThanOrEqual(15 * 60_000);
 
       // The window runs out (simulated): the next request, and any refresh, find the session over.
       await setIdleLeft(adminPair.accessToken, -1);

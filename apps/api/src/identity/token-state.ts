@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { ApiConfig } from '@rampart/config';
 import { type Role, SessionRepository, type User, UserRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
@@ -11,6 +12,15 @@ import type { AccessClaims, UserPrincipal } from './principal';
 const USER_STATE_TTL_S = 300;
 /** How long a user's change marker lives: far longer than any read-then-fill of the cache takes. */
 const USER_EPOCH_TTL_S = 86_400;
+/**
+ * A session's inactivity deadline is slid by a write only once it has run down by this share of
+ * the window (at most a minute): a session in use costs one Redis write a minute, not one per
+ * request, and its window closes at most that much early, never late.
+ */
+const SLIDE_SLACK_SHARE = 0.05;
+const SLIDE_SLACK_MAX_MS = 60_000;
+/** Users whose cached JSON was last parsed here: the same text is not parsed again. */
+const PARSED_USERS_MAX = 10_000;
 /** How long an ended session stays marked as ended beyond the longest access token (`exp` plus skew). */
 const ENDED_MARGIN_MS = 120_000;
 
@@ -80,6 +90,17 @@ function idlePast(deadline: string): boolean {
   return !(Number(deadline) > Date.now());
 }
 
+/**
+ * Whether a request should write the session's deadline forward: unless it is still within the
+ * slack of a full window (and not beyond it, as after a restore with another role's window).
+ */
+function slideDue(deadline: string | null, idleMs: number): boolean {
+  if (deadline === null) return true;
+  const remaining = Number(deadline) - Date.now();
+  const slack = Math.min(SLIDE_SLACK_MAX_MS, idleMs * SLIDE_SLACK_SHARE);
+  return !(remaining >= idleMs - slack && remaining <= idleMs);
+}
+
 function authUnavailable(): DomainError {
   return new DomainError(
     'auth_unavailable',
@@ -103,6 +124,12 @@ export class TokenState implements OnModuleDestroy {
   private readonly endedMarkerMs: number;
   /** The user each principal authorize() returned was checked against: what `/me` answers with. */
   private readonly accounts = new WeakMap<UserPrincipal, User>();
+  /**
+   * The cached user as last read from Redis, by id, with the text it was parsed from: the user is
+   * still read from Redis on every request (that read is what keeps changes exact across
+   * processes), but the same text is not parsed again (JSON and dates, 3 to 5 % of /me's CPU).
+   */
+  private readonly parsed = new LRUCache<string, { json: string; user: User }>({ max: PARSED_USERS_MAX });
 
   constructor(
     config: ApiConfig,
@@ -250,7 +277,8 @@ export class TokenState implements OnModuleDestroy {
       const restored = !session;
       if (restored && !(await this.restoreSession(claims.sid, claims.sub))) throw revoked();
       const user =
-        (cachedUser ? userFrom(cachedUser) : null) ?? (await this.restoreUser(claims.sub, userEpoch ?? ''));
+        (cachedUser ? this.parsedUser(claims.sub, cachedUser) : null) ??
+        (await this.restoreUser(claims.sub, userEpoch ?? ''));
       if (!user || user.tokenVersion !== claims.ver || user.status !== 'active') throw revoked();
       if (session && idlePast(session)) {
         await this.expireIdle(claims.sid);
@@ -262,9 +290,12 @@ export class TokenState implements OnModuleDestroy {
       }
       // Slide the inactivity deadline (15 minutes for admins); XX: never brings back a session that
       // ended meanwhile. Not awaited: the answer does not depend on it.
-      this.redis
-        .set(this.sessionKey(claims.sid), Date.now() + this.idleMs(user.role), 'KEEPTTL', 'XX')
-        .catch(() => undefined);
+      const idleMs = this.idleMs(user.role);
+      if (slideDue(session ?? null, idleMs)) {
+        this.redis
+          .set(this.sessionKey(claims.sid), Date.now() + idleMs, 'KEEPTTL', 'XX')
+          .catch(() => undefined);
+      }
       const principal: UserPrincipal = {
         kind: 'user',
         userId: claims.sub,
@@ -286,6 +317,14 @@ export class TokenState implements OnModuleDestroy {
    */
   async accountOf(principal: UserPrincipal): Promise<User | null> {
     return this.accounts.get(principal) ?? this.users.findById(principal.userId);
+  }
+
+  private parsedUser(userId: string, json: string): User | null {
+    const known = this.parsed.get(userId);
+    if (known?.json === json) return known.user;
+    const user = userFrom(json);
+    if (user) this.parsed.set(userId, { json, user });
+    return user;
   }
 
   /** An idle session ends for good: in PostgreSQL (its refresh tokens die) and for every API process. */
