@@ -112,9 +112,9 @@ function authUnavailable(): DomainError {
 /**
  * The revocation state behind access tokens, in Redis so that every API process sees a logout at
  * once: denied token ids (until they would expire anyway), active sessions with their inactivity
- * deadlines, and each user's token version, status and role. PostgreSQL stays the source of truth: a key missing from Redis (a
- * flush, a restart without persistence) is rebuilt from it. If Redis cannot be reached, checks
- * fail closed with 503 `auth_unavailable`, never open.
+ * deadlines, and each user's token version, status and role. PostgreSQL stays the source of truth:
+ * a key missing from Redis (a flush, a restart without persistence) is rebuilt from it. If Redis
+ * cannot be reached, checks fail closed with 503 `auth_unavailable`, never open.
  */
 @Injectable()
 export class TokenState implements OnModuleDestroy {
@@ -149,7 +149,7 @@ export class TokenState implements OnModuleDestroy {
 
   /**
    * Present while the session is active (until its absolute end); its value is the inactivity
-   * deadline, which every request slides. One key, not an activity key beside it: a Redis that lost
+   * deadline, which requests slide (slideDue). One key, not an activity key beside it: a Redis that lost
    * part of its keyspace (a flush midway, an eviction) must never look like an idle session, and
    * two keys can be lost one at a time. A missing key is rebuilt from PostgreSQL.
    */
