@@ -112,7 +112,8 @@ async function main(): Promise<void> {
   // each app once (SIGTERM) to drain and stop. Sharing the terminal's group, they would get Ctrl-C's
   // SIGINT and then the SIGTERM, and treat the second signal as "exit now".
   const children = {
-    api: spawn(process.execPath, [path.join(ROOT, 'dist/apps/api/src/main.js')], {
+    // --max-semi-space-size as docker/Dockerfile.api runs the API (docs/performance.md).
+    api: spawn(process.execPath, ['--max-semi-space-size=16', path.join(ROOT, 'dist/apps/api/src/main.js')], {
       env,
       stdio: 'inherit',
       detached: true,
