@@ -558,12 +558,22 @@ export function passFail(pass: boolean): string {
   return pass ? 'PASS' : 'FAIL';
 }
 
-/** The issue's memory target for the API process under load (RSS after a measured run). */
-export const AIM_API_RSS_MIB = 200;
+/** The memory target for the API process under load (RSS after a measured run). */
+const AIM_API_RSS_MIB = 200;
 
 /** `target check: <what> <value> (aim <aim>): PASS|FAIL`, the line the run's recap collects. */
 export function targetCheck(what: string, value: string, aim: string, pass: boolean): string {
   return `target check: ${what} ${value} (aim ${aim}): ${passFail(pass)}`;
+}
+
+/** The API's RSS after a measured run against the memory target. */
+export function apiRssCheck(run: string, target: TargetResult): string {
+  return targetCheck(
+    `API RSS after the ${run} run`,
+    `${fixed(target.rssAfterRunMiB, 0)} MiB`,
+    `< ${AIM_API_RSS_MIB} MiB`,
+    target.rssAfterRunMiB < AIM_API_RSS_MIB,
+  );
 }
 
 /** Rows of cells as an aligned table: first column left-aligned, the rest right-aligned. */

@@ -24,7 +24,7 @@ import argon2 from 'argon2';
 import pg from 'pg';
 import { createActiveAccount, uniqueEmail } from '../../../test/factories/accounts.mts';
 import {
-  AIM_API_RSS_MIB,
+  apiRssCheck,
   OTHER_CPU_WARNING_PERCENT,
   cpuLines,
   fixed,
@@ -444,14 +444,7 @@ export const authScenario: Scenario = {
         );
       }
       if (me) {
-        summary.push(
-          targetCheck(
-            'API RSS after the /me run',
-            `${fixed(me.rssAfterRunMiB, 0)} MiB`,
-            `< ${AIM_API_RSS_MIB} MiB`,
-            me.rssAfterRunMiB < AIM_API_RSS_MIB,
-          ),
-        );
+        summary.push(apiRssCheck('/me', me));
       }
       if (me && floorMe) {
         const ratio = me.load.requestsPerSec / floorMe.load.requestsPerSec;

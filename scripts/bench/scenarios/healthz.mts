@@ -2,7 +2,7 @@
 // everything the API puts around a trivial route (Nest routing and pipes, helmet, CORS, request ids,
 // its Fastify hooks, logging at warn, the extra response headers).
 import {
-  AIM_API_RSS_MIB,
+  apiRssCheck,
   fixed,
   httpRequest,
   loadFailures,
@@ -106,14 +106,7 @@ export const healthzScenario: Scenario = {
       );
     }
     if (api) {
-      summary.push(
-        targetCheck(
-          'API RSS after the healthz run',
-          `${fixed(api.rssAfterRunMiB, 0)} MiB`,
-          `< ${AIM_API_RSS_MIB} MiB`,
-          api.rssAfterRunMiB < AIM_API_RSS_MIB,
-        ),
-      );
+      summary.push(apiRssCheck('healthz', api));
     }
     return {
       scenario: healthzScenario.name,
