@@ -49,10 +49,10 @@ describe('RedisConnections', () => {
     const redis = await open('state');
     const writes = countWrites(redis.stream);
     const answers = Promise.all(Array.from({ length: 20 }, () => redis.incr(`${prefix}:counter`)));
-    expect((redis.stream).writableCorked).toBe(1);
+    expect(redis.stream.writableCorked).toBe(1);
     expect(await answers).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
     expect(writes.writes).toBe(1);
-    expect((redis.stream).writableCorked).toBe(0);
+    expect(redis.stream.writableCorked).toBe(0);
 
     // Alone in its turn, a command is not held back past it.
     await nextTurn();
