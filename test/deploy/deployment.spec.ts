@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { API_NODE_FLAGS } from '../support/server-process.mts';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -336,7 +337,11 @@ describe.each<[string, number]>([
     expect(cmd).toBeDefined();
     const argv = JSON.parse(argument(cmd ?? '')) as unknown;
     const entry = `dist/apps/${app}/src/main.js`;
-    expect(argv).toEqual(['node', entry]);
+    // The API with the node flags the tests and the bench start it with; `npm run start:api` too.
+    const flags = app === 'api' ? API_NODE_FLAGS : [];
+    expect(argv).toEqual(['node', ...flags, entry]);
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts[`start:${app}`]).toBe(['node', ...flags, entry].join(' '));
     // swc compiles apps/ and libs/ into dist/ keeping the layout: dist/X.js comes from X.ts.
     const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
     expect(existsSync(path.join(ROOT, source))).toBe(true);
