@@ -92,34 +92,25 @@ describe('guardrailRows', () => {
   it('takes value, threshold, samples and status from the evidence, breachingSince from the stored state', () => {
     const [first] = seedGuardrails();
     const breachedAt = STAGE_STARTED + 10_000;
+    const assessed = {
+      id: first!.id,
+      kind: first!.kind,
+      status: 'breaching' as const,
+      value: 0.04,
+      threshold: 0.02,
+      unit: 'fraction' as const,
+      samples: 900,
+      breachingSince: null,
+    };
     const rows = guardrailRows(
       { ...rollout, guardrailState: { [first!.id]: { breachingSince: breachedAt } } },
       {
         at: new Date(STAGE_STARTED + 20_000),
-        guardrails: [
-          {
-            id: first!.id,
-            kind: first!.kind,
-            status: 'breaching',
-            value: 0.04,
-            threshold: 0.02,
-            unit: 'fraction',
-            samples: 900,
-            breachingSince: null,
-          },
-        ],
+        guardrails: [assessed],
       },
     );
-    expect(rows[0]).toEqual({
-      id: first!.id,
-      kind: first!.kind,
-      status: 'breaching',
-      value: 0.04,
-      threshold: 0.02,
-      unit: 'fraction',
-      samples: 900,
-      breachingSince: new Date(breachedAt).toISOString(),
-    });
+    // The worker's assessment as it was, with the breach start taken from the rollout's state.
+    expect(rows[0]).toEqual({ ...assessed, breachingSince: new Date(breachedAt).toISOString() });
     expect(rows.slice(1).every((row) => row.status === 'pending')).toBe(true);
   });
 
