@@ -68,8 +68,12 @@ describe('SIGTERM', () => {
       DATABASE_URL: databaseProxy.rewrite(runDatabaseUrl()),
       WORKER_HEARTBEAT_INTERVAL_MS: '600000',
       // The start-up sweep must find nothing to re-enqueue in the run's shared database (other
-      // suites' pending rows), so the slow job below is the only one running.
+      // suites' pending rows), and no scheduled maintenance job (the rollout evaluation every 5 s,
+      // the outbox sweep every 15 s) may take the queue's turn while every query is slowed, so the
+      // slow job below is the only one running.
       OUTBOX_SWEEP_AFTER_MS: '86400000',
+      OUTBOX_SWEEP_INTERVAL_MS: '86400000',
+      ROLLOUT_EVALUATION_INTERVAL_MS: '86400000',
     });
     const prefix = queuePrefix(env.REDIS_KEY_PREFIX ?? '');
     const queue = new Queue(QueueName.Maintenance, { connection: { url: REDIS_URL }, prefix });
