@@ -86,3 +86,79 @@ describe('Authenticator.presentedToken', () => {
     expect(verify).not.toHaveBeenCalled();
   });
 });
+
+describe('Authenticator.readStateEarly', () => {
+  /** A TokenState that records what authenticate() was given; the real one is covered end to end. */
+  function recordingState(read: () => Promise<(string | null)[]>) {
+    const calls = { reads: 0, authorizedWith: [] as unknown[] };
+    const state = {
+      readState: () => {
+        calls.reads += 1;
+        return read();
+      },
+      authorize: (claims: { sub: string; sid: string }, early?: Promise<unknown>) => {
+        calls.authorizedWith.push(early);
+        return Promise.resolve({ kind: 'user', userId: claims.sub, sessionId: claims.sid });
+      },
+    };
+    return { calls, state: state as unknown as TokenState };
+  }
+
+  async function bearerRequest(app: FastifyInstance, handler: (request: FastifyRequest) => Promise<unknown>) {
+    const { token } = await tokens.sign({
+      userId: 'u-2',
+      sessionId: 's-2',
+      role: 'viewer',
+      amr: ['pwd'],
+      tokenVersion: 0,
+    });
+    app.get('/', handler);
+    await app.ready();
+    return app.inject({ url: '/', headers: { authorization: `Bearer ${token}` } });
+  }
+
+  it('hands the read it started to authenticate, which reads nothing more, and uses it once', async () => {
+    const read = Promise.resolve([null, '1', null, null, null]);
+    const { calls, state } = recordingState(() => read);
+    const subject = new Authenticator(tokens, state, new BrowserSession(config), {} as SdkKeyCredentials);
+    const app = Fastify();
+    const response = await bearerRequest(app, async (request) => {
+      const presented = await subject.presentedToken(request);
+      if (!presented) throw new Error('no token');
+      subject.readStateEarly(request, presented);
+      subject.readStateEarly(request, presented);
+      await subject.authenticate(request);
+      await subject.authenticate(request);
+      return 'ok';
+    });
+    await app.close();
+    expect(response.statusCode).toBe(200);
+    expect(calls.reads).toBe(1);
+    expect(calls.authorizedWith).toEqual([read, undefined]);
+  });
+
+  it('lets a failed read that nobody awaits (the limiter refused) go without an unhandled rejection', async () => {
+    const { calls, state } = recordingState(() => Promise.reject(new Error('redis away')));
+    const subject = new Authenticator(tokens, state, new BrowserSession(config), {} as SdkKeyCredentials);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    const app = Fastify();
+    try {
+      const response = await bearerRequest(app, async (request) => {
+        const presented = await subject.presentedToken(request);
+        if (presented) subject.readStateEarly(request, presented);
+        return 'refused before the access guard';
+      });
+      expect(response.statusCode).toBe(200);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await app.close();
+    }
+    expect(calls.reads).toBe(1);
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import type { AccessClaims, Principal, PrincipalName, ServicePrincipal } from '.
 import { looksLikeSdkKey } from './sdk-key-format';
 import { SdkKeyCredentials } from './sdk-key-credentials';
 import { requestContextOf } from './request-context';
-import { TokenState } from './token-state';
+import { TokenState, type TokenStateRead } from './token-state';
 
 /**
  * A credential a request carried, verified: an access token (bearer or cookie) with its claims, or an
@@ -56,6 +56,8 @@ export class Authenticator {
   ) {}
 
   private readonly verified = new WeakMap<FastifyRequest, Promise<PresentedToken | undefined>>();
+  /** Live-state reads started ahead of authenticate() (readStateEarly), by request. */
+  private readonly stateReads = new WeakMap<FastifyRequest, Promise<TokenStateRead>>();
 
   /**
    * The request's access token with its signature and claims verified (no revocation check), or
@@ -72,6 +74,21 @@ export class Authenticator {
     return verification;
   }
 
+  /**
+   * Starts reading the live state of the request's verified user token now, for authenticate() to
+   * use: the rate limiter calls it as it sends its hit, so both Redis commands leave in one write
+   * and the request waits for one round trip instead of two in a row. The state is read no earlier
+   * than before the hit, never reused by another request, and authenticate() decides on it exactly
+   * as on a read of its own.
+   */
+  readStateEarly(request: FastifyRequest, presented: PresentedToken): void {
+    if (presented.via === 'sdk-key' || this.stateReads.has(request)) return;
+    const read = this.state.readState(presented.claims);
+    // Not an unhandled rejection if the limiter refuses the request and nobody awaits it.
+    read.catch(() => undefined);
+    this.stateReads.set(request, read);
+  }
+
   async authenticate(request: FastifyRequest, csrf: CsrfDefence = 'token'): Promise<Principal> {
     const presented = await this.presentedToken(request);
     if (!presented)
@@ -81,7 +98,9 @@ export class Authenticator {
       if (context) context.principal = presented.principal;
       return presented.principal;
     }
-    const principal = await this.state.authorize(presented.claims);
+    const early = this.stateReads.get(request);
+    this.stateReads.delete(request);
+    const principal = await this.state.authorize(presented.claims, early);
     // Named in the request's context even if the CSRF check below refuses: the log line says who was refused.
     if (context) context.principal = principal;
     if (presented.via === 'bearer' || SAFE_METHODS.has(request.method)) return principal;

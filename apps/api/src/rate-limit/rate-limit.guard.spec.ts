@@ -192,7 +192,8 @@ async function start(
     .overrideProvider(RedisThrottlerStorage)
     .useValue(storage)
     .overrideProvider(TokenState)
-    .useValue({})
+    // The limiter starts the token's state read for the access guard, which these tests replace.
+    .useValue({ readState: () => Promise.resolve([]) })
     .overrideProvider(SdkKeyCredentials)
     .useValue({})
     .compile();

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@rampart/http';
-import { Authenticator } from '../identity/authenticator';
+import { Authenticator, type PresentedToken } from '../identity/authenticator';
 import { RATE_LIMIT_TIER, type RouteRateLimit } from './rate-limit.decorators';
 import {
   type ThrottlerStorageRecord,
@@ -84,7 +84,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   private throttlersByTier: Map<string, ThrottlerOptions & { limit: number; ttl: number }> | undefined;
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (await this.shouldSkip(context)) return true;
+    if (this.exempt(context)) return true;
     const tier = this.tierOf(context);
     if (tier === 'none' || this.commonOptions.skipIf?.(context)) return true;
     const throttler = this.throttlerFor(tier);
@@ -115,12 +115,17 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return Promise.resolve(true);
+    return Promise.resolve(this.exempt(context));
+  }
+
+  /** shouldSkip without the promise the library's signature needs: it runs on every request. */
+  private exempt(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     // The matched route's pattern when there is one, so a query string or an odd spelling of the
     // path cannot make a limited route look exempt.
     const path = request.routeOptions?.url ?? request.url.split('?')[0] ?? '';
-    return Promise.resolve(isExemptPath(path));
+    return isExemptPath(path);
   }
 
   /**
@@ -133,14 +138,17 @@ export class RateLimitGuard extends ThrottlerGuard {
    * is not checked: a revoked token still names its user, and the AccessGuard refuses it right after.
    */
   protected override async getTracker(request: FastifyRequest): Promise<string> {
+    let presented: PresentedToken | undefined;
     try {
-      const presented = await this.authenticator.presentedToken(request);
-      // `user:<id>` or `service:<key id>`: users and SDK keys each get a budget of their own.
-      if (presented) return presented.caller;
+      presented = await this.authenticator.presentedToken(request);
     } catch {
       // Invalid or expired: the request is anonymous as far as limits go.
     }
-    return ipTracker(request.ip);
+    if (!presented) return ipTracker(request.ip);
+    // The access guard needs the token's live state next: read beside the hit, not after it.
+    this.authenticator.readStateEarly(request, presented);
+    // `user:<id>` or `service:<key id>`: users and SDK keys each get a budget of their own.
+    return presented.caller;
   }
 
   /** `<tier>:<tracker>`: one budget per tier and tracker across all the tier's routes. */
@@ -164,11 +172,10 @@ export class RateLimitGuard extends ThrottlerGuard {
     // still spends the account's budget.
     let records: ThrottlerStorageRecord[];
     try {
-      records = await Promise.all(
-        trackers.map((tracker) =>
-          this.hit(generateKey(context, tracker, tier), ttl, limit, blockDuration, tier),
-        ),
+      const hits = trackers.map((tracker) =>
+        this.hit(generateKey(context, tracker, tier), ttl, limit, blockDuration, tier),
       );
+      records = hits.length === 1 ? [await hits[0]!] : await Promise.all(hits);
     } catch (error) {
       if (!FAIL_OPEN_TIERS.has(tier)) throw error;
       return true;
@@ -206,21 +213,19 @@ export class RateLimitGuard extends ThrottlerGuard {
     return tier;
   }
 
-  private async hit(
+  private hit(
     key: string,
     ttl: number,
     limit: number,
     blockDuration: number,
     tier: RateLimitTier,
   ): Promise<ThrottlerStorageRecord> {
-    try {
-      return await this.storageService.increment(key, ttl, limit, blockDuration, tier);
-    } catch (error) {
+    return this.storageService.increment(key, ttl, limit, blockDuration, tier).catch((error: unknown) => {
       const outcome = FAIL_OPEN_TIERS.has(tier) ? 'letting the request through' : 'refusing the request';
       this.logger.warn(
         `rate-limit storage failed, ${outcome}: ${error instanceof Error ? error.message : String(error)}`,
       );
       throw rateLimitUnavailable();
-    }
+    });
   }
 }
