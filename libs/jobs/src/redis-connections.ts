@@ -49,13 +49,17 @@ export class RedisConnections {
     });
   }
 
-  open(role: RedisRole, name: string): Redis {
+  /**
+   * `coalesce: false` leaves a 'state' connection's writes alone, for a caller that sends a turn's
+   * commands together by itself (RedisThrottlerStorage): coalescing would hold them for one more turn.
+   */
+  open(role: RedisRole, name: string, options: { coalesce?: boolean } = {}): Redis {
     const redis = createRedisConnection(this.config.redis.url, role, name);
     const counter = this.errors.labels(name);
     counter.inc(0);
     redis.on('error', () => counter.inc());
     const send = redis.sendCommand.bind(redis);
-    const coalesce = role === 'state' ? writeCoalescer(redis) : null;
+    const coalesce = role === 'state' && options.coalesce !== false ? writeCoalescer(redis) : null;
     redis.sendCommand = (command: Command, stream?: Parameters<Redis['sendCommand']>[1]) => {
       command.promise.catch(() => counter.inc());
       coalesce?.();

@@ -60,6 +60,34 @@ describe('RedisThrottlerStorage', () => {
     ).toBe(true);
   });
 
+  it("numbers one turn's hits of a key in the order they were asked, and keeps their blocks", async () => {
+    // Asked in one turn, the hits of a key travel as one script call: they must still get the
+    // numbers, refusals and waits that one call per hit gave.
+    const key = newKey();
+    const other = newKey();
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => first.increment(i % 2 ? other : key, 300, 1, 1_500, 'auth')),
+    );
+    expect(burst.map((record) => record.totalHits)).toEqual([1, 1, 2, 2, 3, 3]);
+    expect(burst.map((record) => record.isBlocked)).toEqual([false, false, true, true, true, true]);
+    // Past the limit with a block duration: the wait is the block's (1.5 s), longer than the window.
+    expect(burst.filter((record) => record.isBlocked).every((record) => record.timeToBlockExpire === 2)).toBe(
+      true,
+    );
+    const blockTtl = await redis.pttl(redisKey(key, 'block'));
+    expect(blockTtl).toBeGreaterThan(1_000);
+
+    await sleep(500);
+    // A fresh window, but the block set by the earlier burst refuses every hit of this one.
+    const later = await Promise.all(
+      Array.from({ length: 3 }, () => second.increment(key, 300, 1, 1_500, 'auth')),
+    );
+    expect(later.map((record) => record.totalHits)).toEqual([1, 2, 3]);
+    expect(later.every((record) => record.isBlocked && record.timeToBlockExpire === 1)).toBe(true);
+    // Hammering does not extend the block.
+    expect(await redis.pttl(redisKey(key, 'block'))).toBeLessThan(blockTtl);
+  });
+
   it('shares one counter between storages (API processes)', async () => {
     const key = newKey();
     await first.increment(key, 60_000, 3, 0, 'api');
