@@ -39,17 +39,18 @@
 //
 //   access    Authorization, rate limiting and the audit log. A bench admin (bench-access-<random>@example.test,
 //             made like the auth scenario's users) enrols TOTP through the API and signs in with a code; with its MFA
-//             access token, over 64 connections: GET /v1/auth/me and GET /v1/admin/users?page=1&page_size=20
-//             (users:read: admin + MFA) against an API whose limiter is on but raised (RATE_LIMIT_API=
-//             1000000/60, RATE_LIMIT_LOGIN=1000/60), then GET /v1/auth/me against a second API process with
-//             RATE_LIMIT_ENABLED=false; 3 s warm-up + BENCH_DURATION seconds per target, RSS and CPU as in
-//             healthz, plus server CPU per request. Prints admin ÷ /me (cost of authorization and the admin
-//             route) and /me limiter on ÷ off (cost of rate limiting; >= 0.90 as PASS/FAIL). Then AuditLogRepository.append from
+//             access token, over 64 connections: GET /v1/auth/me against an API whose limiter is on but
+//             raised (RATE_LIMIT_API=1000000/60, RATE_LIMIT_LOGIN=1000/60) and against a second API process
+//             beside it with RATE_LIMIT_ENABLED=false, interleaved on, off, on, off; then GET
+//             /v1/admin/users?page=1&page_size=20 (users:read: admin + MFA) on the first; 3 s warm-up +
+//             BENCH_DURATION seconds per target, RSS and CPU as in healthz, plus server CPU per request.
+//             Prints admin ÷ /me (cost of authorization and the admin route) and /me limiter on ÷ off (cost
+//             of rate limiting, mean req/s of the rounds; >= 0.90 as PASS/FAIL). Then AuditLogRepository.append from
 //             the compiled API application in this process, BENCH_AUDIT_COUNT appends at concurrency 1, 8
 //             and 32 (appends/s, p50/p95/p99; serialised by an advisory lock, so it scales little), and
 //             verify() over the whole chain (entries, time). Deletes the admin (sessions cascade), its login
 //             attempts and throttles, and the Redis keys; the audit entries stay (the log is append-only).
-//             About 65 s with the defaults (up to 8 s more when the TOTP step is about to end).
+//             About 90 s with the defaults (up to 8 s more when the TOTP step is about to end).
 //
 //   flags     Feature flags over OFREP and their propagation between two API processes (A and B: one
 //             database, one Redis key prefix, the OFREP limiter on but raised to RATE_LIMIT_OFREP=1000000/1).
