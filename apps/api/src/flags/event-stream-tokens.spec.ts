@@ -25,6 +25,22 @@ describe('EventStreamTokens', () => {
     expect(refusal(issued, 24 * 60 * 60 * 1_000)).toBe('stream_token_invalid');
   });
 
+  it("hands a key's token out again for a minute, then signs a new one; never another key's", () => {
+    const fresh = new EventStreamTokens({
+      jwt: { secret: 'unit-test-jwt-secret-of-at-least-32-bytes' },
+    } as ApiConfig);
+    const start = 1_000_000_000_000;
+    const first = fresh.issue('key-1', start);
+    expect(fresh.issue('key-1', start + 59_000)).toBe(first);
+    expect(fresh.issue('key-2', start)).not.toBe(first);
+    const next = fresh.issue('key-1', start + 60_000);
+    expect(next).not.toBe(first);
+    // The reused token still opens the stream for at least a day less that minute.
+    expect(fresh.verify(first, start + 59_000 + (24 * 60 * 60 - 60) * 1_000)).toBe('key-1');
+    // A clock that went back gets a token of its own time, not one that would outlive the lifetime.
+    expect(fresh.issue('key-1', start - 10_000)).not.toBe(next);
+  });
+
   it('refuses forged, altered, foreign and malformed tokens', () => {
     const issued = tokens.issue('key-1');
     const [payload, signature] = issued.split('.');
