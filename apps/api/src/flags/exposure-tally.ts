@@ -14,7 +14,11 @@ const FLUSH_INTERVAL_MS = 1_000;
 @Injectable()
 export class ExposureTally implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ExposureTally.name);
-  private counts = new Map<string, ExposureCount>();
+  /**
+   * By bucket start, flag and variant: keyed by the flag set's own strings, so counting an
+   * evaluation builds no string (a composite key was most of this class's cost in a bulk evaluation).
+   */
+  private counts = new Map<number, Map<string, Map<string, ExposureCount>>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly store: TelemetryStore) {}
@@ -27,15 +31,26 @@ export class ExposureTally implements OnApplicationBootstrap, OnModuleDestroy {
   /** One evaluation that served `variant` of `flag` at `at` (ms since the epoch). */
   add(flag: string, variant: string, at: number): void {
     const start = bucketStart(at);
-    const id = `${flag}\n${variant}\n${start}`;
-    const known = this.counts.get(id);
+    let byFlag = this.counts.get(start);
+    if (!byFlag) {
+      byFlag = new Map<string, Map<string, ExposureCount>>();
+      this.counts.set(start, byFlag);
+    }
+    let byVariant = byFlag.get(flag);
+    if (!byVariant) {
+      byVariant = new Map<string, ExposureCount>();
+      byFlag.set(flag, byVariant);
+    }
+    const known = byVariant.get(variant);
     if (known) known.count += 1;
-    else this.counts.set(id, { flag, variant, at: start, count: 1 });
+    else byVariant.set(variant, { flag, variant, at: start, count: 1 });
   }
 
   async flush(): Promise<void> {
     if (!this.counts.size) return;
-    const counts = [...this.counts.values()];
+    const counts = [...this.counts.values()].flatMap((byFlag) =>
+      [...byFlag.values()].flatMap((byVariant) => [...byVariant.values()]),
+    );
     this.counts = new Map();
     try {
       await this.store.recordExposures(counts);

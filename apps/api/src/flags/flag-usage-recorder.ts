@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { FlagUsageRepository } from '@rampart/db';
 import type { EvaluationResult } from '@rampart/flag-evaluation';
 import { Metrics } from '@rampart/observability';
+import type { Counter } from 'prom-client';
 import { ExposureTally } from './exposure-tally';
 
 /** How often evaluation times go to PostgreSQL: never per evaluation. */
@@ -26,7 +27,14 @@ export class FlagUsageRecorder implements OnApplicationBootstrap, OnModuleDestro
   private evaluated = new Map<string, Date>();
   private timer: NodeJS.Timeout | undefined;
 
-  private readonly evaluations;
+  /**
+   * Evaluations not yet added to `flag_evaluations_total`, by flag, variant and reason. prom-client's
+   * inc() validates the labels and builds and hashes a string of them each time: for a bulk
+   * evaluation of 20 flags, a tenth of its CPU. These maps are keyed by the flag set's own strings,
+   * so counting builds no string; the sums go into the counter whenever it is read (its collect).
+   */
+  private uncounted = new Map<string, Map<string, Map<string, number>>>();
+  private readonly evaluations: Counter<'flag' | 'variant' | 'reason'>;
 
   constructor(
     private readonly usage: FlagUsageRepository,
@@ -37,6 +45,7 @@ export class FlagUsageRecorder implements OnApplicationBootstrap, OnModuleDestro
       name: 'flag_evaluations_total',
       help: 'Flag evaluations served, by flag key, variant and OpenFeature reason.',
       labelNames: ['flag', 'variant', 'reason'],
+      collect: () => this.addUncounted(),
     });
   }
 
@@ -54,11 +63,31 @@ export class FlagUsageRecorder implements OnApplicationBootstrap, OnModuleDestro
       if (result.errorCode === undefined && result.variant !== null) {
         this.exposures.add(result.key, result.variant, at);
       }
-      this.evaluations.inc({
-        flag: found ? result.key : UNKNOWN_FLAG_LABEL,
-        variant: result.variant ?? '',
-        reason: result.reason,
-      });
+      this.count(found ? result.key : UNKNOWN_FLAG_LABEL, result.variant ?? '', result.reason);
+    }
+  }
+
+  private count(flag: string, variant: string, reason: string): void {
+    let byVariant = this.uncounted.get(flag);
+    if (!byVariant) {
+      byVariant = new Map<string, Map<string, number>>();
+      this.uncounted.set(flag, byVariant);
+    }
+    let byReason = byVariant.get(variant);
+    if (!byReason) {
+      byReason = new Map<string, number>();
+      byVariant.set(variant, byReason);
+    }
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+  }
+
+  private addUncounted(): void {
+    const uncounted = this.uncounted;
+    this.uncounted = new Map();
+    for (const [flag, byVariant] of uncounted) {
+      for (const [variant, byReason] of byVariant) {
+        for (const [reason, n] of byReason) this.evaluations.inc({ flag, variant, reason }, n);
+      }
     }
   }
 
