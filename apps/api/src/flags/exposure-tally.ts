@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type ExposureCount, TelemetryStore, bucketStart } from '@rampart/guardrail-telemetry';
+import { innerMap } from './inner-map';
 
 /** How often the counts go to Redis: evaluations are the hot path, so never one write per evaluation. */
 const FLUSH_INTERVAL_MS = 1_000;
@@ -31,16 +32,7 @@ export class ExposureTally implements OnApplicationBootstrap, OnModuleDestroy {
   /** One evaluation that served `variant` of `flag` at `at` (ms since the epoch). */
   add(flag: string, variant: string, at: number): void {
     const start = bucketStart(at);
-    let byFlag = this.counts.get(start);
-    if (!byFlag) {
-      byFlag = new Map<string, Map<string, ExposureCount>>();
-      this.counts.set(start, byFlag);
-    }
-    let byVariant = byFlag.get(flag);
-    if (!byVariant) {
-      byVariant = new Map<string, ExposureCount>();
-      byFlag.set(flag, byVariant);
-    }
+    const byVariant = innerMap(innerMap(this.counts, start), flag);
     const known = byVariant.get(variant);
     if (known) known.count += 1;
     else byVariant.set(variant, { flag, variant, at: start, count: 1 });

@@ -4,6 +4,7 @@ import type { EvaluationResult } from '@rampart/flag-evaluation';
 import { Metrics } from '@rampart/observability';
 import type { Counter } from 'prom-client';
 import { ExposureTally } from './exposure-tally';
+import { innerMap } from './inner-map';
 
 /** How often evaluation times go to PostgreSQL: never per evaluation. */
 const FLUSH_INTERVAL_MS = 60_000;
@@ -68,16 +69,7 @@ export class FlagUsageRecorder implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private count(flag: string, variant: string, reason: string): void {
-    let byVariant = this.uncounted.get(flag);
-    if (!byVariant) {
-      byVariant = new Map<string, Map<string, number>>();
-      this.uncounted.set(flag, byVariant);
-    }
-    let byReason = byVariant.get(variant);
-    if (!byReason) {
-      byReason = new Map<string, number>();
-      byVariant.set(variant, byReason);
-    }
+    const byReason = innerMap(innerMap(this.uncounted, flag), variant);
     byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
   }
 
