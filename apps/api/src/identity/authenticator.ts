@@ -76,10 +76,10 @@ export class Authenticator {
 
   /**
    * Starts reading the live state of the request's verified user token now, for authenticate() to
-   * use: the rate limiter calls it as it sends its hit, so both Redis commands leave in one write
-   * and the request waits for one round trip instead of two in a row. The state is read no earlier
-   * than before the hit, never reused by another request, and authenticate() decides on it exactly
-   * as on a read of its own.
+   * use: the rate limiter calls it as it sends its hit, so both Redis commands leave in the same
+   * turn of the event loop and the request waits for one round trip instead of two in a row. The
+   * read is this request's alone, at most one round trip older than one the access guard would
+   * have made, and authenticate() decides on it exactly as on a read of its own.
    */
   readStateEarly(request: FastifyRequest, presented: PresentedToken): void {
     if (presented.via === 'sdk-key' || this.stateReads.has(request)) return;

@@ -120,9 +120,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
    * Counts one hit. The hits of one turn of the event loop are sent together when its I/O
    * callbacks have run (setImmediate), one script call per key: a burst on one key (an SDK key's
    * flag evaluations, a client behind one address) costs one command, not one per request. A hit
-   * waits no longer than before: the 'state' connection holds every command of a turn until then
-   * anyway (RedisConnections). Each hit still gets its own number from Redis before it is
-   * answered, so limits stay exact across processes.
+   * leaves no later than when each hit was its own command: 'state' connections hold a turn's
+   * commands until then too (RedisConnections). Each hit still gets its own number from Redis
+   * before it is answered, so limits stay exact across processes.
    */
   increment(
     key: string,
