@@ -1,4 +1,5 @@
 import type { BlockList } from 'node:net';
+import { SemVer } from 'semver';
 import type { Condition, Segment } from './condition-schema';
 import { FlagConfigurationError, parsedSegment } from './configuration-check';
 import { parseDecimalNumber } from './decimal-number';
@@ -20,10 +21,16 @@ export interface ConditionScope {
   now?: Date;
 }
 
-/** Per-condition lookups built once per condition object: value sets and IP ranges. */
+/** A condition value as an ordering operator compares it: a number, an instant, a version, or unusable. */
+type Operand = number | bigint | SemVer | undefined;
+
+/** Per-condition lookups built once per condition object: value sets, IP ranges and parsed operands. */
 interface Compiled {
   values?: Set<string>;
   ranges?: BlockList;
+  operands?: readonly Operand[];
+  /** The values as the string operators compare them (lower-cased when case-insensitive). */
+  texts?: readonly string[];
 }
 const compiledConditions = new WeakMap<Condition, Compiled>();
 
@@ -61,7 +68,8 @@ function stringOperatorHolds(condition: Condition, value: Exclude<ContextValue, 
     const found = texts.some((text) => values.has(text));
     return condition.operator === 'in' ? found : !found;
   }
-  const values = condition.values.map(fold);
+  const entry = compiled(condition);
+  const values = (entry.texts ??= condition.values.map(fold));
   const test =
     condition.operator === 'starts_with'
       ? (text: string, affix: string): boolean => text.startsWith(affix)
@@ -71,11 +79,42 @@ function stringOperatorHolds(condition: Condition, value: Exclude<ContextValue, 
   return texts.some((text) => values.some((candidate) => test(text, candidate)));
 }
 
-/** -1, 0 or 1 for the attribute against one condition value; undefined when either is not comparable. */
+/** One condition value parsed as its ordering operator reads it (undefined: never comparable). */
+function parseOperand(operator: Condition['operator'], text: string): Operand {
+  switch (operator) {
+    case 'num_eq':
+    case 'num_lt':
+    case 'num_lte':
+    case 'num_gt':
+    case 'num_gte':
+      return parseDecimalNumber(text);
+    case 'semver_eq':
+    case 'semver_lt':
+    case 'semver_gt':
+      return parseStrictSemver(text);
+    case 'date_before':
+    case 'date_after':
+      return parseIsoInstant(text);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The condition's values parsed once per condition object: they are the flag set's constants, so
+ * only the context's side is parsed per evaluation.
+ */
+function operandsOf(condition: Condition): readonly Operand[] {
+  const entry = compiled(condition);
+  entry.operands ??= condition.values.map((text) => parseOperand(condition.operator, text));
+  return entry.operands;
+}
+
+/** -1, 0 or 1 for the attribute against one parsed condition value; undefined when either is not comparable. */
 function comparison(
   condition: Condition,
   value: Exclude<ContextValue, null>,
-  operand: string,
+  right: Operand,
 ): number | undefined {
   switch (condition.operator) {
     case 'num_eq':
@@ -85,23 +124,20 @@ function comparison(
     case 'num_gte': {
       const left =
         typeof value === 'number' ? value : typeof value === 'string' ? parseDecimalNumber(value) : undefined;
-      const right = parseDecimalNumber(operand);
-      if (left === undefined || right === undefined) return undefined;
+      if (left === undefined || typeof right !== 'number') return undefined;
       return Math.sign(left - right);
     }
     case 'semver_eq':
     case 'semver_lt':
     case 'semver_gt': {
       const left = typeof value === 'string' ? parseStrictSemver(value) : undefined;
-      const right = parseStrictSemver(operand);
-      if (left === undefined || right === undefined) return undefined;
+      if (left === undefined || !(right instanceof SemVer)) return undefined;
       return left.compare(right);
     }
     case 'date_before':
     case 'date_after': {
       const left = typeof value === 'string' ? parseIsoInstant(value) : undefined;
-      const right = parseIsoInstant(operand);
-      if (left === undefined || right === undefined) return undefined;
+      if (left === undefined || typeof right !== 'bigint') return undefined;
       return left < right ? -1 : left > right ? 1 : 0;
     }
     default:
@@ -167,7 +203,7 @@ function operatorHolds(condition: Condition, scope: ConditionScope, segmentsAllo
       const holds = ORDER_HOLDS[condition.operator];
       if (holds === undefined)
         throw new FlagConfigurationError(`unknown operator "${String(condition.operator)}"`);
-      return condition.values.some((operand) => {
+      return operandsOf(condition).some((operand) => {
         const order = comparison(condition, value, operand);
         return order !== undefined && holds(order);
       });
