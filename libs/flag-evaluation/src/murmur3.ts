@@ -16,22 +16,23 @@ function mixBlock(block: number): number {
   return Math.imul((k << 15) | (k >>> 17), C2);
 }
 
-/** The unsigned 32-bit hash of `bytes` with `seed`. */
-export function murmur3X86Hash32Bytes(bytes: Uint8Array, seed: number): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tail = bytes.length & ~3;
+/** The hash of `length` bytes, byte `index` read by `byteAt`, with `seed`. */
+function hashBytes(length: number, byteAt: (index: number) => number, seed: number): number {
+  const tail = length & ~3;
   let hash = seed >>> 0;
   for (let offset = 0; offset < tail; offset += 4) {
-    hash ^= mixBlock(view.getUint32(offset, true));
+    const block =
+      byteAt(offset) | (byteAt(offset + 1) << 8) | (byteAt(offset + 2) << 16) | (byteAt(offset + 3) << 24);
+    hash ^= mixBlock(block);
     hash = (hash << 13) | (hash >>> 19);
     hash = (Math.imul(hash, 5) + 0xe6546b64) | 0;
   }
   let last = 0;
-  for (let index = bytes.length - 1; index >= tail; index -= 1) {
-    last = (last << 8) | view.getUint8(index);
+  for (let index = length - 1; index >= tail; index -= 1) {
+    last = (last << 8) | byteAt(index);
   }
-  if (bytes.length > tail) hash ^= mixBlock(last);
-  hash ^= bytes.length;
+  if (length > tail) hash ^= mixBlock(last);
+  hash ^= length;
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;
@@ -40,7 +41,24 @@ export function murmur3X86Hash32Bytes(bytes: Uint8Array, seed: number): number {
   return hash >>> 0;
 }
 
-/** The unsigned 32-bit hash of the UTF-8 encoding of `text` with `seed`. */
+/** The unsigned 32-bit hash of `bytes` with `seed`. */
+export function murmur3X86Hash32Bytes(bytes: Uint8Array, seed: number): number {
+  return hashBytes(bytes.length, (index) => bytes[index] ?? 0, seed);
+}
+
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) {
+    if (text.charCodeAt(index) > 0x7f) return false;
+  }
+  return true;
+}
+
+/**
+ * The unsigned 32-bit hash of the UTF-8 encoding of `text` with `seed`. An ASCII string is its own
+ * UTF-8, so its character codes are hashed as they are: no encoded copy per evaluation (bucketing
+ * runs for every rollout and split a context meets).
+ */
 export function murmur3X86Hash32(text: string, seed: number): number {
+  if (isAscii(text)) return hashBytes(text.length, (index) => text.charCodeAt(index), seed);
   return murmur3X86Hash32Bytes(encoder.encode(text), seed);
 }
