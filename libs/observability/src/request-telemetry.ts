@@ -55,30 +55,14 @@ export function installRequestTelemetry(fastify: FastifyInstance, options: Reque
     }),
   };
   const { requestFields } = options;
-  // The labelled series, by method, route and status: prom-client's labels() validates and hashes
-  // the label values, and observe() with a label object builds a closure besides, on every call;
-  // a request takes a series made once (the set is bounded, see UNMATCHED_ROUTE).
-  const series = new Map<string, { count(): void; observe(seconds: number): void }>();
-  const seriesOf = (method: string, route: string, status: number) => {
-    const key = `${method} ${status} ${route}`;
-    let found = series.get(key);
-    if (!found && instruments) {
-      const statusLabel = String(status);
-      const counted = instruments.requests.labels(method, route, statusLabel);
-      const timed = instruments.duration.labels(method, route, statusLabel);
-      found = { count: () => counted.inc(), observe: (seconds) => timed.observe(seconds) };
-      series.set(key, found);
-    }
-    return found;
-  };
 
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const template = request.is404 ? undefined : request.routeOptions.url;
-    const measured = instruments && seriesOf(request.method, template ?? UNMATCHED_ROUTE, status);
-    if (measured) {
-      measured.count();
-      measured.observe(reply.elapsedTime / 1_000);
+    if (instruments) {
+      const labels = { method: request.method, route: template ?? UNMATCHED_ROUTE, status: String(status) };
+      instruments.requests.inc(labels);
+      instruments.duration.observe(labels, reply.elapsedTime / 1_000);
     }
     // The root logger of nestjs-pino's LoggerModule: the one every line of the process goes through.
     const logger = PinoLogger.root;
