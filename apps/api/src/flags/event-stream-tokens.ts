@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { ApiConfig } from '@rampart/config';
 import { DomainError } from '@rampart/http';
 
-/** How long a change-stream URL opens the stream; a provider gets a fresh one with every bulk evaluation. */
+/** How long a change-stream URL opens the stream; every bulk evaluation hands out a current one (REUSE_S). */
 const LIFETIME_S = 24 * 60 * 60;
 /**
  * A key's token is handed out again for this long before a new one is signed: a bulk evaluation
