@@ -576,6 +576,34 @@ export function apiRssCheck(run: string, target: TargetResult): string {
   );
 }
 
+/** Several measured rounds of one target, summed up. */
+export interface RoundsSummary {
+  meanRequestsPerSec: number;
+  /** The mean of the rounds' exact percentiles. */
+  meanP50: number;
+  meanP99: number;
+  /** Server CPU time over all the rounds / their responses, in µs. */
+  cpuMicrosPerRequest: number;
+  dataStoresMicrosPerRequest: number;
+}
+
+function mean(values: number[]): number {
+  return values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : 0;
+}
+
+/** The rounds of one target that a scenario alternated with another's, as one figure each. */
+export function summarizeRounds(rounds: readonly TargetResult[]): RoundsSummary {
+  const completed = rounds.reduce((sum, round) => sum + round.load.completed, 0);
+  const perRequest = (cpuSec: number): number => (completed > 0 ? (cpuSec / completed) * 1e6 : 0);
+  return {
+    meanRequestsPerSec: mean(rounds.map((round) => round.load.requestsPerSec)),
+    meanP50: mean(rounds.map((round) => round.load.latency.p50)),
+    meanP99: mean(rounds.map((round) => round.load.latency.p99)),
+    cpuMicrosPerRequest: perRequest(rounds.reduce((sum, round) => sum + round.serverCpuSec, 0)),
+    dataStoresMicrosPerRequest: perRequest(rounds.reduce((sum, round) => sum + round.dataStoresCpuSec, 0)),
+  };
+}
+
 /** Rows of cells as an aligned table: first column left-aligned, the rest right-aligned. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((cell, column) =>

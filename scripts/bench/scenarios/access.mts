@@ -41,6 +41,7 @@ import {
   type ScenarioReport,
   type ServerProcess,
   type TargetResult,
+  summarizeRounds,
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
@@ -206,16 +207,6 @@ async function appendRun(audit: AuditLogRepository, count: number, concurrency: 
   };
 }
 
-/** Mean req/s of one process's rounds, and its CPU per request over all of them. */
-function summarizeRounds(rounds: TargetResult[]): { requestsPerSec: number; cpuMicrosPerRequest: number } {
-  const completed = rounds.reduce((sum, round) => sum + round.load.completed, 0);
-  const cpuSec = rounds.reduce((sum, round) => sum + round.serverCpuSec, 0);
-  return {
-    requestsPerSec: rounds.reduce((sum, round) => sum + round.load.requestsPerSec, 0) / rounds.length,
-    cpuMicrosPerRequest: completed > 0 ? (cpuSec / completed) * 1e6 : 0,
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // The scenario
 
@@ -322,8 +313,8 @@ export const accessScenario: Scenario = {
       // --- report -----------------------------------------------------------------------------------------
       const meOn = summarizeRounds(meOnRounds);
       const meOff = summarizeRounds(meOffRounds);
-      const authorizationRatio = adminOn.load.requestsPerSec / meOn.requestsPerSec;
-      const limiterRatio = meOn.requestsPerSec / meOff.requestsPerSec;
+      const authorizationRatio = adminOn.load.requestsPerSec / meOn.meanRequestsPerSec;
+      const limiterRatio = meOn.meanRequestsPerSec / meOff.meanRequestsPerSec;
       const costTable = formatTable(
         ['target', 'req/s', 'api CPU µs/req', 'PostgreSQL+Redis CPU µs/req', '1 ÷ (req/s) µs'],
         targets.map((target) => [
@@ -400,10 +391,10 @@ export const accessScenario: Scenario = {
           '(server CPU time / responses) is less sensitive to other load.',
         ...cpuLines(targets),
         `authorization: admin route ÷ /me = ${fixed(authorizationRatio)} req/s ` +
-          `(${fixed(adminOn.load.requestsPerSec, 0)} ÷ ${fixed(meOn.requestsPerSec, 0)}); api CPU per ` +
+          `(${fixed(adminOn.load.requestsPerSec, 0)} ÷ ${fixed(meOn.meanRequestsPerSec, 0)}); api CPU per ` +
           `request ${fixed(adminCpu, 0)} vs ${fixed(meCpu, 0)} µs (x ${fixed(meCpu > 0 ? adminCpu / meCpu : 0)})`,
         `rate limiting: /me limiter on ÷ off = ${fixed(limiterRatio)} req/s ` +
-          `(${fixed(meOn.requestsPerSec, 0)} ÷ ${fixed(meOff.requestsPerSec, 0)}); api CPU per ` +
+          `(${fixed(meOn.meanRequestsPerSec, 0)} ÷ ${fixed(meOff.meanRequestsPerSec, 0)}); api CPU per ` +
           `request ${fixed(meCpu, 0)} vs ${fixed(meOffCpu, 0)} µs (x ${fixed(meOffCpu > 0 ? meCpu / meOffCpu : 0)})`,
         targetCheck(
           '/me limiter on ÷ off req/s',
@@ -416,9 +407,9 @@ export const accessScenario: Scenario = {
           `${fixed(verifyMs, 0)} ms (${fixed(verifyMs > 0 ? (verification.checked / verifyMs) * 1000 : 0, 0)} entries/s)`,
       ];
       const extra: Record<string, number | string> = {
-        meLimiterOnRequestsPerSec: meOn.requestsPerSec,
+        meLimiterOnRequestsPerSec: meOn.meanRequestsPerSec,
         adminRequestsPerSec: adminOn.load.requestsPerSec,
-        meLimiterOffRequestsPerSec: meOff.requestsPerSec,
+        meLimiterOffRequestsPerSec: meOff.meanRequestsPerSec,
         adminToMeRatio: authorizationRatio,
         limiterOnToOffRatio: limiterRatio,
         meLimiterOnCpuMicrosPerRequest: meCpu,

@@ -14,6 +14,7 @@ import {
   type ScenarioReport,
   type ServerProcess,
   type TargetResult,
+  summarizeRounds,
 } from '../lib.mts';
 import { API_LOG_LEVEL, startApi, startBareFastify } from '../servers.mts';
 
@@ -49,10 +50,6 @@ async function checkShape(server: ServerProcess): Promise<string[]> {
 
 /** Rounds per server, alternating api, bare, api, bare: a slow spell of the machine lands on both. */
 const ROUNDS = 2;
-
-function meanRequestsPerSec(rounds: TargetResult[]): number {
-  return rounds.reduce((sum, round) => sum + round.load.requestsPerSec, 0) / rounds.length;
-}
 
 export const healthzScenario: Scenario = {
   name: 'healthz',
@@ -100,8 +97,8 @@ export const healthzScenario: Scenario = {
     const extra: Record<string, number> = {};
     const lastApiRound = rounds.api[rounds.api.length - 1];
     if (rounds.api.length > 0 && rounds.bare.length > 0) {
-      const apiRate = meanRequestsPerSec(rounds.api);
-      const bareRate = meanRequestsPerSec(rounds.bare);
+      const apiRate = summarizeRounds(rounds.api).meanRequestsPerSec;
+      const bareRate = summarizeRounds(rounds.bare).meanRequestsPerSec;
       const rpsRatio = apiRate / bareRate;
       extra.ratioRequestsPerSec = rpsRatio;
       summary.push(

@@ -38,6 +38,8 @@ import {
   type ScenarioReport,
   type ServerProcess,
   type TargetResult,
+  summarizeRounds,
+  type RoundsSummary,
 } from '../lib.mts';
 import {
   API_LOG_LEVEL,
@@ -166,34 +168,14 @@ interface RoutePlan {
 }
 
 /** One process's rounds of one route, summed up. */
-interface VariantSummary {
+interface VariantSummary extends RoundsSummary {
   route: string;
   variant: Variant;
   rounds: TargetResult[];
-  meanRequestsPerSec: number;
-  meanP50: number;
-  meanP99: number;
-  cpuMicrosPerRequest: number;
-  dataStoresMicrosPerRequest: number;
-}
-
-function mean(values: number[]): number {
-  return values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : 0;
 }
 
 function summarizeVariant(route: string, variant: Variant, rounds: TargetResult[]): VariantSummary {
-  const completed = rounds.reduce((sum, round) => sum + round.load.completed, 0);
-  const perRequest = (cpuSec: number): number => (completed > 0 ? (cpuSec / completed) * 1e6 : 0);
-  return {
-    route,
-    variant,
-    rounds,
-    meanRequestsPerSec: mean(rounds.map((round) => round.load.requestsPerSec)),
-    meanP50: mean(rounds.map((round) => round.load.latency.p50)),
-    meanP99: mean(rounds.map((round) => round.load.latency.p99)),
-    cpuMicrosPerRequest: perRequest(rounds.reduce((sum, round) => sum + round.serverCpuSec, 0)),
-    dataStoresMicrosPerRequest: perRequest(rounds.reduce((sum, round) => sum + round.dataStoresCpuSec, 0)),
-  };
+  return { route, variant, rounds, ...summarizeRounds(rounds) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
