@@ -4,6 +4,7 @@
 // prints their URLs once both are healthy, and stops both on Ctrl-C / SIGTERM. Without SMTP_HOST it
 // also runs the development mail sink (scripts/mail-sink.mts): mails land as .eml files in .data/mail.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { migrate } from './db.mts';
@@ -18,6 +19,20 @@ const MAIL_SINK_PORT = Number(process.env.SMTP_PORT ?? 1025);
 const MAIL_DIRECTORY = path.join(ROOT, '.data', 'mail');
 // The sink's mailbox (GET /mails, JSON): what `npm run verify:deployment -- --mailbox-url` reads.
 const MAILBOX_PORT = Number(process.env.MAIL_SINK_MAILBOX_PORT ?? 1080);
+
+/**
+ * Node's arguments for an app as `npm run start:<app>` has them (`node [flags] <entry>`): the API's
+ * node flags live there, and test/deploy/deployment.spec.ts holds them equal to docker's.
+ */
+function appArguments(app: 'api' | 'worker'): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = (scripts[`start:${app}`] ?? '').split(' ');
+  const entry = args.pop();
+  if (command !== 'node' || !entry) fail(`package.json's start:${app} is not \`node [flags] <entry>\``);
+  return [...args, path.join(ROOT, entry)];
+}
 
 function fail(message: string): never {
   console.error(`start: ${message}`);
@@ -112,17 +127,8 @@ async function main(): Promise<void> {
   // each app once (SIGTERM) to drain and stop. Sharing the terminal's group, they would get Ctrl-C's
   // SIGINT and then the SIGTERM, and treat the second signal as "exit now".
   const children = {
-    // --max-semi-space-size as docker/Dockerfile.api runs the API (docs/performance.md).
-    api: spawn(process.execPath, ['--max-semi-space-size=16', path.join(ROOT, 'dist/apps/api/src/main.js')], {
-      env,
-      stdio: 'inherit',
-      detached: true,
-    }),
-    worker: spawn(process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], {
-      env,
-      stdio: 'inherit',
-      detached: true,
-    }),
+    api: spawn(process.execPath, appArguments('api'), { env, stdio: 'inherit', detached: true }),
+    worker: spawn(process.execPath, appArguments('worker'), { env, stdio: 'inherit', detached: true }),
   };
 
   let stopping = false;
