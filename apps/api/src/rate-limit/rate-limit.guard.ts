@@ -59,7 +59,7 @@ function rateLimitUnavailable(): DomainError {
  *   DomainError 429 `rate_limited` with Retry-After too, which the problem+json filter sends.
  * - Storage trouble (Redis away) is a 503 `rate_limit_unavailable`: fail closed, see
  *   RedisThrottlerStorage; except the `ofrep` tier, which fails open (FAIL_OPEN_TIERS).
- * - Health, probe and metrics paths are never counted (shouldSkip).
+ * - Health, probe and metrics paths are never counted (exempt).
  *
  * canActivate is Rampart's own: the library's asks the Reflector six times per throttler per
  * request (skip, limit, ttl, block, tracker and key overrides) and awaits four values each, for one
@@ -114,11 +114,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     return throttler;
   }
 
-  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(this.exempt(context));
-  }
-
-  /** shouldSkip without the promise the library's signature needs: it runs on every request. */
+  /**
+   * Whether the request is never counted. The library's async shouldSkip is not used: only the
+   * library's canActivate calls it, which this guard replaces, and a check on every request needs
+   * no promise.
+   */
   private exempt(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -172,10 +172,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     // still spends the account's budget.
     let records: ThrottlerStorageRecord[];
     try {
-      const hits = trackers.map((tracker) =>
-        this.hit(generateKey(context, tracker, tier), ttl, limit, blockDuration, tier),
+      records = await Promise.all(
+        trackers.map((tracker) =>
+          this.hit(generateKey(context, tracker, tier), ttl, limit, blockDuration, tier),
+        ),
       );
-      records = hits.length === 1 ? [await hits[0]!] : await Promise.all(hits);
     } catch (error) {
       if (!FAIL_OPEN_TIERS.has(tier)) throw error;
       return true;
