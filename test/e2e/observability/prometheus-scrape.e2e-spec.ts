@@ -26,7 +26,10 @@ describe('a real Prometheus scraping both apps', () => {
   let prometheus: PrometheusServer;
 
   beforeAll(async () => {
-    stack = await startSpawnedMailStack();
+    // The worker's start-up sweep must leave other suites' pending mails in the run's shared
+    // database alone: one staged a minute earlier and delivered here would land in this worker's
+    // delivery histogram.
+    stack = await startSpawnedMailStack({ OUTBOX_SWEEP_AFTER_MS: '86400000' });
     // With the production stack's recording and alert rules, evaluated every second on real series.
     const rules = path.join(ROOT, 'docker/prometheus/rules');
     prometheus = await PrometheusServer.start(
@@ -94,9 +97,10 @@ describe('a real Prometheus scraping both apps', () => {
     expect(await settled('sum(email_enqueued_total{template="verification"})', 1)).toBe(1);
     expect(await settled('email_sent_total{job="worker",template="verification"}', 1)).toBe(1);
     expect(await settled('email_delivery_seconds_count{job="worker",template="verification"}', 1)).toBe(1);
-    // Delivery start well inside the 30 s objective, as Prometheus computes it.
+    // Delivery start well inside the 30 s objective, as Prometheus computes it, for the mail this
+    // test caused.
     const [p95] = await prometheus.query(
-      'histogram_quantile(0.95, sum by (le) (email_delivery_seconds_bucket{job="worker"}))',
+      'histogram_quantile(0.95, sum by (le) (email_delivery_seconds_bucket{job="worker",template="verification"}))',
     );
     expect(p95?.value).toBeLessThan(30);
     // The job's name is `job_name`: `job` is Prometheus's own target label.
