@@ -81,8 +81,19 @@ describe('SIGTERM', () => {
     const worker = await AppProcess.start('worker', env);
     try {
       await events.waitUntilReady();
-      // Let the start-up heartbeat finish first, so the slow job below is the only one running.
-      while ((await queue.getCompletedCount()) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Let the jobs every schedule adds at start-up (heartbeat, outbox sweep, rollout evaluation)
+      // finish first, so the slow job below is the only one running: waiting for the first of
+      // them alone left the others queued ahead of it once every query was slowed.
+      const drained = async (): Promise<boolean> => {
+        const {
+          active = 0,
+          waiting = 0,
+          prioritized = 0,
+          completed = 0,
+        } = await queue.getJobCounts('active', 'waiting', 'prioritized', 'completed');
+        return completed > 0 && active + waiting + prioritized === 0;
+      };
+      while (!(await drained())) await new Promise((resolve) => setTimeout(resolve, 50));
       databaseProxy.latencyMs = DB_LATENCY_MS;
       const job = await queue.add(
         JobName.Heartbeat,
