@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { AuditLog as AuditRow, Prisma } from '../generated/prisma/client';
+import { type AuditLog as AuditRow, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
-import { type DbTransaction, type TransactionClient, clientOf } from '../transaction';
+import { type DbTransaction, clientOf } from '../transaction';
 import type { AuditEntry, AuditFilters, AuditQuery, AuditVerification, NewAuditEntry } from './audit-entry';
-import { GENESIS_HASH, auditHash } from './audit-hash';
+import { GENESIS_HASH, auditHash, canonicalJson } from './audit-hash';
 
-/** Advisory lock that serialises appends, so concurrent writers cannot fork the chain. */
-const AUDIT_APPEND_LOCK = 7_031_982_215;
 const VERIFY_BATCH = 1_000;
 
 /** The hashed content of an entry: everything but seq (assigned by the database) and the hashes. */
@@ -50,49 +48,92 @@ function toEntry(row: AuditRow): AuditEntry {
   };
 }
 
+/** A row as `SELECT * FROM audit_append(...)` returns it: the table's column names. */
+interface AppendedRow {
+  seq: bigint;
+  id: string;
+  occurred_at: Date;
+  actor: string;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  changes: unknown;
+  outcome: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function appendedEntry(row: AppendedRow): AuditEntry {
+  return toEntry({
+    seq: row.seq,
+    id: row.id,
+    occurredAt: row.occurred_at,
+    actor: row.actor,
+    actorId: row.actor_id,
+    actorRole: row.actor_role,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    changes: row.changes as AuditRow['changes'],
+    outcome: row.outcome,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  });
+}
+
+/**
+ * The call that appends `entry` to the chain in one statement: the database function `audit_append`
+ * (migration 20261201000000_audit_append_function) takes the append lock until commit, reads the last
+ * hash and inserts the entry linked to it, hashing the canonical content computed here. Usable as a
+ * `FROM` item inside a larger statement, which then commits the entry with its other writes.
+ */
+export function auditAppendCall(entry: NewAuditEntry): Prisma.Sql {
+  const base = {
+    id: randomUUID(),
+    occurredAt: new Date(),
+    actor: entry.actor,
+    actorId: entry.actorId ?? null,
+    actorRole: entry.actorRole ?? null,
+    action: entry.action,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    changes: entry.changes ?? null,
+    outcome: entry.outcome,
+    ipAddress: entry.ipAddress?.slice(0, 64) ?? null,
+    userAgent: entry.userAgent?.slice(0, 512) ?? null,
+    requestId: entry.requestId?.slice(0, 128) ?? null,
+  };
+  // JSON null and SQL NULL read back alike (`changes ?? null`), so no changes is stored as SQL NULL.
+  const changes = base.changes === null ? null : JSON.stringify(base.changes);
+  return Prisma.sql`audit_append(${base.id}::uuid, ${base.occurredAt}::timestamptz, ${base.actor},
+    ${base.actorId}::uuid, ${base.actorRole}, ${base.action}, ${base.targetType}, ${base.targetId},
+    ${changes}::jsonb, ${base.outcome}, ${base.ipAddress}, ${base.userAgent}, ${base.requestId},
+    ${canonicalJson(content(base))})`;
+}
+
 @Injectable()
 export class AuditLogRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Appends an entry inside the caller's transaction (or its own): the entry commits with the
-   * change it records, or neither does. The transaction-scoped advisory lock makes appends take
-   * turns until commit, so each entry links to the one committed before it.
+   * Appends an entry inside the caller's transaction, or as a statement of its own: the entry commits
+   * with the change it records, or neither does. The append lock is held until commit, so appends take
+   * turns and each entry links to the one committed before it.
    */
   async append(entry: NewAuditEntry, tx?: DbTransaction): Promise<AuditEntry> {
-    if (!tx) return this.prisma.$transaction((client) => this.appendWith(client, entry));
-    return this.appendWith(clientOf(this.prisma, tx), entry);
-  }
-
-  private async appendWith(client: TransactionClient, entry: NewAuditEntry): Promise<AuditEntry> {
-    await client.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK}::bigint)`;
-    const last = await client.auditLog.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const base = {
-      id: randomUUID(),
-      occurredAt: new Date(),
-      actor: entry.actor,
-      actorId: entry.actorId ?? null,
-      actorRole: entry.actorRole ?? null,
-      action: entry.action,
-      targetType: entry.targetType ?? null,
-      targetId: entry.targetId ?? null,
-      changes: entry.changes ?? null,
-      outcome: entry.outcome,
-      ipAddress: entry.ipAddress?.slice(0, 64) ?? null,
-      userAgent: entry.userAgent?.slice(0, 512) ?? null,
-      requestId: entry.requestId?.slice(0, 128) ?? null,
-    };
-    const hash = auditHash(prevHash, content(base));
-    const row = await client.auditLog.create({
-      data: {
-        ...base,
-        changes: (base.changes ?? undefined) as Prisma.InputJsonValue | undefined,
-        prevHash,
-        hash,
-      },
-    });
-    return toEntry(row);
+    const rows = await clientOf(this.prisma, tx).$queryRaw<AppendedRow[]>`
+      SELECT * FROM ${auditAppendCall(entry)}`;
+    const row = rows[0];
+    if (!row) throw new Error('audit_append returned no row');
+    return appendedEntry(row);
   }
 
   /** A page of entries, oldest first, filtered. */
