@@ -47,6 +47,14 @@ export class AuditLog {
   ) {}
 
   async record<A extends AuditAction>(event: AuditEvent<A>, tx?: DbTransaction): Promise<void> {
+    await this.repository.append(this.entry(event), tx);
+  }
+
+  /**
+   * The entry `record` would append, with the current request's origin: for a repository that
+   * appends it inside a statement of its own (AuditLogRepository's `auditAppendCall`).
+   */
+  entry<A extends AuditAction>(event: AuditEvent<A>): NewAuditEntry {
     const origin = this.origin?.current();
     const actor =
       typeof event.actor === 'string'
@@ -56,19 +64,16 @@ export class AuditLog {
             actorId: event.actor.userId,
             actorRole: event.actor.role ?? null,
           };
-    await this.repository.append(
-      {
-        ...actor,
-        action: event.action,
-        targetType: event.target?.type ?? null,
-        targetId: event.target?.id ?? null,
-        changes: event.changes ?? null,
-        outcome: event.outcome ?? 'success',
-        ipAddress: origin?.ipAddress ?? null,
-        userAgent: origin?.userAgent ?? null,
-        requestId: origin?.requestId ?? null,
-      },
-      tx,
-    );
+    return {
+      ...actor,
+      action: event.action,
+      targetType: event.target?.type ?? null,
+      targetId: event.target?.id ?? null,
+      changes: event.changes ?? null,
+      outcome: event.outcome ?? 'success',
+      ipAddress: origin?.ipAddress ?? null,
+      userAgent: origin?.userAgent ?? null,
+      requestId: origin?.requestId ?? null,
+    };
   }
 }

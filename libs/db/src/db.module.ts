@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { AuditLogRepository } from './audit/audit-log.repository';
 import { LoginAttemptRepository } from './auth/login-attempt.repository';
 import { LoginThrottleRepository } from './auth/login-throttle.repository';
+import { SignInRepository } from './auth/sign-in.repository';
 import { MfaRepository } from './auth/mfa.repository';
 import { OneTimeTokenRepository } from './auth/one-time-tokens';
 import { RegistrationRequestRepository } from './auth/registration-request.repository';
@@ -28,6 +29,7 @@ const REPOSITORIES = [
   OneTimeTokenRepository,
   RegistrationRequestRepository,
   LoginThrottleRepository,
+  SignInRepository,
   LoginAttemptRepository,
   MfaRepository,
   SessionRepository,

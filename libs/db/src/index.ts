@@ -13,6 +13,7 @@ export {
   type LockoutPolicy,
   type LoginCharge,
 } from './auth/login-throttle.repository';
+export { SignInRepository, type SucceededSignIn } from './auth/sign-in.repository';
 export {
   MfaRepository,
   type MfaState,

@@ -6,6 +6,7 @@ import {
   type LockoutPolicy,
   type LoginCharge,
   LoginThrottleRepository,
+  SignInRepository,
   type UserWithPassword,
 } from '@rampart/db';
 import { DomainError } from '@rampart/http';
@@ -32,6 +33,7 @@ export class LoginLockout {
   constructor(
     private readonly database: Database,
     private readonly throttles: LoginThrottleRepository,
+    private readonly signIns: SignInRepository,
     private readonly outbox: EmailOutbox,
     config: ApiConfig,
     private readonly audit: AuditLog,
@@ -45,6 +47,14 @@ export class LoginLockout {
     const charge = await this.throttles.charge(email, this.policy);
     if (charge.refused) throw this.lockedError(charge);
     return charge;
+  }
+
+  /**
+   * A password sign-in's charge, in the statement that also reads the account (SignInRepository):
+   * a refused charge is returned, not thrown; `lockedError` makes its answer.
+   */
+  chargeSignIn(email: string): Promise<{ charge: LoginCharge; user: UserWithPassword | null }> {
+    return this.signIns.begin(email, this.policy);
   }
 
   /**
@@ -93,7 +103,8 @@ export class LoginLockout {
     return this.throttles.clear(email);
   }
 
-  private lockedError(charge: LoginCharge): DomainError {
+  /** The 429 account_locked answer to a refused charge, with a Retry-After that is true. */
+  lockedError(charge: LoginCharge): DomainError {
     const untilMs = charge.lockedUntil
       ? charge.lockedUntil.getTime() - Date.now()
       : (charge.retryAfterMs ?? this.policy.lockMs);

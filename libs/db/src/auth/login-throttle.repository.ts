@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type DbTransaction, clientOf } from '../transaction';
 
@@ -32,42 +33,26 @@ const UNRESOLVED_ATTEMPT_MS = 60_000;
 /** What a refusal without a lock tells the client to wait: in-flight attempts resolve within a second. */
 const IN_FLIGHT_RETRY_MS = 1_000;
 
-/**
- * One row per address: `failed_count` is the number of attempts charged and not resolved (a
- * failure stays charged; a success is refunded or clears the row), `locked_until` the end of a
- * lock, `updated_at` the time of the last counted attempt and `last_charge` its id.
- *
- * Invariants the lockout relies on (each tested in the e2e lockout suite):
- * - every refusal either names a lock with an end, or is a short in-flight refusal; a count at the
- *   limit without a lock never outlives UNRESOLVED_ATTEMPT_MS, so no address is refused for ever;
- * - refused attempts are not counted, so the count never exceeds the limit and a refund after a
- *   correct password always brings the address back under it;
- * - an expired lock starts a new count.
- */
-@Injectable()
-export class LoginThrottleRepository {
-  constructor(private readonly prisma: PrismaService) {}
+/** The row the charge statement returns (see LoginThrottleRepository.charge). */
+export interface ChargeRow {
+  failed_count: number;
+  locked_until: Date | null;
+  counted: boolean;
+  now: Date;
+}
 
-  /**
-   * Counts an attempt before its password (or code) is checked, in one atomic statement (it is on
-   * every sign-in's path): N parallel attempts get the numbers 1..N up to the limit, so no more than
-   * `maxFailures` of them ever reach the check (Zitadel GHSA-7h8m-vrxx-vr4m raced exactly this).
-   * Every SET below reads the row as it was; their cases, in order:
-   * 1. locked: nothing changes, refused with the lock's end;
-   * 2. an expired lock: a new count, this attempt is its first;
-   * 3. under the limit: counted;
-   * 4. at the limit, attempts still being checked: nothing changes, refused for a second;
-   * 5. at the limit, unresolved for UNRESOLVED_ATTEMPT_MS (their process died): they count as the
-   *    failures they may have been, a lock from the last of them, refused until its end;
-   * 6. the same, but that lock would already be over: a new count.
-   */
-  async charge(email: string, { maxFailures, lockMs }: LockoutPolicy): Promise<LoginCharge> {
-    const chargeId = randomUUID();
-    const lockSecs = lockMs / 1_000;
-    const unresolvedSecs = UNRESOLVED_ATTEMPT_MS / 1_000;
-    const rows = await this.prisma.$queryRaw<
-      { failed_count: number; locked_until: Date | null; counted: boolean; now: Date }[]
-    >`
+/**
+ * The statement that charges an attempt (see LoginThrottleRepository.charge), returning one ChargeRow;
+ * it may stand as a data-modifying CTE of a larger statement. `chargeId` is a fresh UUID.
+ */
+export function chargeStatement(
+  email: string,
+  { maxFailures, lockMs }: LockoutPolicy,
+  chargeId: string,
+): Prisma.Sql {
+  const lockSecs = lockMs / 1_000;
+  const unresolvedSecs = UNRESOLVED_ATTEMPT_MS / 1_000;
+  return Prisma.sql`
       INSERT INTO login_throttles AS t (email, failed_count, locked_until, updated_at, last_charge)
       VALUES (${email}, 1, NULL, now(), ${chargeId}::uuid)
       ON CONFLICT (email) DO UPDATE SET
@@ -99,17 +84,56 @@ export class LoginThrottleRepository {
           ELSE ${chargeId}::uuid END
       RETURNING failed_count, locked_until, last_charge IS NOT DISTINCT FROM ${chargeId}::uuid AS counted,
                 now() AS now`;
+}
+
+/** What the charge statement's row says of the attempt. */
+export function chargeOf(row: ChargeRow): LoginCharge {
+  if (row.counted)
+    return { attempt: row.failed_count, refused: false, lockedUntil: null, retryAfterMs: null };
+  const locked = row.locked_until !== null && row.locked_until > row.now;
+  return {
+    attempt: row.failed_count,
+    refused: true,
+    lockedUntil: locked ? row.locked_until : null,
+    retryAfterMs: locked ? null : IN_FLIGHT_RETRY_MS,
+  };
+}
+
+/**
+ * One row per address: `failed_count` is the number of attempts charged and not resolved (a
+ * failure stays charged; a success is refunded or clears the row), `locked_until` the end of a
+ * lock, `updated_at` the time of the last counted attempt and `last_charge` its id.
+ *
+ * Invariants the lockout relies on (each tested in the e2e lockout suite):
+ * - every refusal either names a lock with an end, or is a short in-flight refusal; a count at the
+ *   limit without a lock never outlives UNRESOLVED_ATTEMPT_MS, so no address is refused for ever;
+ * - refused attempts are not counted, so the count never exceeds the limit and a refund after a
+ *   correct password always brings the address back under it;
+ * - an expired lock starts a new count.
+ */
+@Injectable()
+export class LoginThrottleRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Counts an attempt before its password (or code) is checked, in one atomic statement (it is on
+   * every sign-in's path): N parallel attempts get the numbers 1..N up to the limit, so no more than
+   * `maxFailures` of them ever reach the check (Zitadel GHSA-7h8m-vrxx-vr4m raced exactly this).
+   * Every SET below reads the row as it was; their cases, in order:
+   * 1. locked: nothing changes, refused with the lock's end;
+   * 2. an expired lock: a new count, this attempt is its first;
+   * 3. under the limit: counted;
+   * 4. at the limit, attempts still being checked: nothing changes, refused for a second;
+   * 5. at the limit, unresolved for UNRESOLVED_ATTEMPT_MS (their process died): they count as the
+   *    failures they may have been, a lock from the last of them, refused until its end;
+   * 6. the same, but that lock would already be over: a new count.
+   */
+  async charge(email: string, policy: LockoutPolicy): Promise<LoginCharge> {
+    const chargeId = randomUUID();
+    const rows = await this.prisma.$queryRaw<ChargeRow[]>(chargeStatement(email, policy, chargeId));
     const row = rows[0];
     if (!row) throw new Error('login throttle upsert returned no row');
-    if (row.counted)
-      return { attempt: row.failed_count, refused: false, lockedUntil: null, retryAfterMs: null };
-    const locked = row.locked_until !== null && row.locked_until > row.now;
-    return {
-      attempt: row.failed_count,
-      refused: true,
-      lockedUntil: locked ? row.locked_until : null,
-      retryAfterMs: locked ? null : IN_FLIGHT_RETRY_MS,
-    };
+    return chargeOf(row);
   }
 
   /**

@@ -27,9 +27,14 @@ export class SessionTokens {
     return new Date(Date.now() + this.config.sessionTtlDays * 24 * 3_600_000);
   }
 
+  /** A new refresh token and the hash to store in its place. */
+  newRefreshToken(): { token: string; hash: string } {
+    return newOneTimeToken();
+  }
+
   /** Stores the session's next refresh token in `tx`; call activate() after the commit. */
   async nextRefreshToken(session: Session, tx: DbTransaction): Promise<string> {
-    const { token, hash } = newOneTimeToken();
+    const { token, hash } = this.newRefreshToken();
     await this.sessions.addRefreshToken(session.id, hash, session.expiresAt, tx);
     return token;
   }

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '@rampart/config';
 import {
-  Database,
   LoginAttemptRepository,
   LoginThrottleRepository,
   type LoginOutcome,
-  SessionRepository,
+  SignInRepository,
   UserRepository,
   type UserWithPassword,
 } from '@rampart/db';
@@ -45,9 +44,8 @@ const INVALID_CREDENTIALS = 'The e-mail address or the password is wrong.';
 @Injectable()
 export class LogIn {
   constructor(
-    private readonly database: Database,
     private readonly users: UserRepository,
-    private readonly sessions: SessionRepository,
+    private readonly signIns: SignInRepository,
     private readonly lockout: LoginLockout,
     private readonly throttles: LoginThrottleRepository,
     private readonly attempts: LoginAttemptRepository,
@@ -78,8 +76,8 @@ export class LogIn {
     const record = (outcome: LoginOutcome, user: UserWithPassword | null): Promise<void> =>
       this.attempts.record({ email, userId: user?.id ?? null, outcome, ...client });
 
-    const user = await this.users.findByEmail(email);
-    const charge = await this.lockout.charge(email).catch(async (error: unknown) => {
+    const { charge, user } = await this.lockout.chargeSignIn(email);
+    if (charge.refused) {
       await record('account_locked', user);
       await this.audit.record({
         actor: user ? { userId: user.id } : 'anonymous',
@@ -87,8 +85,8 @@ export class LogIn {
         outcome: 'denied',
       });
       this.metrics.loginFailed('account_locked');
-      throw error;
-    });
+      throw this.lockout.lockedError(charge);
+    }
 
     const valid = user
       ? await this.hasher.verify(user.passwordHash, input.password)
@@ -125,30 +123,25 @@ export class LogIn {
       this.metrics.mfaChallenged();
       return this.challenges.issue(user.id);
     }
-    await this.lockout.succeeded(email);
-
-    const { session, refreshToken } = await this.database.transaction(async (tx) => {
-      const created = await this.sessions.create(
-        {
-          userId: user.id,
-          amr: [AuthMethod.Password],
-          expiresAt: this.sessionTokens.sessionExpiry(),
-          ...client,
-        },
-        tx,
-      );
-      await this.attempts.record({ email, userId: user.id, outcome: 'ok', ...client }, tx);
-      await this.audit.record(
-        {
+    // The count's reset, the session, its refresh token, the attempt and the audit entry: one statement.
+    const refreshToken = this.sessionTokens.newRefreshToken();
+    const session = await this.signIns.succeed({
+      email,
+      session: {
+        userId: user.id,
+        amr: [AuthMethod.Password],
+        expiresAt: this.sessionTokens.sessionExpiry(),
+        ...client,
+      },
+      refreshTokenHash: refreshToken.hash,
+      audit: (sessionId) =>
+        this.audit.entry({
           actor: { userId: user.id, role: user.role },
           action: 'auth.login',
-          target: { type: 'session', id: created.id },
-        },
-        tx,
-      );
-      return { session: created, refreshToken: await this.sessionTokens.nextRefreshToken(created, tx) };
+          target: { type: 'session', id: sessionId },
+        }),
     });
     this.metrics.loginSucceeded('password');
-    return this.sessionTokens.activate(session, user, refreshToken);
+    return this.sessionTokens.activate(session, user, refreshToken.token);
   }
 }
