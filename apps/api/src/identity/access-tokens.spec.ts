@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { jwtVerify } from 'jose';
 import type { ApiConfig } from '@rampart/config';
 import { AccessTokens } from './access-tokens';
 import { jwtKeyId } from './jwt-keys';
@@ -12,10 +13,8 @@ function tokensWith(secret: string, previousSecrets: string[] = []): AccessToken
   } as ApiConfig);
 }
 
-const issue = (tokens: AccessTokens): Promise<string> =>
-  tokens
-    .sign({ userId: 'u-1', sessionId: 's-1', role: 'viewer', amr: ['pwd'], tokenVersion: 0 })
-    .then(({ token }) => token);
+const issue = (tokens: AccessTokens): string =>
+  tokens.sign({ userId: 'u-1', sessionId: 's-1', role: 'viewer', amr: ['pwd'], tokenVersion: 0 }).token;
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -44,18 +43,63 @@ const code = (promise: Promise<unknown>): Promise<string> =>
     (error: { code?: string }) => error.code ?? 'thrown',
   );
 
+describe('AccessTokens signing', () => {
+  it('signs a token that jose verifies with the key, carrying exactly the claims of the session', async () => {
+    const before = Math.floor(Date.now() / 1_000);
+    const issued = tokensWith(K1).sign({
+      userId: 'u-7',
+      sessionId: 's-7',
+      role: 'operator',
+      amr: ['pwd', 'mfa'],
+      tokenVersion: 3,
+    });
+    const { payload, protectedHeader } = await jwtVerify(issued.token, new TextEncoder().encode(K1), {
+      algorithms: ['HS256'],
+      issuer: 'rampart',
+      audience: 'rampart-api',
+    });
+    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT', kid: jwtKeyId(K1) });
+    expect(payload).toEqual({
+      sid: 's-7',
+      role: 'operator',
+      amr: ['pwd', 'mfa'],
+      ver: 3,
+      iss: 'rampart',
+      aud: 'rampart-api',
+      sub: 'u-7',
+      jti: issued.jti,
+      iat: payload.iat,
+      exp: (payload.iat ?? 0) + 900,
+    });
+    expect(payload.iat).toBeGreaterThanOrEqual(before);
+    expect(issued.expiresAt.getTime()).toBe((payload.exp ?? 0) * 1_000);
+  });
+
+  it('signs with the current key only: another key does not verify its tokens', async () => {
+    const issued = tokensWith(K2, [K1]).sign({
+      userId: 'u-1',
+      sessionId: 's-1',
+      role: 'viewer',
+      amr: ['pwd'],
+      tokenVersion: 0,
+    });
+    await expect(jwtVerify(issued.token, new TextEncoder().encode(K1))).rejects.toThrow();
+    await expect(jwtVerify(issued.token, new TextEncoder().encode(K2))).resolves.toBeDefined();
+  });
+});
+
 describe('AccessTokens key rotation', () => {
-  it('names the signing key in the kid header', async () => {
-    const token = await issue(tokensWith(K1));
+  it('names the signing key in the kid header', () => {
+    const token = issue(tokensWith(K1));
     const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as object;
     expect(header).toEqual({ alg: 'HS256', typ: 'JWT', kid: jwtKeyId(K1) });
   });
 
   it('still verifies a token of the retired key while it is listed, and not once it is dropped', async () => {
-    const token = await issue(tokensWith(K1));
+    const token = issue(tokensWith(K1));
     expect(await code(tokensWith(K2, [K1]).verify(token))).toBe('accepted');
     expect(await code(tokensWith(K2).verify(token))).toBe('invalid_token');
-    expect(await code(tokensWith(K2, [K1]).verify(await issue(tokensWith(K2, [K1]))))).toBe('accepted');
+    expect(await code(tokensWith(K2, [K1]).verify(issue(tokensWith(K2, [K1]))))).toBe('accepted');
   });
 
   it('refuses every token whose kid and key do not belong together, as an ordinary invalid token', async () => {
@@ -88,7 +132,7 @@ describe('AccessTokens verified-token cache', () => {
   it('answers a token it verified with the same claims, and refuses it once it expires as the first check would', async () => {
     jest.useFakeTimers({ now: Date.parse('2026-11-30T12:00:00Z') });
     const tokens = tokensWith(K1);
-    const token = await issue(tokens);
+    const token = issue(tokens);
     const first = await tokens.verify(token);
     expect(await tokens.verify(token)).toEqual(first);
     expect(Object.isFrozen(first) && Object.isFrozen(first.amr)).toBe(true);
@@ -101,7 +145,7 @@ describe('AccessTokens verified-token cache', () => {
 
   it('never remembers a token that failed: an altered copy of a cached token is refused', async () => {
     const tokens = tokensWith(K1);
-    const token = await issue(tokens);
+    const token = issue(tokens);
     await tokens.verify(token);
     const [header, payload, signature = ''] = token.split('.');
     const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BA' : 'AA'}`;

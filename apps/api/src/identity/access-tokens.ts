@@ -1,6 +1,6 @@
-import { randomUUID, type webcrypto } from 'node:crypto';
+import { createHmac, randomUUID, type webcrypto } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { SignJWT, errors, jwtVerify } from 'jose';
+import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { ApiConfig } from '@rampart/config';
 import { ROLES, type Role } from '@rampart/db';
@@ -52,7 +52,11 @@ function isClaims(value: unknown): value is AccessClaims {
 }
 
 /**
- * Signs and verifies access tokens with jose. (@nestjs/jwt 12 cannot be loaded by Node itself:
+ * Signs access tokens with node:crypto's HMAC and verifies them with jose. Signing is the one part
+ * written here: jose signs through WebCrypto, a thread-pool job per token, and on a sign-in that pool
+ * is busy with the argon2id hashes, so the job queued behind them; an HS256 signature is one HMAC over
+ * the two base64url parts, and every token signed here is checked by jose's verification in the tests.
+ * Verification, where an attacker chooses the input, stays jose's. (@nestjs/jwt 12 cannot be loaded by Node itself:
  * its ESM build re-exports names from the CommonJS jsonwebtoken that Node cannot detect, so the
  * built API crashed at start while the tests, which transform modules, passed.)
  */
@@ -73,35 +77,41 @@ export class AccessTokens {
     max: VERIFIED_TOKENS_MAX,
   });
 
+  /** The signing key's protected header, base64url-encoded: the same on every token. */
+  private readonly signingHeader: string;
+
   constructor(private readonly config: ApiConfig) {
     this.keys = new JwtKeyring(config.jwt.secret, config.jwt.previousSecrets);
+    this.signingHeader = Buffer.from(
+      JSON.stringify({ alg: ALGORITHM, typ: 'JWT', kid: this.keys.signing.kid }),
+    ).toString('base64url');
   }
 
-  async sign(input: {
+  sign(input: {
     userId: string;
     sessionId: string;
     role: Role;
     amr: string[];
     tokenVersion: number;
-  }): Promise<IssuedAccessToken> {
+  }): IssuedAccessToken {
     const { issuer, audience, accessTokenTtlSeconds } = this.config.jwt;
     const jti = randomUUID();
-    const { kid, cryptoKey } = this.keys.signing;
     const issuedAt = Math.floor(Date.now() / 1_000);
-    const token = await new SignJWT({
+    // The claims in the order jose's SignJWT wrote them.
+    const claims = {
       sid: input.sessionId,
       role: input.role,
       amr: input.amr,
       ver: input.tokenVersion,
-    })
-      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid })
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setSubject(input.userId)
-      .setJti(jti)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + accessTokenTtlSeconds)
-      .sign(await cryptoKey);
+      iss: issuer,
+      aud: audience,
+      sub: input.userId,
+      jti,
+      iat: issuedAt,
+      exp: issuedAt + accessTokenTtlSeconds,
+    };
+    const signingInput = `${this.signingHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const token = `${signingInput}.${createHmac('sha256', this.keys.signing.key).update(signingInput).digest('base64url')}`;
     return {
       token,
       jti,

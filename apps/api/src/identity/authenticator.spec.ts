@@ -57,7 +57,7 @@ describe('Authenticator.presentedToken', () => {
   beforeEach(() => verify.mockClear());
 
   it('verifies a token once per request however often it is asked, and names its user', async () => {
-    const { token } = await tokens.sign({
+    const { token } = tokens.sign({
       userId: 'u-1',
       sessionId: 's-1',
       role: 'viewer',
@@ -105,7 +105,7 @@ describe('Authenticator.readStateEarly', () => {
   }
 
   async function bearerRequest(app: FastifyInstance, handler: (request: FastifyRequest) => Promise<unknown>) {
-    const { token } = await tokens.sign({
+    const { token } = tokens.sign({
       userId: 'u-2',
       sessionId: 's-2',
       role: 'viewer',

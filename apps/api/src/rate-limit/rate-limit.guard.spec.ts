@@ -332,7 +332,7 @@ describe('RateLimitGuard', () => {
   it('counts a caller with a valid access token per user, whatever their address', async () => {
     const { app } = await start();
     const tokens = new AccessTokens(config);
-    const { token } = await tokens.sign({
+    const { token } = tokens.sign({
       userId: 'user-1',
       sessionId: 'session-1',
       role: 'viewer',
@@ -370,7 +370,7 @@ describe('RateLimitGuard', () => {
 
   it('reads the browser-mode access cookie too', async () => {
     const { app } = await start();
-    const { token } = await new AccessTokens(config).sign({
+    const { token } = new AccessTokens(config).sign({
       userId: 'user-2',
       sessionId: 'session-2',
       role: 'viewer',

@@ -48,7 +48,7 @@ export class SessionTokens {
     if (!(await this.state.activateSession(session.id, session.expiresAt, user.role))) {
       throw new DomainError('token_revoked', 401, 'The session has ended; sign in again.');
     }
-    const access = await this.accessTokens.sign({
+    const access = this.accessTokens.sign({
       userId: user.id,
       sessionId: session.id,
       role: user.role,
