@@ -49,6 +49,7 @@ function common(env: CommonEnv): RuntimeConfigShape {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
     },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     release: { commitSha: env.COMMIT_SHA, buildId: env.BUILD_ID, rulesetVersion: env.RULESET_VERSION },

@@ -5,7 +5,7 @@ import type { CaptchaProvider, DeploymentMode, Environment } from './schema';
 export interface RuntimeConfigShape {
   env: Environment;
   log: { level: string; pretty: boolean };
-  database: { url: string; poolMax: number; connectTimeoutMs: number };
+  database: { url: string; poolMax: number; connectTimeoutMs: number; preparedStatements: boolean };
   redis: { url: string; keyPrefix: string };
   release: { commitSha: string; buildId: string; rulesetVersion: string };
   shutdownTimeoutMs: number;

@@ -69,6 +69,7 @@ export const commonEnvSchema = z.object({
     .default('postgresql://postgres@127.0.0.1:5432/rampart'),
   DATABASE_POOL_MAX: positiveInt.default(10),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z
     .string()

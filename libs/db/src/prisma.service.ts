@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { RuntimeConfig } from '@rampart/config';
 import { Metrics } from '@rampart/observability';
 import { PrismaClient } from './generated/prisma/client';
+import { statementNames } from './statement-names';
 
 /**
  * The one Prisma client of a process. Queries go through node-postgres (a pool sized by
@@ -22,7 +23,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       statement_timeout: 30_000,
       application_name: 'rampart',
     });
-    super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    super({
+      adapter: new PrismaPg(pool, {
+        disposeExternalPool: true,
+        ...(config.database.preparedStatements ? { statementNameGenerator: statementNames() } : {}),
+      }),
+    });
     const gauge = (name: string, help: string, read: () => number): void => {
       metrics.gauge({
         name,

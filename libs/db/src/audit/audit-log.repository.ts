@@ -48,7 +48,7 @@ function toEntry(row: AuditRow): AuditEntry {
   };
 }
 
-/** A row as `SELECT * FROM audit_append(...)` returns it: the table's column names. */
+/** A row of `audit_append(...)`: the table's column names. */
 interface AppendedRow {
   seq: bigint;
   id: string;
@@ -129,8 +129,12 @@ export class AuditLogRepository {
    * turns and each entry links to the one committed before it.
    */
   async append(entry: NewAuditEntry, tx?: DbTransaction): Promise<AuditEntry> {
+    // The columns by name, not `*`: a prepared statement's result type must not change when a later
+    // migration adds a column to audit_log.
     const rows = await clientOf(this.prisma, tx).$queryRaw<AppendedRow[]>`
-      SELECT * FROM ${auditAppendCall(entry)}`;
+      SELECT seq, id, occurred_at, actor, actor_id, actor_role, action, target_type, target_id, changes,
+             outcome, ip_address, user_agent, request_id, prev_hash, hash
+        FROM ${auditAppendCall(entry)}`;
     const row = rows[0];
     if (!row) throw new Error('audit_append returned no row');
     return appendedEntry(row);

@@ -90,7 +90,7 @@ export class SignInRepository {
         INSERT INTO sessions (id, user_id, amr, expires_at, ip_address, user_agent)
         VALUES (${sessionId}::uuid, ${session.userId}::uuid, ${session.amr}::text[],
                 ${session.expiresAt}::timestamptz, ${ipAddress}, ${userAgent})
-        RETURNING *),
+        RETURNING id, user_id, amr, created_at, expires_at, last_used_at, revoked_at, ip_address, user_agent),
       issued AS (
         INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at)
         SELECT ${randomUUID()}::uuid, opened.id, ${input.refreshTokenHash}, opened.expires_at FROM opened),
