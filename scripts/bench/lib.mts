@@ -587,7 +587,7 @@ export interface RoundsSummary {
   dataStoresMicrosPerRequest: number;
 }
 
-function mean(values: number[]): number {
+export function mean(values: number[]): number {
   return values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : 0;
 }
 
