@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type SdkKeyKind, SdkKeyRepository } from '@rampart/db';
 import { ChangeFeed } from '@rampart/jobs';
+import { LRUCache } from 'lru-cache';
 import { Permission } from './permissions';
 import type { ServicePrincipal } from './principal';
 import { sdkKeyHash } from './sdk-key-format';
@@ -11,6 +12,8 @@ const RELOAD_INTERVAL_MS = 5_000;
 const MISS_RELOAD_INTERVAL_MS = 100;
 /** How often last-use times go to PostgreSQL: never per request. */
 const USE_FLUSH_INTERVAL_MS = 60_000;
+/** Key hashes remembered (see `hashes`): far more than the SDK keys a deployment has. */
+const KEY_HASHES_MAX = 1_000;
 
 interface ActiveKey {
   id: string;
@@ -31,6 +34,13 @@ export class SdkKeyCredentials implements OnApplicationBootstrap, OnModuleDestro
   private reloading: Promise<void> | undefined;
   private scheduled: Promise<void> | undefined;
   private uses = new Map<string, Date>();
+  /**
+   * The hashes of keys that were active when presented, by key: an SDK sends the same key with every
+   * evaluation, and its SHA-256 was a twentieth of a flag evaluation's CPU. Only a hash is remembered,
+   * never whether the key is active: that is still looked up in `byHash` on every request, so a
+   * revocation applies as before. Made-up keys are not kept, so they cannot push real ones out.
+   */
+  private readonly hashes = new LRUCache<string, string>({ max: KEY_HASHES_MAX });
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
 
@@ -57,10 +67,11 @@ export class SdkKeyCredentials implements OnApplicationBootstrap, OnModuleDestro
    * PostgreSQL ten queries a second, not one per request.
    */
   async principalFor(key: string): Promise<ServicePrincipal | undefined> {
-    const hash = sdkKeyHash(key);
+    const hash = this.hashes.get(key) ?? sdkKeyHash(key);
     if (!this.byHash.has(hash)) await this.reloadStartedAfter(Date.now());
     const active = this.byHash.get(hash);
     if (!active) return undefined;
+    this.hashes.set(key, hash);
     this.uses.set(active.id, new Date());
     return {
       kind: 'service',
