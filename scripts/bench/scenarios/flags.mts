@@ -1,6 +1,7 @@
 // Feature flags of the real API (dist/): OFREP evaluation under load, and how fast a change committed
 // on one API process is served by another.
-//   load         against process A, one after the other, each over the healthz scenario's connections:
+//   load         against process A, one after the other, each over the healthz scenario's connections,
+//                in LOAD_ROUNDS rounds (the ratios use each target's mean over its rounds):
 //                GET /__healthz (the baseline, same process and run), OFREP single (POST
 //                /ofrep/v1/evaluate/flags/bench-flags-checkout-flow: five rules, a prerequisite, a segment,
 //                rollouts and splits), OFREP bulk (POST /ofrep/v1/evaluate/flags, the 20 bench flags) with
@@ -56,11 +57,13 @@ import {
   seen,
   sleep,
   spreadOf,
+  summarizeRounds,
   targetTable,
   timeChange,
   type BenchSettings,
   type ChangeTiming,
   type HttpResponse,
+  type RoundsSummary,
   type Spread,
   type Watch,
   type Scenario,
@@ -78,6 +81,8 @@ import {
 } from '../servers.mts';
 
 const HEALTHZ_PATH = '/__healthz';
+/** Rounds of the four load targets, one after the other in each round. */
+const LOAD_ROUNDS = 2;
 const OFREP_PATH = '/ofrep/v1/evaluate/flags';
 const FLAGS_PATH = '/v1/admin/flags';
 const SEGMENTS_PATH = '/v1/admin/segments';
@@ -495,42 +500,64 @@ export const flagsScenario: Scenario = {
       // --- load on A ---------------------------------------------------------------------------------
       const headers = ofrepHeaders(sdkKey);
       const bodies = contexts.map(contextBody);
-      const healthz: TargetResult = {
-        ...(await measureServer(a, { path: HEALTHZ_PATH }, settings)),
-        name: `GET ${HEALTHZ_PATH}`,
-      };
-      const single: TargetResult = {
-        ...(await measureServer(
+      // LOAD_ROUNDS rounds of healthz, single, bulk, 304 in turn: a slower or faster spell of the
+      // machine then weighs on every target alike, and the ratios use each target's mean.
+      const rounds = { healthz: [], single: [], bulk: [], notModified: [] } as Record<
+        'healthz' | 'single' | 'bulk' | 'notModified',
+        TargetResult[]
+      >;
+      for (let round = 1; round <= LOAD_ROUNDS; round += 1) {
+        const named = (result: TargetResult, name: string): TargetResult => ({
+          ...result,
+          name: `${name}, round ${round}`,
+        });
+        settings.log(`flags: load round ${round} of ${LOAD_ROUNDS}`);
+        rounds.healthz.push(
+          named(await measureServer(a, { path: HEALTHZ_PATH }, settings), `GET ${HEALTHZ_PATH}`),
+        );
+        rounds.single.push(
+          named(
+            await measureServer(
+              a,
+              { path: `${OFREP_PATH}/${SINGLE_FLAG_KEY}`, method: 'POST', headers, bodies },
+              settings,
+            ),
+            `OFREP single ${SINGLE_FLAG_KEY}`,
+          ),
+        );
+        rounds.bulk.push(
+          named(
+            await measureServer(a, { path: OFREP_PATH, method: 'POST', headers, bodies }, settings),
+            `OFREP bulk (${checks.bulkFlags} flags)`,
+          ),
+        );
+        const notModifiedRun = await measureServer(
           a,
-          { path: `${OFREP_PATH}/${SINGLE_FLAG_KEY}`, method: 'POST', headers, bodies },
+          {
+            path: OFREP_PATH,
+            method: 'POST',
+            headers: { ...headers, 'if-none-match': checks.etag },
+            body: contextBody(firstContext),
+          },
           settings,
-        )),
-        name: `OFREP single ${SINGLE_FLAG_KEY}`,
-      };
-      const bulk: TargetResult = {
-        ...(await measureServer(a, { path: OFREP_PATH, method: 'POST', headers, bodies }, settings)),
-        name: `OFREP bulk (${checks.bulkFlags} flags)`,
-      };
-      const notModifiedRun = await measureServer(
-        a,
-        {
-          path: OFREP_PATH,
-          method: 'POST',
-          headers: { ...headers, 'if-none-match': checks.etag },
-          body: contextBody(firstContext),
-        },
-        settings,
-      );
-      const checked304 = notModifiedFailures(notModifiedRun);
-      // The table's non-2xx column shows, for this target, the answers that were not 304.
-      const notModified: TargetResult = {
-        ...notModifiedRun,
-        load: { ...notModifiedRun.load, non2xx: checked304.unexpected },
-        name: 'OFREP bulk, If-None-Match (304)',
-      };
-      const targets = [healthz, single, bulk, notModified];
-      for (const target of [healthz, single, bulk]) failures.push(...loadFailures(target));
-      failures.push(...checked304.failures);
+        );
+        const checked304 = notModifiedFailures(notModifiedRun);
+        failures.push(...checked304.failures);
+        // The table's non-2xx column shows, for this target, the answers that were not 304.
+        rounds.notModified.push(
+          named(
+            { ...notModifiedRun, load: { ...notModifiedRun.load, non2xx: checked304.unexpected } },
+            'OFREP bulk, If-None-Match (304)',
+          ),
+        );
+      }
+      const targets = [...rounds.healthz, ...rounds.single, ...rounds.bulk, ...rounds.notModified];
+      for (const target of [...rounds.healthz, ...rounds.single, ...rounds.bulk])
+        failures.push(...loadFailures(target));
+      const healthz = summarizeRounds(rounds.healthz);
+      const single = summarizeRounds(rounds.single);
+      const bulk = summarizeRounds(rounds.bulk);
+      const notModified = summarizeRounds(rounds.notModified);
 
       // --- propagation and rollback, A → B -----------------------------------------------------------
       settings.log(`flags: ${toggles} switches of ${TOGGLE_FLAG_KEY} on A, watched on B`);
@@ -549,18 +576,18 @@ export const flagsScenario: Scenario = {
       }
 
       // --- report ------------------------------------------------------------------------------------
-      const rps = (target: TargetResult): number => target.load.requestsPerSec;
+      const rps = (target: RoundsSummary): number => target.meanRequestsPerSec;
       const ratios = {
         single: rps(single) / rps(healthz),
         bulk: rps(bulk) / rps(healthz),
         notModified: rps(notModified) / rps(healthz),
       };
-      const cpuPerRequest = (target: TargetResult): number => microsPerRequest(target.serverCpuSec, target);
+      const cpuPerRequest = (target: RoundsSummary): number => target.cpuMicrosPerRequest;
       // The same ratio from the API's CPU per request, which other load on the machine skews far less:
       // what the req/s ratio comes to when the API has a core of its own and is bound by it.
-      const cpuRatio = (target: TargetResult): number =>
+      const cpuRatio = (target: RoundsSummary): number =>
         cpuPerRequest(target) > 0 ? cpuPerRequest(healthz) / cpuPerRequest(target) : 0;
-      const ratioLine = (label: string, target: TargetResult, ratio: number, aim: number): string =>
+      const ratioLine = (label: string, target: RoundsSummary, ratio: number, aim: number): string =>
         `${label} ÷ healthz = ${fixed(ratio, 3)} req/s (${fixed(rps(target), 0)} ÷ ${fixed(rps(healthz), 0)}); ` +
         `target >= ${aim}: ${passFail(ratio >= aim)} (by api CPU per request: ${fixed(cpuRatio(target), 3)}, ` +
         `${fixed(cpuPerRequest(healthz), 0)} ÷ ${fixed(cpuPerRequest(target), 0)} µs)`;
@@ -568,10 +595,10 @@ export const flagsScenario: Scenario = {
         ['target', 'req/s', 'api CPU µs/req', 'PostgreSQL+Redis CPU µs/req', '1 ÷ (req/s) µs'],
         targets.map((target) => [
           target.name,
-          fixed(rps(target), 0),
-          fixed(cpuPerRequest(target), 0),
+          fixed(target.load.requestsPerSec, 0),
+          fixed(microsPerRequest(target.serverCpuSec, target), 0),
           fixed(microsPerRequest(target.dataStoresCpuSec, target), 0),
-          fixed(rps(target) > 0 ? 1e6 / rps(target) : 0, 0),
+          fixed(target.load.requestsPerSec > 0 ? 1e6 / target.load.requestsPerSec : 0, 0),
         ]),
       );
 
