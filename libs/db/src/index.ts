@@ -32,7 +32,7 @@ export {
 export { ROLES, USER_STATUSES } from './users/user';
 export type { Role, User, UserListQuery, UserStatus, UserWithPassword } from './users/user';
 export { SessionRepository } from './sessions/session.repository';
-export type { NewSession, RefreshOutcome, Session } from './sessions/session';
+export type { NewSession, Session } from './sessions/session';
 export { AuditLogRepository } from './audit/audit-log.repository';
 export type {
   AuditEntry,

@@ -3,13 +3,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { LogIn } from '../../../apps/api/src/auth/use-cases/log-in';
+import { RefreshSession } from '../../../apps/api/src/auth/use-cases/refresh-session';
 import { createActiveUser } from '../../factories';
 import { databaseUrlFor, randomSuffix, SERVER_DATABASE_URL } from '../../support/run-settings';
 import { useApi } from '../support/apps';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CLIENT = { ipAddress: '203.0.113.9', userAgent: 'integration-test' };
-/** Every table a password sign-in reads or writes. */
+/** Every table a password sign-in or a refresh reads or writes. */
 const SIGN_IN_TABLES = [
   'users',
   'login_throttles',
@@ -59,12 +60,16 @@ describe('prepared statements across an expand migration', () => {
   const logIn = (email: string, password: string) =>
     api.get(LogIn).execute({ email, password, client: CLIENT });
 
-  it('keeps signing in, refusing and auditing after a column is added to every table it uses', async () => {
+  const refresh = (refreshToken: string) => api.get(RefreshSession).execute({ refreshToken });
+
+  it('keeps signing in, refreshing, refusing and auditing after a column is added to every table it uses', async () => {
     const user = await createActiveUser(api.app);
     await expect(logIn(user.email, 'not-the-password-at-all-1')).rejects.toMatchObject({
       code: 'invalid_credentials',
     });
-    await expect(logIn(user.email, user.password)).resolves.toMatchObject({ tokenType: 'Bearer' });
+    const pair = await logIn(user.email, user.password);
+    if (!('refreshToken' in pair)) throw new Error('expected a token pair');
+    const refreshed = await refresh(pair.refreshToken);
 
     await onDatabase(databaseUrl, async (client) => {
       for (const table of SIGN_IN_TABLES) {
@@ -76,6 +81,8 @@ describe('prepared statements across an expand migration', () => {
       code: 'invalid_credentials',
     });
     await expect(logIn(user.email, user.password)).resolves.toMatchObject({ tokenType: 'Bearer' });
+    await expect(refresh(refreshed.refreshToken)).resolves.toMatchObject({ tokenType: 'Bearer' });
+    await expect(refresh(refreshed.refreshToken)).rejects.toMatchObject({ code: 'refresh_token_reused' });
     const other = await createActiveUser(api.app);
     await expect(logIn(other.email, other.password)).resolves.toMatchObject({ tokenType: 'Bearer' });
   });

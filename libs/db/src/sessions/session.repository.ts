@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Session as SessionRow } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type DbTransaction, clientOf } from '../transaction';
-import type { NewSession, RefreshOutcome, Session } from './session';
+import type { Role, User, UserStatus } from '../users/user';
+import type { NewSession, Session } from './session';
 
 function toSession(row: SessionRow): Session {
   return {
@@ -16,6 +18,26 @@ function toSession(row: SessionRow): Session {
     ipAddress: row.ipAddress,
     userAgent: row.userAgent,
   };
+}
+
+/** A row of rotateRefreshToken's statement: the session's columns and its user's. */
+interface RotatedRow {
+  id: string;
+  user_id: string;
+  amr: string[];
+  created_at: Date;
+  expires_at: Date;
+  last_used_at: Date;
+  revoked_at: Date | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  email: string;
+  status: UserStatus;
+  role: Role;
+  token_version: number;
+  email_verified_at: Date | null;
+  mfa_enabled_at: Date | null;
+  user_created_at: Date;
 }
 
 @Injectable()
@@ -76,31 +98,83 @@ export class SessionRepository {
   }
 
   /**
-   * Spends a refresh token. One atomic UPDATE decides between concurrent uses of the same token:
-   * exactly one rotates; every other use, then or later, is reuse, which revokes the session.
+   * Spends a refresh token and issues the next, in one statement: the token is marked used, its
+   * session's last use moves, and `nextHash` is stored with the session's end. The UPDATE decides
+   * between concurrent uses of the same token: exactly one rotates, and every other gets null, as
+   * does an unknown or expired token, or one of a session that is over (see revokeOnReuse).
+   * Returns the session with its user as the same statement read it.
    */
-  async spendRefreshToken(tokenHash: string, tx: DbTransaction): Promise<RefreshOutcome> {
-    const client = clientOf(this.prisma, tx);
-    const spent = await client.$queryRaw<{ session_id: string }[]>`
-      UPDATE refresh_tokens rt
-         SET used_at = clock_timestamp()
-        FROM sessions s
-       WHERE rt.token_hash = ${tokenHash}
-         AND rt.used_at IS NULL
-         AND rt.expires_at > clock_timestamp()
-         AND s.id = rt.session_id
-         AND s.revoked_at IS NULL
-         AND s.expires_at > clock_timestamp()
-      RETURNING rt.session_id`;
-    const sessionId = spent[0]?.session_id;
-    if (sessionId) {
-      const row = await client.session.update({ where: { id: sessionId }, data: { lastUsedAt: new Date() } });
-      return { kind: 'rotated', session: toSession(row) };
-    }
-    const known = await client.refreshToken.findUnique({ where: { tokenHash }, include: { session: true } });
-    if (!known?.usedAt) return { kind: 'invalid' };
+  async rotateRefreshToken(
+    tokenHash: string,
+    nextHash: string,
+  ): Promise<{ session: Session; user: User } | null> {
+    const rows = await this.prisma.$queryRaw<RotatedRow[]>`
+      WITH spent AS (
+        UPDATE refresh_tokens rt
+           SET used_at = clock_timestamp()
+          FROM sessions s
+         WHERE rt.token_hash = ${tokenHash}
+           AND rt.used_at IS NULL
+           AND rt.expires_at > clock_timestamp()
+           AND s.id = rt.session_id
+           AND s.revoked_at IS NULL
+           AND s.expires_at > clock_timestamp()
+        RETURNING rt.session_id),
+      touched AS (
+        UPDATE sessions SET last_used_at = clock_timestamp()
+          FROM spent
+         WHERE sessions.id = spent.session_id
+        RETURNING sessions.id, sessions.user_id, sessions.amr, sessions.created_at, sessions.expires_at,
+                  sessions.last_used_at, sessions.revoked_at, sessions.ip_address, sessions.user_agent),
+      issued AS (
+        INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at)
+        SELECT ${randomUUID()}::uuid, touched.id, ${nextHash}, touched.expires_at FROM touched)
+      SELECT touched.*, u.email, u.status::text AS status, u.role::text AS role, u.token_version,
+             u.email_verified_at, u.mfa_enabled_at, u.created_at AS user_created_at
+        FROM touched JOIN users u ON u.id = touched.user_id`;
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      session: {
+        id: row.id,
+        userId: row.user_id,
+        amr: row.amr,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+        lastUsedAt: row.last_used_at,
+        revokedAt: row.revoked_at,
+        ipAddress: row.ip_address,
+        userAgent: row.user_agent,
+      },
+      user: {
+        id: row.user_id,
+        email: row.email,
+        status: row.status,
+        role: row.role,
+        tokenVersion: row.token_version,
+        emailVerifiedAt: row.email_verified_at,
+        mfaEnabledAt: row.mfa_enabled_at,
+        createdAt: row.user_created_at,
+      },
+    };
+  }
+
+  /**
+   * For a refresh token that did not rotate: if it was spent before, someone replayed it, and its
+   * session is revoked in `tx`; returns the session and its user then, null for a token that is
+   * unknown, expired or of a session that is over.
+   */
+  async revokeOnReuse(
+    tokenHash: string,
+    tx: DbTransaction,
+  ): Promise<{ sessionId: string; userId: string } | null> {
+    const known = await clientOf(this.prisma, tx).refreshToken.findUnique({
+      where: { tokenHash },
+      include: { session: true },
+    });
+    if (!known?.usedAt) return null;
     await this.revoke(known.sessionId, 'refresh_token_reused', tx);
-    return { kind: 'reused', sessionId: known.sessionId, userId: known.session.userId };
+    return { sessionId: known.sessionId, userId: known.session.userId };
   }
 
   /** The session a refresh token belongs to (spent or not), or null. */

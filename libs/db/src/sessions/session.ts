@@ -18,11 +18,3 @@ export interface NewSession {
   ipAddress: string | null;
   userAgent: string | null;
 }
-
-/** What presenting a refresh token found. */
-export type RefreshOutcome =
-  | { kind: 'rotated'; session: Session }
-  /** The token was already spent: someone replayed it. The session is now revoked. */
-  | { kind: 'reused'; sessionId: string; userId: string }
-  /** Unknown, expired, or its session is over. */
-  | { kind: 'invalid' };

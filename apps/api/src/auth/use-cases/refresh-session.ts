@@ -1,6 +1,6 @@
 import { AuthMetrics } from '../auth.metrics';
 import { Injectable, Logger } from '@nestjs/common';
-import { Database, SessionRepository, UserRepository } from '@rampart/db';
+import { Database, SessionRepository } from '@rampart/db';
 import { DomainError } from '@rampart/http';
 import { hashOneTimeToken } from '@rampart/identity';
 import type { TokenPair } from '../../identity/token-pair';
@@ -17,6 +17,14 @@ export interface RefreshSessionInput {
   refreshToken: string;
 }
 
+function invalidRefreshToken(): DomainError {
+  return new DomainError(
+    'invalid_refresh_token',
+    401,
+    'The refresh token is invalid or expired; sign in again.',
+  );
+}
+
 @Injectable()
 export class RefreshSession {
   private readonly logger = new Logger(RefreshSession.name);
@@ -24,7 +32,6 @@ export class RefreshSession {
   constructor(
     private readonly database: Database,
     private readonly sessions: SessionRepository,
-    private readonly users: UserRepository,
     private readonly sessionTokens: SessionTokens,
     private readonly state: TokenState,
     private readonly audit: AuditLog,
@@ -32,7 +39,8 @@ export class RefreshSession {
   ) {}
 
   async execute({ refreshToken }: RefreshSessionInput): Promise<TokenPair> {
-    const known = await this.sessions.sessionOfRefreshToken(hashOneTimeToken(refreshToken));
+    const tokenHash = hashOneTimeToken(refreshToken);
+    const known = await this.sessions.sessionOfRefreshToken(tokenHash);
     if (known && (await this.state.sessionIdle(known))) {
       await this.state.expireIdle(known);
       throw new DomainError(
@@ -41,57 +49,49 @@ export class RefreshSession {
         'The session ended after a period of inactivity; sign in again.',
       );
     }
-    const result = await this.database.unitOfWork(async ({ tx, afterCommit }) => {
-      const outcome = await this.sessions.spendRefreshToken(hashOneTimeToken(refreshToken), tx);
-      if (outcome.kind === 'reused') {
+    // The token spent, the next one stored and the session's user read: one statement.
+    const next = this.sessionTokens.newRefreshToken();
+    const rotated = await this.sessions.rotateRefreshToken(tokenHash, next.hash);
+    if (!rotated) {
+      const reused = await this.database.unitOfWork(async ({ tx, afterCommit }) => {
+        const found = await this.sessions.revokeOnReuse(tokenHash, tx);
+        if (!found) return null;
         // The session was revoked in this transaction; its entry commits with it.
         await this.audit.record(
           {
-            actor: { userId: outcome.userId },
+            actor: { userId: found.userId },
             action: 'auth.refresh_token_reused',
-            target: { type: 'session', id: outcome.sessionId },
+            target: { type: 'session', id: found.sessionId },
             outcome: 'denied',
           },
           tx,
         );
-        afterCommit(() => this.state.endSessions([outcome.sessionId]));
-      }
-      if (outcome.kind !== 'rotated') return { outcome, next: null };
-      return { outcome, next: await this.sessionTokens.nextRefreshToken(outcome.session, tx) };
-    });
-    const { outcome } = result;
-    if (outcome.kind === 'reused') {
-      this.metrics.refreshTokenReused();
-      this.logger.warn(
-        { sessionId: outcome.sessionId, userId: outcome.userId },
-        'refresh token reuse: session revoked',
-      );
-      throw new DomainError(
-        'refresh_token_reused',
-        401,
-        'This refresh token was already used; the session has been ended.',
-      );
-    }
-    if (outcome.kind === 'invalid' || !result.next) {
-      throw new DomainError(
-        'invalid_refresh_token',
-        401,
-        'The refresh token is invalid or expired; sign in again.',
-      );
-    }
-    const user = await this.users.findById(outcome.session.userId);
-    if (!user || user.status !== 'active') {
-      await this.database.unitOfWork(async ({ tx, afterCommit }) => {
-        await this.sessions.revoke(outcome.session.id, 'account_inactive', tx);
-        afterCommit(() => this.state.endSessions([outcome.session.id]));
+        afterCommit(() => this.state.endSessions([found.sessionId]));
+        return found;
       });
-      throw new DomainError(
-        'invalid_refresh_token',
-        401,
-        'The refresh token is invalid or expired; sign in again.',
-      );
+      if (reused) {
+        this.metrics.refreshTokenReused();
+        this.logger.warn(
+          { sessionId: reused.sessionId, userId: reused.userId },
+          'refresh token reuse: session revoked',
+        );
+        throw new DomainError(
+          'refresh_token_reused',
+          401,
+          'This refresh token was already used; the session has been ended.',
+        );
+      }
+      throw invalidRefreshToken();
+    }
+    const { session, user } = rotated;
+    if (user.status !== 'active') {
+      await this.database.unitOfWork(async ({ tx, afterCommit }) => {
+        await this.sessions.revoke(session.id, 'account_inactive', tx);
+        afterCommit(() => this.state.endSessions([session.id]));
+      });
+      throw invalidRefreshToken();
     }
     this.metrics.refreshed();
-    return this.sessionTokens.activate(outcome.session, user, result.next);
+    return this.sessionTokens.activate(session, user, next.token);
   }
 }
