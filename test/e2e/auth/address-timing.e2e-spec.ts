@@ -26,6 +26,8 @@ interface Comparison {
   /** Pairs in which the known address took longer (sequential runs only). */
   knownSlower: number;
   pairs: number;
+  /** The median over the pairs of known ÷ unknown time, each pair's two requests a moment apart. */
+  pairedRatio: number;
 }
 
 const median = (values: number[]): number => {
@@ -38,8 +40,11 @@ const median = (values: number[]): number => {
  * - a sign test over the pairs: each side is the slower one in about half of them when the work is
  *   the same; outside 20 to 80 % happens by chance about once in a thousand runs (31 pairs). When
  *   forgot and resend leaked, known addresses were slower in 21 of 21 pairs;
- * - the medians: within a ratio of 1.5 either way, or 2 ms apart (the fast endpoints answer in a
- *   few ms, where a ratio is mostly jitter). The leak was 13.8 against 7.3 ms, a ratio of 1.9.
+ * - the times: the medians within a ratio of 1.5 either way, or 2 ms apart (the fast endpoints
+ *   answer in a few ms, where a ratio is mostly jitter), or the median of the pairs' own ratios within
+ *   1.5. The leak was 13.8 against 7.3 ms, a ratio of 1.9 by either measure. The pairs' ratio is there
+ *   for a slow spell of the machine: its two requests share it, while the two medians need not (seen:
+ *   password/forgot at 12.3 against 19.1 ms, every other case of that run at 3 ms, with balanced pairs).
  * Tighter bounds on the medians failed now and then on an unchanged build while other work shared
  * the two CPUs (argon2-bound sign-up medians moved by up to a third between runs).
  * Under concurrent load the medians are looser still (a ratio of 2, or 5 ms apart): three background
@@ -51,7 +56,8 @@ function expectAlike(result: Comparison, load: 'idle' | 'loaded' = 'idle'): void
   const [maxRatio, maxGapMs] = load === 'idle' ? [1.5, 2] : [2, 5];
   const ratio = result.knownMedianMs / result.unknownMedianMs;
   const close = Math.abs(result.knownMedianMs - result.unknownMedianMs) <= maxGapMs;
-  const mediansAlike = close || (ratio < maxRatio && ratio > 1 / maxRatio);
+  const within = (value: number): boolean => value < maxRatio && value > 1 / maxRatio;
+  const mediansAlike = close || within(ratio) || within(result.pairedRatio);
   const share = result.knownSlower / result.pairs;
   // The whole comparison in the expectation, so a failure prints the figures.
   expect({ ...result, ratio, mediansAlike, pairsAlike: share >= 0.2 && share <= 0.8 }).toMatchObject({
@@ -119,6 +125,7 @@ describe('no account enumeration by timing on address endpoints', () => {
     }
     const knownTimes: number[] = [];
     const unknownTimes: number[] = [];
+    const ratios: number[] = [];
     let knownSlower = 0;
     for (let i = 0; i < pairs; i += 1) {
       const order = i % 2 ? [known, unknown] : [unknown, known];
@@ -133,6 +140,7 @@ describe('no account enumeration by timing on address endpoints', () => {
       expect({ status: k.status, body: k.body }).toEqual({ status: u.status, body: u.body });
       knownTimes.push(k.ms);
       unknownTimes.push(u.ms);
+      ratios.push(k.ms / u.ms);
       if (k.ms > u.ms) knownSlower += 1;
     }
     const result = {
@@ -141,6 +149,7 @@ describe('no account enumeration by timing on address endpoints', () => {
       unknownMedianMs: median(unknownTimes),
       knownSlower,
       pairs,
+      pairedRatio: median(ratios),
     };
     results.push(result);
     return result;
@@ -183,7 +192,9 @@ describe('no account enumeration by timing on address endpoints', () => {
         .map(
           (r) =>
             `${r.endpoint}: known ${r.knownMedianMs.toFixed(2)} ms, unknown ${r.unknownMedianMs.toFixed(2)} ms` +
-            (r.pairs ? `, known slower in ${r.knownSlower}/${r.pairs} pairs` : ''),
+            (r.pairs
+              ? `, known slower in ${r.knownSlower}/${r.pairs} pairs, pairs' ratio ${r.pairedRatio.toFixed(2)}`
+              : ''),
         )
         .join('\n'),
     );
