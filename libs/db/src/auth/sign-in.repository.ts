@@ -5,6 +5,7 @@ import { PrismaService } from '../prisma.service';
 import { auditAppendCall } from '../audit/audit-log.repository';
 import type { NewAuditEntry } from '../audit/audit-entry';
 import type { NewSession, Session } from '../sessions/session';
+import { type SessionColumns, sessionOfColumns } from '../sessions/session-columns';
 import type { Role, UserStatus, UserWithPassword } from '../users/user';
 import {
   type ChargeRow,
@@ -34,18 +35,6 @@ interface BeginRow extends ChargeRow {
   email_verified_at: Date | null;
   mfa_enabled_at: Date | null;
   created_at: Date | null;
-}
-
-interface OpenedRow {
-  id: string;
-  user_id: string;
-  amr: string[];
-  created_at: Date;
-  expires_at: Date;
-  last_used_at: Date;
-  revoked_at: Date | null;
-  ip_address: string | null;
-  user_agent: string | null;
 }
 
 /**
@@ -84,7 +73,7 @@ export class SignInRepository {
     const sessionId = randomUUID();
     const ipAddress = session.ipAddress?.slice(0, 64) ?? null;
     const userAgent = session.userAgent?.slice(0, 512) ?? null;
-    const rows = await this.prisma.$queryRaw<OpenedRow[]>(Prisma.sql`
+    const rows = await this.prisma.$queryRaw<SessionColumns[]>(Prisma.sql`
       WITH cleared AS (DELETE FROM login_throttles WHERE email = ${email}),
       opened AS (
         INSERT INTO sessions (id, user_id, amr, expires_at, ip_address, user_agent)
@@ -103,17 +92,7 @@ export class SignInRepository {
         FROM opened, audited`);
     const row = rows[0];
     if (!row) throw new Error('the sign-in statement opened no session');
-    return {
-      id: row.id,
-      userId: row.user_id,
-      amr: row.amr,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-      lastUsedAt: row.last_used_at,
-      revokedAt: row.revoked_at,
-      ipAddress: row.ip_address,
-      userAgent: row.user_agent,
-    };
+    return sessionOfColumns(row);
   }
 }
 

@@ -5,6 +5,7 @@ import { PrismaService } from '../prisma.service';
 import { type DbTransaction, clientOf } from '../transaction';
 import type { Role, User, UserStatus } from '../users/user';
 import type { NewSession, Session } from './session';
+import { type SessionColumns, sessionOfColumns } from './session-columns';
 
 function toSession(row: SessionRow): Session {
   return {
@@ -21,16 +22,7 @@ function toSession(row: SessionRow): Session {
 }
 
 /** A row of rotateRefreshToken's statement: the session's columns and its user's. */
-interface RotatedRow {
-  id: string;
-  user_id: string;
-  amr: string[];
-  created_at: Date;
-  expires_at: Date;
-  last_used_at: Date;
-  revoked_at: Date | null;
-  ip_address: string | null;
-  user_agent: string | null;
+interface RotatedRow extends SessionColumns {
   email: string;
   status: UserStatus;
   role: Role;
@@ -135,17 +127,7 @@ export class SessionRepository {
     const row = rows[0];
     if (!row) return null;
     return {
-      session: {
-        id: row.id,
-        userId: row.user_id,
-        amr: row.amr,
-        createdAt: row.created_at,
-        expiresAt: row.expires_at,
-        lastUsedAt: row.last_used_at,
-        revokedAt: row.revoked_at,
-        ipAddress: row.ip_address,
-        userAgent: row.user_agent,
-      },
+      session: sessionOfColumns(row),
       user: {
         id: row.user_id,
         email: row.email,
