@@ -6,7 +6,8 @@ import { auditAppendCall } from '../audit/audit-log.repository';
 import type { NewAuditEntry } from '../audit/audit-entry';
 import type { NewSession, Session } from '../sessions/session';
 import { type SessionColumns, sessionOfColumns } from '../sessions/session-columns';
-import type { Role, UserStatus, UserWithPassword } from '../users/user';
+import type { UserWithPassword } from '../users/user';
+import { ACCOUNT_COLUMNS, type AccountColumns, userOfColumns } from '../users/user-columns';
 import {
   type ChargeRow,
   type LockoutPolicy,
@@ -25,17 +26,12 @@ export interface SucceededSignIn {
   audit: (sessionId: string) => NewAuditEntry;
 }
 
-interface BeginRow extends ChargeRow {
-  id: string | null;
-  email: string | null;
-  password_hash: string | null;
-  status: UserStatus | null;
-  role: Role | null;
-  token_version: number | null;
-  email_verified_at: Date | null;
-  mfa_enabled_at: Date | null;
-  created_at: Date | null;
-}
+/** The charge's row with the address's account, or with nulls where the address has none. */
+type BeginRow = ChargeRow &
+  (
+    | (AccountColumns & { account_password_hash: string })
+    | ({ [Column in keyof AccountColumns]: null } & { account_password_hash: null })
+  );
 
 /**
  * The password sign-in's own statements. Each round trip to PostgreSQL costs the API a socket write
@@ -59,12 +55,13 @@ export class SignInRepository {
   ): Promise<{ charge: LoginCharge; user: UserWithPassword | null }> {
     const rows = await this.prisma.$queryRaw<BeginRow[]>`
       WITH charged AS (${chargeStatement(email, policy, randomUUID())})
-      SELECT charged.*, u.id, u.email, u.password_hash, u.status::text AS status, u.role::text AS role,
-             u.token_version, u.email_verified_at, u.mfa_enabled_at, u.created_at
+      SELECT charged.*, ${ACCOUNT_COLUMNS}, u.password_hash AS account_password_hash
         FROM charged LEFT JOIN users u ON u.email = ${email}`;
     const row = rows[0];
     if (!row) throw new Error('login throttle upsert returned no row');
-    return { charge: chargeOf(row), user: userOf(row) };
+    const user =
+      row.account_id === null ? null : { ...userOfColumns(row), passwordHash: row.account_password_hash };
+    return { charge: chargeOf(row), user };
   }
 
   /** Records a successful sign-in (see the class); returns the session it opened. */
@@ -94,28 +91,4 @@ export class SignInRepository {
     if (!row) throw new Error('the sign-in statement opened no session');
     return sessionOfColumns(row);
   }
-}
-
-function userOf(row: BeginRow): UserWithPassword | null {
-  if (
-    row.id === null ||
-    row.email === null ||
-    row.password_hash === null ||
-    row.status === null ||
-    row.role === null ||
-    row.token_version === null ||
-    row.created_at === null
-  )
-    return null;
-  return {
-    id: row.id,
-    email: row.email,
-    passwordHash: row.password_hash,
-    status: row.status,
-    role: row.role,
-    tokenVersion: row.token_version,
-    emailVerifiedAt: row.email_verified_at,
-    mfaEnabledAt: row.mfa_enabled_at,
-    createdAt: row.created_at,
-  };
 }

@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import type { Session as SessionRow } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { type DbTransaction, clientOf } from '../transaction';
-import type { Role, User, UserStatus } from '../users/user';
+import type { User } from '../users/user';
+import { ACCOUNT_COLUMNS, type AccountColumns, userOfColumns } from '../users/user-columns';
 import type { NewSession, Session } from './session';
 import { type SessionColumns, sessionOfColumns } from './session-columns';
 
@@ -22,15 +23,7 @@ function toSession(row: SessionRow): Session {
 }
 
 /** A row of rotateRefreshToken's statement: the session's columns and its user's. */
-interface RotatedRow extends SessionColumns {
-  email: string;
-  status: UserStatus;
-  role: Role;
-  token_version: number;
-  email_verified_at: Date | null;
-  mfa_enabled_at: Date | null;
-  user_created_at: Date;
-}
+type RotatedRow = SessionColumns & AccountColumns;
 
 @Injectable()
 export class SessionRepository {
@@ -121,23 +114,13 @@ export class SessionRepository {
       issued AS (
         INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at)
         SELECT ${randomUUID()}::uuid, touched.id, ${nextHash}, touched.expires_at FROM touched)
-      SELECT touched.*, u.email, u.status::text AS status, u.role::text AS role, u.token_version,
-             u.email_verified_at, u.mfa_enabled_at, u.created_at AS user_created_at
+      SELECT touched.*, ${ACCOUNT_COLUMNS}
         FROM touched JOIN users u ON u.id = touched.user_id`;
     const row = rows[0];
     if (!row) return null;
     return {
       session: sessionOfColumns(row),
-      user: {
-        id: row.user_id,
-        email: row.email,
-        status: row.status,
-        role: row.role,
-        tokenVersion: row.token_version,
-        emailVerifiedAt: row.email_verified_at,
-        mfaEnabledAt: row.mfa_enabled_at,
-        createdAt: row.user_created_at,
-      },
+      user: userOfColumns(row),
     };
   }
 
