@@ -1,13 +1,16 @@
 // Benchmarks of Rampart's build (dist/), each scenario against servers in their own child processes,
 // with the load generated in this process. So far:
 //
-//   healthz   GET /__healthz of the real API (dist/apps/api/src/main.js) next to a bare Fastify 5 server
-//             answering the same JSON, both running, loaded in turn api, bare, api, bare with autocannon;
-//             prints req/s, latency p50/p90/p95/p99, errors, RSS after warm-up and after the run, CPU, and
-//             the ratio of the mean api and bare rates (the framework's overhead). Per round: 50
-//             connections, pipelining 1, a 3 s warm-up that is discarded, then BENCH_DURATION seconds;
-//             about 50 s with the defaults. Prints api ÷ bare >= 0.5 and the API's RSS after its last
-//             round < 200 MiB as PASS/FAIL without failing the run.
+//   healthz   GET /__healthz of the real API (dist/apps/api/src/main.js) next to a NestJS hello world
+//             (scripts/bench/nest-hello.mts: one controller on Nest's Fastify adapter, nothing else) and a
+//             bare Fastify 5 server, all answering the same JSON, all running, loaded in turn api, nest,
+//             bare, api, nest, bare with autocannon; prints req/s, latency p50/p90/p95/p99, errors, RSS
+//             after warm-up and after the run, CPU, and the ratios of the mean rates: api ÷ bare (the
+//             framework's overhead, the target), nest ÷ bare (Nest's own share of it) and api ÷ nest
+//             (the API's own pipeline). Per round: 50 connections, pipelining 1, a 3 s warm-up that is
+//             discarded, then BENCH_DURATION seconds; about 75 s with the defaults. Prints api ÷ bare
+//             >= 0.5 and the API's RSS after its last round < 200 MiB as PASS/FAIL without failing the
+//             run.
 //
 //   email     Mail through the transactional outbox: the API's EmailOutbox.send (the compiled API
 //             application, initialised in this process without HTTP) commits outbox rows and enqueues

@@ -107,17 +107,25 @@ export function startWorker(settings: BenchSettings, env: Record<string, string>
 }
 
 /**
- * A bare Fastify 5 server (scripts/bench/bare-fastify.mts) with the same GET /__healthz. Its text runs
- * through --eval as plain JavaScript, so Node's TypeScript stripper does not inflate the baseline's RSS.
+ * One of the bench's own reference servers (a plain JavaScript file in scripts/bench/) as a child
+ * process on a free port, passed as `portVariable`, ready once GET /__healthz answers 200. Its text
+ * runs through --eval as plain JavaScript, so Node's TypeScript stripper does not inflate the
+ * baseline's RSS.
  */
-export async function startBareFastify(settings: BenchSettings): Promise<ServerProcess> {
+async function startScriptServer(
+  settings: BenchSettings,
+  name: string,
+  file: string,
+  portVariable: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const port = await freePort();
-  const source = await readFile(path.join(settings.root, 'scripts/bench/bare-fastify.mts'), 'utf8');
+  const source = await readFile(path.join(settings.root, 'scripts/bench', file), 'utf8');
   const server = startServer({
-    name: 'bare',
+    name,
     args: ['--input-type=module', '--eval', source],
     cwd: settings.root,
-    env: { ...process.env, BENCH_BARE_PORT: String(port) },
+    env: { ...process.env, ...env, [portVariable]: String(port) },
     port,
   });
   try {
@@ -127,6 +135,16 @@ export async function startBareFastify(settings: BenchSettings): Promise<ServerP
     throw error;
   }
   return server;
+}
+
+/** A bare Fastify 5 server (scripts/bench/bare-fastify.mts) with the same GET /__healthz. */
+export function startBareFastify(settings: BenchSettings): Promise<ServerProcess> {
+  return startScriptServer(settings, 'bare', 'bare-fastify.mts', 'BENCH_BARE_PORT');
+}
+
+/** NestJS on Fastify with one controller (scripts/bench/nest-hello.mts) answering the same GET /__healthz. */
+export function startNestHello(settings: BenchSettings): Promise<ServerProcess> {
+  return startScriptServer(settings, 'nest', 'nest-hello.mts', 'BENCH_NEST_PORT');
 }
 
 /** What the naive floor needs to accept the API's access tokens and to answer like its /me. */
@@ -143,35 +161,15 @@ export interface NaiveFloorOptions {
  * The naive authenticated floor (scripts/bench/naive-floor.mts): bare Fastify 5, jose HS256 and one Redis
  * MGET per request. Like the bare server, its text runs through --eval as plain JavaScript.
  */
-export async function startNaiveFloor(
-  settings: BenchSettings,
-  options: NaiveFloorOptions,
-): Promise<ServerProcess> {
-  const port = await freePort();
-  const source = await readFile(path.join(settings.root, 'scripts/bench/naive-floor.mts'), 'utf8');
-  const server = startServer({
-    name: 'floor',
-    args: ['--input-type=module', '--eval', source],
-    cwd: settings.root,
-    env: {
-      ...process.env,
-      BENCH_FLOOR_PORT: String(port),
-      JWT_SECRET: options.jwtSecret,
-      JWT_ISSUER: options.jwtIssuer,
-      JWT_AUDIENCE: options.jwtAudience,
-      REDIS_URL: settings.redisUrl,
-      REDIS_KEY_PREFIX: options.redisKeyPrefix,
-      BENCH_FLOOR_BODY: options.meBody,
-    },
-    port,
+export function startNaiveFloor(settings: BenchSettings, options: NaiveFloorOptions): Promise<ServerProcess> {
+  return startScriptServer(settings, 'floor', 'naive-floor.mts', 'BENCH_FLOOR_PORT', {
+    JWT_SECRET: options.jwtSecret,
+    JWT_ISSUER: options.jwtIssuer,
+    JWT_AUDIENCE: options.jwtAudience,
+    REDIS_URL: settings.redisUrl,
+    REDIS_KEY_PREFIX: options.redisKeyPrefix,
+    BENCH_FLOOR_BODY: options.meBody,
   });
-  try {
-    await server.waitUntilReady('/__healthz');
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return server;
 }
 
 /**

@@ -1,6 +1,7 @@
 // GET /__healthz of the real API next to a bare Fastify 5 server answering the same JSON: the cost of
 // everything the API puts around a trivial route (Nest routing and pipes, helmet, CORS, request ids,
-// its Fastify hooks, logging at warn, the extra response headers).
+// its Fastify hooks, logging at warn, the extra response headers). A NestJS hello world with the same
+// route runs beside them, so the run also shows what Nest on Fastify costs by itself.
 import {
   apiRssCheck,
   fixed,
@@ -16,7 +17,7 @@ import {
   type TargetResult,
   summarizeRounds,
 } from '../lib.mts';
-import { API_LOG_LEVEL, startApi, startBareFastify } from '../servers.mts';
+import { API_LOG_LEVEL, startApi, startBareFastify, startNestHello } from '../servers.mts';
 
 const PATH = '/__healthz';
 /** The issue's aim: the API's probe at half of bare Fastify's rate or better. */
@@ -48,28 +49,36 @@ async function checkShape(server: ServerProcess): Promise<string[]> {
   return valid ? [] : problem('answered an unexpected shape');
 }
 
-/** Rounds per server, alternating api, bare, api, bare: a slow spell of the machine lands on both. */
+/** Rounds per server, alternating api, nest, bare, api, …: a slow spell of the machine lands on all. */
 const ROUNDS = 2;
+
+const SERVERS = ['api', 'nest', 'bare'] as const;
+type ServerName = (typeof SERVERS)[number];
 
 export const healthzScenario: Scenario = {
   name: 'healthz',
-  description: `GET ${PATH}: the real API vs a bare Fastify 5 server (framework overhead)`,
+  description: `GET ${PATH}: the real API vs a NestJS hello world and a bare Fastify 5 server (framework overhead)`,
   async run(settings: BenchSettings): Promise<ScenarioReport> {
     const failures: string[] = [];
     const targets: TargetResult[] = [];
-    const rounds: Record<'api' | 'bare', TargetResult[]> = { api: [], bare: [] };
-    // Both run throughout, but only one is under load at a time: the load generator and a server
+    const rounds: Record<ServerName, TargetResult[]> = { api: [], nest: [], bare: [] };
+    // All run throughout, but only one is under load at a time: the load generator and a server
     // share 2 cores.
-    settings.log('api: starting dist/apps/api/src/main.js');
-    const api = await startApi(settings);
-    let bare: ServerProcess | undefined;
+    const started: ServerProcess[] = [];
     try {
+      settings.log('api: starting dist/apps/api/src/main.js');
+      const api = await startApi(settings);
+      started.push(api);
+      settings.log('nest: starting scripts/bench/nest-hello.mts');
+      const nest = await startNestHello(settings);
+      started.push(nest);
       settings.log('bare: starting scripts/bench/bare-fastify.mts');
-      bare = await startBareFastify(settings);
-      const servers = { api, bare };
-      for (const server of [api, bare]) failures.push(...(await checkShape(server)));
+      const bare = await startBareFastify(settings);
+      started.push(bare);
+      const servers: Record<ServerName, ServerProcess> = { api, nest, bare };
+      for (const server of started) failures.push(...(await checkShape(server)));
       for (let round = 1; round <= ROUNDS && failures.length === 0; round += 1) {
-        for (const name of ['api', 'bare'] as const) {
+        for (const name of SERVERS) {
           settings.log(`healthz: ${name}, round ${round} of ${ROUNDS}`);
           const target: TargetResult = {
             ...(await measureServer(servers[name], { path: PATH }, settings)),
@@ -80,8 +89,7 @@ export const healthzScenario: Scenario = {
         }
       }
     } finally {
-      await bare?.stop();
-      await api.stop();
+      await Promise.all(started.map((server) => server.stop()));
     }
     for (const target of targets) failures.push(...loadFailures(target));
 
@@ -89,21 +97,34 @@ export const healthzScenario: Scenario = {
       targetTable(targets),
       '',
       `note: the API runs with NODE_ENV=test and LOG_LEVEL=${API_LOG_LEVEL}, so request logging is at warn ` +
-        '(no per-request log lines); the bare server has no logger.',
+        '(no per-request log lines); the Nest hello world and the bare server have no logger.',
       'note: latency percentiles are exact, from every response of the measured run; ' +
         "server CPU = the server's user+system time / run time, loader CPU = the same for autocannon " +
         '(100% = one core).',
     ];
     const extra: Record<string, number> = {};
     const lastApiRound = rounds.api[rounds.api.length - 1];
-    if (rounds.api.length > 0 && rounds.bare.length > 0) {
-      const apiRate = summarizeRounds(rounds.api).meanRequestsPerSec;
-      const bareRate = summarizeRounds(rounds.bare).meanRequestsPerSec;
-      const rpsRatio = apiRate / bareRate;
+    if (rounds.api.length > 0 && rounds.nest.length > 0 && rounds.bare.length > 0) {
+      const rate = (name: ServerName): number => summarizeRounds(rounds[name]).meanRequestsPerSec;
+      const perRound = (over: ServerName, under: ServerName): string =>
+        rounds[over]
+          .map((round, index) =>
+            fixed(round.load.requestsPerSec / (rounds[under][index]?.load.requestsPerSec ?? Number.NaN)),
+          )
+          .join(', ');
+      const ratio = (over: ServerName, under: ServerName, what: string): number => {
+        const value = rate(over) / rate(under);
+        summary.push(
+          `ratio ${over}/${under} (${what}): mean req/s of ${ROUNDS} rounds each, ${fixed(rate(over), 0)} ÷ ` +
+            `${fixed(rate(under), 0)} = ${fixed(value)}; rounds ${perRound(over, under)}`,
+        );
+        return value;
+      };
+      const rpsRatio = ratio('api', 'bare', 'the target');
       extra.ratioRequestsPerSec = rpsRatio;
+      extra.nestRatioRequestsPerSec = ratio('nest', 'bare', "Nest's own cost");
+      extra.apiToNestRatioRequestsPerSec = ratio('api', 'nest', "the cost of the API's own pipeline");
       summary.push(
-        `ratio api/bare: mean req/s of ${ROUNDS} rounds each, ${fixed(apiRate, 0)} ÷ ${fixed(bareRate, 0)} = ` +
-          `${fixed(rpsRatio)}; rounds ${rounds.api.map((round, index) => fixed(round.load.requestsPerSec / (rounds.bare[index]?.load.requestsPerSec ?? Number.NaN))).join(', ')}`,
         targetCheck(
           '/__healthz api ÷ bare req/s',
           fixed(rpsRatio),
