@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Level } from 'pino';
+import { HttpRequestMetrics } from './metrics/http-request-metrics';
 import type { Metrics } from './metrics/metrics';
 
 /** Fields an app adds to a request's log line from its own request context (who the caller was). */
@@ -11,9 +12,6 @@ export interface RequestTelemetryOptions {
   metrics: Metrics | null;
   requestFields?: RequestLogFields;
 }
-
-/** Resolves 150 ms (the auth latency objective) and 2 s (the rollback threshold) exactly. */
-export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2, 5, 10];
 
 /** The `route` of a request no route matched: raw URLs never become labels. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -40,30 +38,13 @@ function levelOf(status: number, url: string): Level {
  *   line of the process's root logger.
  */
 export function installRequestTelemetry(fastify: FastifyInstance, options: RequestTelemetryOptions): void {
-  const labelNames = ['method', 'route', 'status'] as const;
-  const instruments = options.metrics && {
-    requests: options.metrics.counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by method, route template and status.',
-      labelNames,
-    }),
-    duration: options.metrics.histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from the request arriving to its answer being sent, by method, route template and status.',
-      labelNames,
-      buckets: HTTP_DURATION_BUCKETS,
-    }),
-  };
+  const requestMetrics = options.metrics && new HttpRequestMetrics(options.metrics);
   const { requestFields } = options;
 
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const template = request.is404 ? undefined : request.routeOptions.url;
-    if (instruments) {
-      const labels = { method: request.method, route: template ?? UNMATCHED_ROUTE, status: String(status) };
-      instruments.requests.inc(labels);
-      instruments.duration.observe(labels, reply.elapsedTime / 1_000);
-    }
+    requestMetrics?.observe(request.method, template ?? UNMATCHED_ROUTE, status, reply.elapsedTime / 1_000);
     // The root logger of nestjs-pino's LoggerModule: the one every line of the process goes through.
     const logger = PinoLogger.root;
     const level = levelOf(status, request.url);

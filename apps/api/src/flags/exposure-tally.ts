@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type ExposureCount, TelemetryStore, bucketStart } from '@rampart/guardrail-telemetry';
-import { innerMap } from './inner-map';
+import { innerMap } from '@rampart/observability';
 
 /** How often the counts go to Redis: evaluations are the hot path, so never one write per evaluation. */
 const FLUSH_INTERVAL_MS = 1_000;

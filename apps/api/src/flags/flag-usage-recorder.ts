@@ -1,10 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { FlagUsageRepository } from '@rampart/db';
 import type { EvaluationResult } from '@rampart/flag-evaluation';
-import { Metrics } from '@rampart/observability';
+import { Metrics, innerMap } from '@rampart/observability';
 import type { Counter } from 'prom-client';
 import { ExposureTally } from './exposure-tally';
-import { innerMap } from './inner-map';
 
 /** How often evaluation times go to PostgreSQL: never per evaluation. */
 const FLUSH_INTERVAL_MS = 60_000;
