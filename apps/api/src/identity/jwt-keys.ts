@@ -9,9 +9,10 @@ export interface JwtKey {
   kid: string;
   key: Uint8Array;
   /**
-   * The same key imported once for WebCrypto. jose takes raw bytes too, but imports them again on
-   * every sign and verify (an importKey per request: several % of an authenticated request's CPU);
-   * a CryptoKey it uses as it is.
+   * The same key imported once for WebCrypto, for verification only (tokens are signed with `key`
+   * by node:crypto's HMAC, access-tokens.ts). jose takes raw bytes too, but imports them again on
+   * every verify (an importKey per request: several % of an authenticated request's CPU); a
+   * CryptoKey it uses as it is.
    */
   cryptoKey: Promise<webcrypto.CryptoKey>;
 }
@@ -19,7 +20,6 @@ export interface JwtKey {
 function hs256Key(secret: string, kid: string): JwtKey {
   const key = new TextEncoder().encode(secret);
   const cryptoKey = webcrypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
     'verify',
   ]);
   // Awaited wherever the key is used; an import that failed fails those (never unhandled here).
