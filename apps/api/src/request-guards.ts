@@ -16,7 +16,10 @@ export class RequestGuards implements CanActivate {
     private readonly access: AccessGuard,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    return (await this.rateLimit.canActivate(context)) && this.access.canActivate(context);
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    const limited = this.rateLimit.limit(context);
+    return limited === true
+      ? this.access.canActivate(context)
+      : limited.then(() => this.access.canActivate(context));
   }
 }

@@ -6,6 +6,9 @@ import type { Permission } from '../identity/permissions';
 import { assertAllowed } from './access-decision';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
 
+/** A route open to all, or the permissions it needs. */
+type RouteRule = 'public' | readonly Permission[];
+
 /**
  * The API's one authorization gate: default deny. A route is open only when marked @Public();
  * otherwise the caller must be authenticated and hold every permission the route declares with
@@ -21,15 +24,40 @@ export class AccessGuard implements CanActivate {
     private readonly authenticator: Authenticator,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    const permissions =
-      this.reflector.getAllAndOverride<Permission[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? [];
+  /** Per controller class, then handler: what the route's decorators ask (read once per route). */
+  private readonly rules = new WeakMap<object, WeakMap<object, RouteRule>>();
 
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const rule = this.ruleOf(context);
+    if (rule === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const principal = await this.authenticator.authenticate(request);
-    assertAllowed(principal, permissions);
+    assertAllowed(principal, rule);
     return true;
+  }
+
+  /**
+   * The route's rule: @Public() on the handler or its controller, else the permissions the nearer
+   * of the two declares (none: refused by assertAllowed). Decorators are fixed once the app is
+   * built, so the Reflector is asked once per route. Keyed by class and handler both: a handler
+   * inherited by two controllers may be public in one and not the other.
+   */
+  private ruleOf(context: ExecutionContext): RouteRule {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.rules.get(controller);
+    if (!byHandler) {
+      byHandler = new WeakMap();
+      this.rules.set(controller, byHandler);
+    }
+    let rule = byHandler.get(handler);
+    if (rule === undefined) {
+      const targets = [handler, controller];
+      rule = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)
+        ? 'public'
+        : (this.reflector.getAllAndOverride<Permission[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? []);
+      byHandler.set(handler, rule);
+    }
+    return rule;
   }
 }
