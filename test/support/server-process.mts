@@ -144,11 +144,16 @@ export class ServerProcess {
 export type AppName = 'api' | 'worker';
 
 /**
- * The API runs with a young generation of at most 2 x 16 MiB, as docker/Dockerfile.api and
- * `npm run start:api` start it: V8's default grew it to 64 MiB, which held about 75 MiB more RSS under
- * load for no measurable throughput (docs/performance.md).
+ * The API's node flags, as docker/Dockerfile.api and `npm run start:api` start it (a test keeps the
+ * three equal): a young generation of at most 2 x 16 MiB, since V8's default grew it to 64 MiB, which
+ * held about 75 MiB more RSS under load for no measurable throughput; and no allocation-site
+ * pretenuring, which put about one process in six into a slow mode for its whole life
+ * (docs/performance.md).
  */
-export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+export const API_NODE_FLAGS: readonly string[] = [
+  '--max-semi-space-size=16',
+  '--no-allocation-site-pretenuring',
+];
 
 /**
  * One of Rampart's built apps (dist/apps/<name>/src/main.js under `root`) on a free port of
