@@ -9,6 +9,7 @@ import {
 } from '@rampart/http';
 import { AllowedMethods } from './allowed-methods';
 import { installJsonBodyParser } from './json-body';
+import { ReplyHeaderStamp } from './reply-headers';
 import { openRequestContext } from '../../identity/request-context';
 
 /**
@@ -75,9 +76,10 @@ export function installHttpPipeline(
   installJsonBodyParser(fastify, config.http.bodyLimitBytes);
   const allowedMethods = new AllowedMethods();
   allowedMethods.collectFrom(fastify);
+  const headerStamp = new ReplyHeaderStamp(edgeHeaders);
 
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(edgeHeaders).header('x-request-id', request.id);
+    headerStamp.stamp(reply, request.id);
     if (request.is404) {
       const allow = allowedMethods.for(pathOf(request), request.method);
       if (allow.length) {
