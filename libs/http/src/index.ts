@@ -7,7 +7,7 @@ export {
   titleFor,
   type Problem,
 } from './problem';
-export { unsafeStringFields } from './unsafe-strings';
+export { hasUnsafeStrings, unsafeStringFields } from './unsafe-strings';
 export {
   ProblemDetailsFilter,
   fastifyProblemCode,

@@ -16,6 +16,31 @@ function problemsOf(text: string): string[] {
   return problems;
 }
 
+function isUnsafe(text: string): boolean {
+  return text.includes('\0') || !text.isWellFormed();
+}
+
+/**
+ * Whether unsafeStringFields would find anything: the same strings, keys and depth bound, without
+ * building paths or lists. Nearly every request is clean, and this check runs on each one's path
+ * parameters, query and body; the walk that names the fields allocated a path string and an entries
+ * array per field, about 2 µs of a flag evaluation's 60.
+ */
+export function hasUnsafeStrings(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return isUnsafe(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (hasUnsafeStrings(item, depth + 1)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    if (isUnsafe(key) || hasUnsafeStrings(record[key], depth + 1)) return true;
+  }
+  return false;
+}
+
 /** A key as it can be shown in a field path: the characters that made it unsafe become U+FFFD. */
 function printable(key: string): string {
   return key.replaceAll('\0', '\uFFFD').toWellFormed();

@@ -3,6 +3,7 @@ import type { ApiConfigShape } from '@rampart/config';
 import {
   PROBLEM_CONTENT_TYPE,
   defaultCodeFor,
+  hasUnsafeStrings,
   problemOf,
   unsafeStringFields,
   validationProblem,
@@ -102,6 +103,14 @@ export function installHttpPipeline(
   });
 
   fastify.addHook('preValidation', (request, _reply, done) => {
+    if (
+      !hasUnsafeStrings(request.params) &&
+      !hasUnsafeStrings(request.query) &&
+      !hasUnsafeStrings(request.body)
+    ) {
+      done();
+      return;
+    }
     const errors = {
       ...unsafeStringFields(request.params),
       ...unsafeStringFields(request.query),
