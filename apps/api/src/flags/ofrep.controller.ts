@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   Body,
   Controller,
@@ -21,6 +21,7 @@ import { EventStreamTokens } from './event-stream-tokens';
 import { type OfrepEvaluation, ofrepEvaluation, ofrepFailure } from './ofrep-answers';
 import { EvaluateFlag } from './use-cases/evaluate-flag';
 import { EvaluateFlags } from './use-cases/evaluate-flags';
+import { matchesEtag } from './version-precondition';
 
 /** The `context` of an OFREP request body (required by the protocol); the evaluator checks what it holds. */
 function contextOf(body: unknown, key?: string): unknown {
@@ -97,13 +98,13 @@ export class OfrepController {
     // The ETag names what the answer depends on (version, context, key kind), so an unchanged client
     // is answered 304 before any flag is evaluated.
     const version = this.evaluateFlags.currentVersion();
-    const digest = createHash('sha256')
-      .update(`${caller.credentialKind}\n${JSON.stringify(context)}`)
-      .digest('base64url')
-      .slice(0, 22);
+    const digest = hash('sha256', `${caller.credentialKind}\n${JSON.stringify(context)}`, 'base64url').slice(
+      0,
+      22,
+    );
     const etag = `"${version}-${digest}"`;
     void reply.header('etag', etag);
-    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    if (ifNoneMatch !== undefined && matchesEtag(ifNoneMatch, etag)) {
       void reply.code(HttpStatus.NOT_MODIFIED);
       return undefined;
     }

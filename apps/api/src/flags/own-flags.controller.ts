@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -7,6 +7,7 @@ import { CurrentUser } from '../identity/current-principal';
 import { Permission } from '../identity/permissions';
 import type { UserPrincipal } from '../identity/principal';
 import { EvaluateOwnFlags, type OwnFlags } from './use-cases/evaluate-own-flags';
+import { matchesEtag } from './version-precondition';
 
 @ApiTags('flags')
 @Controller({ path: 'flags', version: '1' })
@@ -26,10 +27,10 @@ export class OwnFlagsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OwnFlags | undefined> {
     const own = await this.evaluateOwnFlags.execute({ user });
-    const digest = createHash('sha256').update(JSON.stringify(own.context)).digest('base64url').slice(0, 16);
+    const digest = hash('sha256', JSON.stringify(own.context), 'base64url').slice(0, 16);
     const etag = `"${own.version}-${digest}"`;
     void reply.header('etag', etag).header('cache-control', 'private, no-cache');
-    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    if (ifNoneMatch !== undefined && matchesEtag(ifNoneMatch, etag)) {
       void reply.code(304);
       return undefined;
     }

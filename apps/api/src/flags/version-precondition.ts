@@ -7,6 +7,17 @@ export function versionEtag(version: number): string {
 }
 
 /**
+ * Whether an If-None-Match value names this ETag: one of its comma-separated entity tags, compared
+ * weakly (a `W/` prefix is ignored, RFC 9110 8.8.3.2). The usual single, exact tag is decided without
+ * splitting the header.
+ */
+export function matchesEtag(ifNoneMatch: string, etag: string): boolean {
+  return (
+    ifNoneMatch === etag || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+  );
+}
+
+/**
  * The version a write is based on: from `If-Match` (the ETag a read returned) or the body's
  * `expectedVersion`. Neither is 428: a write that does not say what it saw could overwrite a change
  * it never saw. Both, disagreeing, is 400. Incidents take their versions the same way (`subject`
