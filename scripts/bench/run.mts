@@ -45,7 +45,9 @@
 //             made like the auth scenario's users) enrols TOTP through the API and signs in with a code; with its MFA
 //             access token, over 64 connections: GET /v1/auth/me against an API whose limiter is on but
 //             raised (RATE_LIMIT_API=1000000/60, RATE_LIMIT_LOGIN=1000/60) and against a second API process
-//             beside it with RATE_LIMIT_ENABLED=false, interleaved on, off, … (four rounds each); then GET
+//             beside it with RATE_LIMIT_ENABLED=false, interleaved on, off, … (four rounds each, both
+//             processes replaced by fresh ones after the second: two processes of one build differ by
+//             several percent, so neither side should rest on one process); then GET
 //             /v1/admin/users?page=1&page_size=20 (users:read: admin + MFA) on the first; 3 s warm-up +
 //             BENCH_DURATION seconds per target, RSS and CPU as in healthz, plus server CPU per request.
 //             Prints admin ÷ /me (cost of authorization and the admin route) and /me limiter on ÷ off (cost
@@ -54,7 +56,7 @@
 //             and 32 (appends/s, p50/p95/p99; serialised by an advisory lock, so it scales little), and
 //             verify() over the whole chain (entries, time). Deletes the admin (sessions cascade), its login
 //             attempts and throttles, and the Redis keys; the audit entries stay (the log is append-only).
-//             About 140 s with the defaults (up to 8 s more when the TOTP step is about to end).
+//             About 150 s with the defaults (up to 8 s more when the TOTP step is about to end).
 //
 //   flags     Feature flags over OFREP and their propagation between two API processes (A and B: one
 //             database, one Redis key prefix, the OFREP limiter on but raised to RATE_LIMIT_OFREP=1000000/1).
@@ -81,13 +83,14 @@
 //             false (same JWT_SECRET and Redis key prefix, the limiter on but raised as in auth), one bench
 //             user made as in auth and signed in once. GET /__healthz (50 connections) and GET /v1/auth/me
 //             with its access token (64 connections) on each, interleaved on, off, … per route (four
-//             rounds per process, each a 3 s warm-up + BENCH_DURATION seconds): the table of every round
+//             rounds per side, each a 3 s warm-up + BENCH_DURATION seconds, both processes replaced by
+//             fresh ones after the second round of each route, as in access): the table of every round
 //             as in healthz, then per process and route mean req/s, p50/p99 (mean of the rounds'), CPU per
 //             request, and on ÷ off req/s per route against the target (>= 0.95) as PASS/FAIL without
 //             failing the run. While the metrics-on process is under load, a separate client scrapes its
 //             /metrics once a second (a new connection each): latency p50/max, exposition size in bytes.
 //             Deletes the user with its sessions, login attempts and throttles, and the Redis keys.
-//             About 230 s with the defaults.
+//             About 250 s with the defaults.
 //
 //   rollouts  Rollback times of canary rollouts: two API processes (A, B: one database and Redis key prefix)
 //             and the worker (dist/apps/worker/src/main.js, ROLLOUT_EVALUATION_INTERVAL_MS as the environment

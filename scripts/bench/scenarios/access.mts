@@ -6,8 +6,10 @@
 //              admin and a session that passed MFA), the limiter on as above
 //   me off     GET /v1/auth/me again, against a second API process with RATE_LIMIT_ENABLED=false (same
 //              JWT_SECRET and Redis key prefix, so the same token and cached state work), running beside
-//              the first; /me runs on, off, on, off (LIMITER_ROUNDS rounds per process, each a discarded
-//              warm-up and a measured run), so a slow spell of the machine does not land on one side only
+//              the first; /me runs on, off, on, off (LIMITER_ROUNDS rounds per side, each a discarded
+//              warm-up and a measured run), so a slow spell of the machine does not land on one side only;
+//              halfway both processes are replaced by fresh ones, so neither side rests on one process's
+//              luck (two processes of one build differ by several percent)
 //   audit      AuditLogRepository.append (the compiled API application, initialised in this process
 //              without HTTP) BENCH_AUDIT_COUNT times at concurrency 1, 8 and 32 (a promise pool), then
 //              AuditLogRepository.verify() over the whole chain, which must be valid
@@ -64,8 +66,9 @@ const AUDIT_CONCURRENCY = [1, 8, 32];
 /** The issue's aim: the rate limiter costs under 10 % of /me's rate. */
 const AIM_LIMITER_ON_TO_OFF = 0.9;
 /**
- * /me rounds per process, interleaved on, off, on, off, …. A round's rate varies by 10–15 % on this
- * machine, and a 10 % target needs more than the mean of two to tell a cost from a slow spell.
+ * /me rounds per side, interleaved on, off, on, off, …, the second half on a fresh pair of processes.
+ * A round's rate varies by 10–15 % on this machine, and a 10 % target needs more than the mean of two
+ * to tell a cost from a slow spell.
  */
 const LIMITER_ROUNDS = 4;
 const AUDIT_WARMUP = 50;
@@ -256,6 +259,15 @@ export const accessScenario: Scenario = {
       const meOnRounds: TargetResult[] = [];
       const meOffRounds: TargetResult[] = [];
       for (let round = 1; round <= LIMITER_ROUNDS; round += 1) {
+        if (round === LIMITER_ROUNDS / 2 + 1) {
+          settings.log('access: replacing both API processes with fresh ones for the second half');
+          await api.stop();
+          await apiOff.stop();
+          api = await startApi(settings, { ...apiEnv, ...RATE_LIMIT_ENV });
+          apiOff = await startApi(settings, { ...apiEnv, RATE_LIMIT_ENABLED: 'false' });
+          await checkRoutes(api, token, admin, true, true);
+          await checkRoutes(apiOff, token, admin, false, false);
+        }
         for (const [server, label, rounds] of [
           [api, 'on', meOnRounds],
           [apiOff, 'off', meOffRounds],
@@ -374,7 +386,8 @@ export const accessScenario: Scenario = {
           `LOG_LEVEL=${API_LOG_LEVEL}; limiter on = RATE_LIMIT_API=${RATE_LIMIT_ENV.RATE_LIMIT_API} (every ` +
           `request counted in Redis, none refused; RateLimit-Policy seen: ${policyOn || 'none'}), limiter off = ` +
           `RATE_LIMIT_ENABLED=false in a second API process running beside the first; /me ran on, off, on, off, … ` +
-          `(${LIMITER_ROUNDS} rounds each), and the ratios below use each side's mean req/s and its CPU over all ` +
+          `(${LIMITER_ROUNDS} rounds each, the second half on a fresh pair of processes), and the ratios below ` +
+          "use each side's mean req/s and its CPU over all " +
           'its rounds.',
         `note: both routes pass the same authentication (token, Redis revocation state) and the same ` +
           `access guard; /me then reads one user, the admin route counts and lists a page of users ` +

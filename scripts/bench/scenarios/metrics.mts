@@ -7,9 +7,10 @@
 //             hook's share is largest
 //   me        GET /v1/auth/me with one access token over 64 connections, as in the auth scenario: token
 //             verification, the Redis revocation check and a user read per request
-// Each target runs on, off, on, off, … (ROUNDS rounds per process, each a discarded warm-up and a measured
-// run), so drift of a busy 2-core machine falls on both processes alike; the report gives each
-// process's mean req/s, p50/p99 (the mean of its rounds'), CPU per request, and on ÷ off req/s per
+// Each target runs on, off, on, off, … (ROUNDS rounds per side, each a discarded warm-up and a measured
+// run), so drift of a busy 2-core machine falls on both sides alike; halfway through each target both
+// processes are replaced by fresh ones, so neither side rests on one process's luck (two processes of
+// one build differ by several percent). The report gives each side's mean req/s, p50/p99 (the mean of its rounds'), CPU per request, and on ÷ off req/s per
 // route against the target (>= 0.95) as PASS/FAIL without failing the run.
 // While the metrics-on process is under load, a separate client scrapes its /metrics once a second
 // (a new connection each, with the metrics token): scrape latency p50/max and the exposition's size.
@@ -57,7 +58,7 @@ const HEALTHZ_CONNECTIONS = 50;
 /** As the auth scenario's /me run. */
 const ME_CONNECTIONS = 64;
 /**
- * Rounds per process and route. A round's rate varies by 10–15 % on this machine, and a 5 % target
+ * Rounds per side and route, the second half on a fresh pair of processes. A round's rate varies by 10–15 % on this machine, and a 5 % target
  * needs more than the mean of two to tell a cost from a slow spell.
  */
 const ROUNDS = 4;
@@ -85,13 +86,18 @@ class MetricsScraper {
   /** The body of the last answered scrape, for the checks after the runs. */
   lastExposition = '';
 
-  private readonly api: ServerProcess;
+  private api: ServerProcess;
   private readonly metricsToken: string;
 
   // Plain fields, not parameter properties: Node strips types but does not compile those.
   constructor(api: ServerProcess, metricsToken: string) {
     this.api = api;
     this.metricsToken = metricsToken;
+  }
+
+  /** Scrapes another process from now on (a fresh metrics-on process); the figures so far are kept. */
+  retarget(api: ServerProcess): void {
+    this.api = api;
   }
 
   /** Runs `work`, scraping from its start until it settles (and the scrape in flight has answered). */
@@ -217,9 +223,9 @@ export const metricsScenario: Scenario = {
       emails.push(user.email);
 
       settings.log('metrics: starting two API processes (METRICS_ENABLED=true and false)');
-      const on = await startApi(settings, { ...apiEnv, METRICS_ENABLED: 'true' });
+      let on = await startApi(settings, { ...apiEnv, METRICS_ENABLED: 'true' });
       servers.on = on;
-      const off = await startApi(settings, { ...apiEnv, METRICS_ENABLED: 'false' });
+      let off = await startApi(settings, { ...apiEnv, METRICS_ENABLED: 'false' });
       servers.off = off;
       const login = await callApi(on, 'POST', '/v1/auth/login', {
         body: { email: user.email, password: user.password },
@@ -242,6 +248,18 @@ export const metricsScenario: Scenario = {
       for (const route of routes) {
         const rounds: Record<Variant, TargetResult[]> = { on: [], off: [] };
         for (let round = 1; round <= ROUNDS; round += 1) {
+          if (round === ROUNDS / 2 + 1) {
+            settings.log(`metrics: ${route.label}, replacing both API processes with fresh ones`);
+            await on.stop();
+            await off.stop();
+            on = await startApi(settings, { ...apiEnv, METRICS_ENABLED: 'true' });
+            servers.on = on;
+            off = await startApi(settings, { ...apiEnv, METRICS_ENABLED: 'false' });
+            servers.off = off;
+            await checkApi(on, 'on', token, user.email, metricsToken);
+            await checkApi(off, 'off', token, user.email, metricsToken);
+            scraper.retarget(on);
+          }
           for (const variant of ['on', 'off'] as const) {
             settings.log(`metrics: ${route.label}, metrics ${variant}, round ${round} of ${ROUNDS}`);
             const measure = (): Promise<TargetResult> =>
@@ -312,7 +330,8 @@ export const metricsScenario: Scenario = {
         `note: both API processes run at once (NODE_ENV=test, LOG_LEVEL=${API_LOG_LEVEL}, the limiter on with ` +
           `RATE_LIMIT_API=${UNREACHABLE_RATE_LIMITS.RATE_LIMIT_API}, none refused), one under load at a time; each ` +
           `route runs on, off, … ${ROUNDS} rounds each, each round a ${settings.warmupSec} s warm-up (discarded) and ` +
-          `${settings.durationSec} s measured. p50/p99 = the mean of the rounds' exact percentiles; CPU per ` +
+          `${settings.durationSec} s measured, the second half on a fresh pair of processes. p50/p99 = the mean of ` +
+          "the rounds' exact percentiles; CPU per " +
           'request = CPU time over all measured rounds / their responses.',
         'note: METRICS_ENABLED=false removes GET /metrics and the HTTP request metrics only: the registry ' +
           "with node's default metrics and the feature counters (sign-ins, pool, Redis) exists in both " +
@@ -370,7 +389,7 @@ export const metricsScenario: Scenario = {
         description: metricsScenario.description,
         setup:
           `${HEALTHZ_PATH} ${HEALTHZ_CONNECTIONS} connections, ${ME_PATH} ${ME_CONNECTIONS}, pipelining 1, ` +
-          `rounds on, off, … ${ROUNDS} each per route, each ${settings.warmupSec} s warm-up (discarded) + ` +
+          `rounds on, off, … ${ROUNDS} each per route (a fresh pair of processes halfway), each ${settings.warmupSec} s warm-up (discarded) + ` +
           `${settings.durationSec} s measured; /metrics scraped every ${SCRAPE_INTERVAL_MS / 1000} s on the on process`,
         targets,
         summary,
