@@ -4,11 +4,12 @@
 //   healthz   GET /__healthz of the real API (dist/apps/api/src/main.js) next to a NestJS hello world
 //             (scripts/bench/nest-hello.mts: one controller on Nest's Fastify adapter, nothing else) and a
 //             bare Fastify 5 server, all answering the same JSON, all running, loaded in turn api, nest,
-//             bare, api, nest, bare with autocannon; prints req/s, latency p50/p90/p95/p99, errors, RSS
+//             bare, api, nest, bare with autocannon (the second round on fresh processes of all three);
+//             prints req/s, latency p50/p90/p95/p99, errors, RSS
 //             after warm-up and after the run, CPU, and the ratios of the mean rates: api ÷ bare (the
 //             framework's overhead, the target), nest ÷ bare (Nest's own share of it) and api ÷ nest
 //             (the API's own pipeline). Per round: 50 connections, pipelining 1, a 3 s warm-up that is
-//             discarded, then BENCH_DURATION seconds; about 85 s with the defaults. Prints api ÷ bare
+//             discarded, then BENCH_DURATION seconds; about 95 s with the defaults. Prints api ÷ bare
 //             >= 0.5 and the API's RSS after its last round < 200 MiB as PASS/FAIL without failing the
 //             run.
 //
