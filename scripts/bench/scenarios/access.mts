@@ -387,8 +387,7 @@ export const accessScenario: Scenario = {
           `request counted in Redis, none refused; RateLimit-Policy seen: ${policyOn || 'none'}), limiter off = ` +
           `RATE_LIMIT_ENABLED=false in a second API process running beside the first; /me ran on, off, on, off, … ` +
           `(${LIMITER_ROUNDS} rounds each, the second half on a fresh pair of processes), and the ratios below ` +
-          "use each side's mean req/s and its CPU over all " +
-          'its rounds.',
+          "use each side's mean req/s and its CPU over all its rounds.",
         `note: both routes pass the same authentication (token, Redis revocation state) and the same ` +
           `access guard; /me then reads one user, the admin route counts and lists a page of users ` +
           `(${usersListed ?? '?'} in the table), so admin ÷ /me is the cost of the admin route as a whole ` +

@@ -10,8 +10,9 @@
 // Each target runs on, off, on, off, … (ROUNDS rounds per side, each a discarded warm-up and a measured
 // run), so drift of a busy 2-core machine falls on both sides alike; halfway through each target both
 // processes are replaced by fresh ones, so neither side rests on one process's luck (two processes of
-// one build differ by several percent). The report gives each side's mean req/s, p50/p99 (the mean of its rounds'), CPU per request, and on ÷ off req/s per
-// route against the target (>= 0.95) as PASS/FAIL without failing the run.
+// one build differ by several percent). The report gives each side's mean req/s, p50/p99 (the mean
+// of its rounds'), CPU per request, and on ÷ off req/s per route against the target (>= 0.95) as
+// PASS/FAIL without failing the run.
 // While the metrics-on process is under load, a separate client scrapes its /metrics once a second
 // (a new connection each, with the metrics token): scrape latency p50/max and the exposition's size.
 // The limiter stays on in both processes with the auth scenario's limits, which no run reaches. The
@@ -58,8 +59,9 @@ const HEALTHZ_CONNECTIONS = 50;
 /** As the auth scenario's /me run. */
 const ME_CONNECTIONS = 64;
 /**
- * Rounds per side and route, the second half on a fresh pair of processes. A round's rate varies by 10–15 % on this machine, and a 5 % target
- * needs more than the mean of two to tell a cost from a slow spell.
+ * Rounds per side and route, the second half on a fresh pair of processes. A round's rate varies by
+ * 10–15 % on this machine, and a 5 % target needs more than the mean of two to tell a cost from a
+ * slow spell.
  */
 const ROUNDS = 4;
 const AIM_ON_TO_OFF = 0.95;
