@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type TestUser, createActiveUser } from '../../factories';
 import { startApiInProcess } from '../../support/in-process-api';
-import { ServerProcess } from '../../support/server-process.mts';
+import { API_NODE_FLAGS, ServerProcess } from '../../support/server-process.mts';
 import { AppProcess } from './app-process';
 import { NginxServer } from './nginx-server';
 import { type TestCertificates, generateTestCertificates } from './tls-certs';
@@ -17,7 +17,8 @@ export async function startApiReplica(env: Record<string, string>, port?: number
   if (port === undefined) return AppProcess.start('api', env);
   const replica = new ServerProcess({
     name: `api:${port}`,
-    args: [path.join(ROOT, 'dist/apps/api/src/main.js')],
+    // The node flags of every other API start (the Dockerfile's), as the first start of the replica has.
+    args: [...API_NODE_FLAGS, path.join(ROOT, 'dist/apps/api/src/main.js')],
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, API_PORT: String(port) },
     port,
